@@ -1,0 +1,30 @@
+"""jupyter-mlops: an ML project repository, pushed and wired for Kubeflow Pipelines, from Jupyter.
+
+Importing this package must stay cheap: `%load_ext jupyter_mlops` and `jupyter mlops --help` import it.
+Everything heavy (kfp, github, git, tornado, ipywidgets) is imported inside the functions that use it.
+"""
+
+from ._version import __version__
+
+__all__ = ["__version__", "load_ipython_extension", "wizard"]
+
+
+def load_ipython_extension(ipython):  # pragma: no cover - exercised through IPython in tests
+    from .magics import register
+
+    register(ipython)
+
+
+def wizard(path: str = "."):
+    """The ipywidgets project wizard (works in any notebook front end, no Jupyter server needed)."""
+    from .wizard import Wizard
+
+    return Wizard(root=path).widget
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "jupyter_mlops.server"}]
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "jupyter-mlops"}]

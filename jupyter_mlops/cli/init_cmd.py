@@ -1,0 +1,79 @@
+"""jupyter mlops init: scaffold the project repository."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .common import add_dry_run, add_path, add_yes
+
+HELP = "create the project repository: layout, three branches, pipeline skeleton"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("init", help=HELP, description=HELP[0].upper() + HELP[1:] + ".")
+    add_path(p, "folder to create the project in (default: the current folder)")
+    p.add_argument("--name", help="repository name (default: the folder's name)")
+    add_yes(p)
+    add_dry_run(p)
+    p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                   help="a setting, e.g. --set staging.kfp.auth=dex (repeatable)")
+    p.add_argument("--config", metavar="FILE", help="settings from a TOML or JSON file (keys as in --set)")
+    p.add_argument("--main", action="store_true",
+                   help="create the organisation's main config repo instead of a project")
+    p.set_defaults(handler=run)
+
+
+def ask_settings(spec, ui, skip: set[str]) -> None:
+    """On a terminal: ask each setting with its default shown; Enter keeps it."""
+    from ..spec import BRANCH_SETTINGS, SETTINGS, InvalidInput
+
+    def checker(key):
+        def check(value):
+            trial = spec.copy()
+            try:
+                trial.set(key, value)
+            except InvalidInput as exc:
+                return exc.message
+            return None
+
+        return check
+
+    for s in SETTINGS:
+        if s.key not in skip:
+            spec.set(s.key, ui.ask(s.label, str(spec.get(s.key)).lower() if s.kind == "boolean"
+                                   else str(spec.get(s.key)), checker(s.key)))
+    for branch in spec.branch_names:
+        ui.line(f"-- {branch} branch")
+        for s in BRANCH_SETTINGS:
+            key = f"{branch}.{s.key}"
+            if key not in skip:
+                spec.set(key, ui.ask(f"{branch} {s.label}", str(spec.get(key)), checker(key)))
+
+
+def run(args: argparse.Namespace, ui) -> int:
+    from ..operations.init import apply_init, build_spec, plan_init
+    from ..progress import Progress
+    from ..spec import parse_assignments
+
+    root = Path(args.path)
+    settings = parse_assignments(args.settings)
+    spec = build_spec(root, name=args.name, settings=settings, config_file=args.config,
+                      kind="main" if args.main else "project")
+    if ui.interactive and not args.dry_run and not (root / "mlops.toml").exists():
+        given = set(settings) | ({"name"} if args.name else set())
+        ask_settings(spec, ui, given)
+        spec.validate()
+    plan = plan_init(root, spec)
+    if args.dry_run:
+        for line in plan.describe():
+            ui.line(line)
+        ui.line("(dry run: nothing was written)")
+        return 0
+    if plan.nothing_to_do:
+        ui.line(f"Nothing to do: {plan.root} is already a complete jupyter-mlops project.")
+        return 0
+    apply_init(plan, Progress(ui.event))
+    for f in plan.kept:
+        ui.line(f"· kept {f.path} (your version; not overwritten)")
+    return 0

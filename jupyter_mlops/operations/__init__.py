@@ -1,0 +1,1 @@
+"""The operations: the one API every face calls (CLI, REST, magics, widgets)."""

@@ -1,0 +1,294 @@
+"""init: plan, then apply, the generated repository in a folder.
+
+Rules users count on:
+- a new or empty folder gets the whole repository, built aside and moved in (nothing half-written);
+- a folder this tool generated gets only what is missing; files you changed are kept and listed;
+- another non-empty folder gets the files when none of them is there already; otherwise a refusal
+  naming the files that would need overwriting;
+- a second run with the same input changes nothing and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import gitcli
+from ..errors import Conflict, InvalidInput
+from ..progress import Progress, null_progress
+from ..spec import ProjectSpec
+from ..template import SPEC_FILE, RenderedFile, render
+
+COMMIT_MESSAGE = "Scaffold {name} with jupyter-mlops {version}"
+
+
+@dataclass
+class FileAction:
+    path: str
+    action: str  # create | unchanged | kept (exists with your content)
+    owner: str
+
+
+@dataclass
+class InitPlan:
+    root: Path
+    spec: ProjectSpec
+    mode: str  # new | update | adopt
+    files: list[FileAction]
+    git_init: bool
+    branches_to_create: list[str]
+    branches_existing: list[str]
+    checkout: str | None  # branch to switch to before committing, when not on the default branch
+    rendered: dict[str, RenderedFile] = field(repr=False, default_factory=dict)
+
+    @property
+    def to_create(self) -> list[FileAction]:
+        return [f for f in self.files if f.action == "create"]
+
+    @property
+    def kept(self) -> list[FileAction]:
+        return [f for f in self.files if f.action == "kept"]
+
+    @property
+    def commit(self) -> str | None:
+        if not self.to_create:
+            return None
+        from .._version import __version__
+
+        return COMMIT_MESSAGE.format(name=self.spec.name, version=__version__)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not (self.to_create or self.branches_to_create or self.git_init or self.checkout)
+
+    def to_dict(self) -> dict:
+        return {
+            "root": str(self.root),
+            "mode": self.mode,
+            "files": [{"path": f.path, "action": f.action, "owner": f.owner} for f in self.files],
+            "git_init": self.git_init,
+            "commit": self.commit,
+            "branches": {"create": self.branches_to_create, "existing": self.branches_existing},
+            "default_branch": self.spec.default_branch,
+            "nothing_to_do": self.nothing_to_do,
+        }
+
+    def describe(self) -> list[str]:
+        lines = [f"Plan for {self.root} ({self.mode}):"]
+        if self.nothing_to_do:
+            lines.append("  nothing to do: the project is complete; no file or branch would change")
+        if self.git_init:
+            lines.append(f"  git init (default branch {self.spec.default_branch})")
+        if self.checkout:
+            lines.append(f"  switch to branch {self.checkout} (created from the current commit)")
+        for f in self.to_create:
+            lines.append(f"  create  {f.path}  [{f.owner}]")
+        for f in self.kept:
+            lines.append(f"  keep    {f.path}  (exists with your content; not overwritten)")
+        unchanged = sum(1 for f in self.files if f.action == "unchanged")
+        if unchanged:
+            lines.append(f"  {unchanged} files already up to date")
+        if self.commit:
+            lines.append(f"  commit  {self.commit!r} on {self.spec.default_branch}")
+        for b in self.branches_to_create:
+            lines.append(f"  branch  {b} at that commit")
+        for b in self.branches_existing:
+            lines.append(f"  branch  {b} exists; left as it is")
+        return lines
+
+
+def load_project_spec(root: Path) -> ProjectSpec | None:
+    """The spec recorded in ``root/mlops.toml``, or None when the folder is not a project."""
+    from ..spec import loads
+
+    path = root / SPEC_FILE
+    if not path.is_file():
+        return None
+    return loads(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def plan_init(root: Path | str, spec: ProjectSpec) -> InitPlan:
+    root = Path(root).absolute()
+    spec.validate()
+    if root.exists() and not root.is_dir():
+        raise InvalidInput(f"{root} is a file; give a folder for the new project")
+    existing_spec = load_project_spec(root) if root.is_dir() else None
+    if existing_spec is not None:
+        # Re-run on our own project: what it was generated from wins over new defaults.
+        spec = existing_spec
+    rendered = {f.path: f for f in render(spec)}
+
+    is_empty = not root.exists() or not any(root.iterdir())
+    files: list[FileAction] = []
+    for path, f in rendered.items():
+        target = root / path
+        if not target.exists() and not target.is_symlink():
+            files.append(FileAction(path, "create", f.owner))
+        elif target.is_file() and target.read_bytes() == f.content:
+            files.append(FileAction(path, "unchanged", f.owner))
+        else:
+            files.append(FileAction(path, "kept", f.owner))
+
+    if is_empty:
+        mode = "new"
+    elif existing_spec is not None:
+        mode = "update"
+    else:
+        mode = "adopt"
+        clashes = [f.path for f in files if f.action == "kept"]
+        if clashes:
+            raise Conflict(
+                f"{root} is not a jupyter-mlops project and already has files init would need to overwrite. "
+                "Move them away or choose another folder (nothing was written):",
+                details=clashes,
+            )
+
+    git_init = not (root / ".git").exists()
+    wanted, default = spec.branch_names, spec.default_branch
+    existing = {} if git_init else gitcli.branches(root)
+    checkout = None
+    if not git_init and gitcli.head_branch(root) != default:
+        needs_commit = any(f.action == "create" for f in files)
+        if needs_commit or default not in existing:
+            checkout = default
+    to_create = [b for b in wanted if b not in existing and b != default]
+    present = [b for b in wanted if b in existing]
+    return InitPlan(root, spec, mode, files, git_init, to_create, present, checkout, rendered)
+
+
+def apply_init(plan: InitPlan, progress: Progress | None = None) -> InitPlan:
+    progress = progress or null_progress()
+    if plan.nothing_to_do:
+        progress.emit("init", "skip", f"{plan.root} is already a complete project; nothing changed")
+        return plan
+    gitcli.identity(plan.root if plan.root.exists() else _existing_parent(plan.root))
+    if plan.mode == "new":
+        _apply_new(plan, progress)
+    else:
+        _apply_into_existing(plan, progress)
+    progress.emit("init", "done", f"Project {plan.spec.name} ready in {plan.root} "
+                  f"(branches: {', '.join(plan.spec.branch_names)}; on {plan.spec.default_branch})")
+    return plan
+
+
+def _existing_parent(path: Path) -> Path:
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def _write(base: Path, files: list[RenderedFile]) -> None:
+    made: set[Path] = set()
+    for f in files:
+        target = base / f.path
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        with open(target, "xb") as handle:  # "x": never overwrite
+            handle.write(f.content)
+        if f.executable:
+            target.chmod(0o755)
+
+
+def _apply_new(plan: InitPlan, progress: Progress) -> None:
+    """Build the repository in a sibling temp folder, then move it in: no half-written project."""
+    plan.root.parent.mkdir(parents=True, exist_ok=True)
+    parent = plan.root.parent
+    staging = Path(tempfile.mkdtemp(prefix=f".{plan.root.name}.mlops-", dir=parent))
+    try:
+        progress.emit("files", "start", f"Writing {len(plan.to_create)} files")
+        _write(staging, [plan.rendered[f.path] for f in plan.to_create])
+        progress.emit("files", "done", f"Wrote {len(plan.to_create)} files")
+        progress.check_cancelled()
+        gitcli.git(["init", "-q", "-b", plan.spec.default_branch], staging)
+        gitcli.git(["add", "-A"], staging)
+        gitcli.git(["commit", "-q", "--no-verify", "-m", plan.commit], staging)
+        gitcli.create_branches(staging, plan.branches_to_create)
+        progress.emit("git", "done", f"Committed on {plan.spec.default_branch}; created "
+                      f"{', '.join(plan.branches_to_create) or 'no other branches'}")
+        if plan.root.exists():
+            for entry in os.listdir(staging):
+                os.rename(staging / entry, plan.root / entry)
+            staging.rmdir()
+        else:
+            os.rename(staging, plan.root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _apply_into_existing(plan: InitPlan, progress: Progress) -> None:
+    root = plan.root
+    paths = [f.path for f in plan.to_create]
+    written: list[Path] = []
+    try:
+        if plan.git_init:
+            gitcli.git(["init", "-q", "-b", plan.spec.default_branch], root)
+        elif plan.checkout:
+            if gitcli.has_commits(root):
+                switch = ["checkout", "-q", plan.checkout] if plan.checkout in gitcli.branches(root) else [
+                    "checkout", "-q", "-b", plan.checkout]
+            else:
+                switch = ["symbolic-ref", "HEAD", f"refs/heads/{plan.checkout}"]
+            gitcli.git(switch, root)
+            progress.emit("git", "done", f"Switched to {plan.checkout}")
+        if paths:
+            if not plan.git_init:
+                gitcli.ensure_clean_paths(root, paths)
+            _write(root, [plan.rendered[p] for p in paths])
+            written = [root / p for p in paths]
+            progress.emit("files", "done", f"Added {len(paths)} missing files")
+            gitcli.git(["add", "--", *paths], root)
+            gitcli.git(["commit", "-q", "--no-verify", "-m", plan.commit, "--only", "--", *paths], root)
+            progress.emit("git", "done", f"Committed {len(paths)} files on {plan.spec.default_branch}")
+        for f in plan.kept:
+            progress.emit("files", "skip", f"Kept {f.path} (exists with your content)")
+        if plan.branches_to_create:
+            gitcli.create_branches(root, plan.branches_to_create)
+            progress.emit("git", "done", f"Created {', '.join(plan.branches_to_create)}")
+    except BaseException:
+        # Leave the folder as we found it: remove only the files this run created.
+        for p in written:
+            if p.exists() and not _tracked(root, p):
+                p.unlink()
+        raise
+
+
+def _tracked(root: Path, path: Path) -> bool:
+    rel = str(path.relative_to(root))
+    return gitcli.git(["ls-files", "--error-unmatch", "--", rel], root, check=False).returncode == 0
+
+
+def default_name(root: Path) -> str:
+    """The folder's name when it is a valid repository name, else a neutral default."""
+    from ..spec import check_repo_name
+
+    name = root.absolute().name
+    return name if name and not check_repo_name(name) else "ml-project"
+
+
+def build_spec(
+    root: Path | str,
+    *,
+    name: str | None = None,
+    settings: dict | None = None,
+    config_file: str | None = None,
+    kind: str = "project",
+) -> ProjectSpec:
+    """Defaults < config file < settings (``--set``) < name. Raises InvalidInput listing every problem."""
+    from ..spec import load_settings_file
+
+    values: dict = {}
+    if config_file:
+        values.update(load_settings_file(config_file))
+    values.update(settings or {})
+    if name is not None:
+        values["name"] = name
+    base_name = values.get("name") if isinstance(values.get("name"), str) else None
+    spec = ProjectSpec.default(base_name or default_name(Path(root)))
+    spec.kind = kind
+    spec.update(values)
+    return spec.validate()

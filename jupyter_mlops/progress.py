@@ -1,0 +1,59 @@
+"""The progress stream every face renders: CLI lines, REST job events, the widget bar, the lab panel."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Literal
+
+State = Literal["start", "done", "skip", "warn", "fail", "info"]
+
+
+@dataclass(frozen=True)
+class Event:
+    step: str
+    state: State
+    message: str
+    link: str | None = None
+    time: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+Sink = Callable[[Event], None]
+
+
+class Progress:
+    """Passed to every operation: ``emit`` events, ``check_cancelled`` between steps.
+
+    Thread-safe, because push runs independent API calls concurrently.
+    """
+
+    def __init__(self, sink: Sink | None = None, cancel: threading.Event | None = None) -> None:
+        self._sink = sink
+        self._lock = threading.Lock()
+        self.cancel_event = cancel or threading.Event()
+        self.events: list[Event] = []
+
+    def emit(self, step: str, state: State, message: str, link: str | None = None) -> Event:
+        event = Event(step, state, message, link)
+        with self._lock:
+            self.events.append(event)
+            if self._sink is not None:
+                self._sink(event)
+        return event
+
+    def info(self, step: str, message: str, link: str | None = None) -> Event:
+        return self.emit(step, "info", message, link)
+
+    def check_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            from .errors import Cancelled
+
+            raise Cancelled("Cancelled by the user; run the command again to finish the job.")
+
+
+def null_progress() -> Progress:
+    return Progress(None)

@@ -1,0 +1,575 @@
+"""The project spec: every setting, its default, its validation, and its place in ``mlops.toml``.
+
+One table (``SETTINGS`` + ``BRANCH_SETTINGS``) drives ``--set``, the config file, the CLI prompts,
+the REST JSON schema and the wizard's fields, so a key means the same thing on every face.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from . import __version__
+from .errors import InvalidInput
+
+DEFAULT_BRANCHES = ("development", "staging", "production")
+AUTH_MODES = ("none", "token", "dex", "incluster")
+LICENSES = ("placeholder", "MIT", "Apache-2.0", "BSD-3-Clause")
+KINDS = ("project", "main")
+SECRETS_MODES = ("environments", "repository")
+
+WINE_DATA_URI = "https://archive.ics.uci.edu/ml/machine-learning-databases/wine-quality/winequality-red.csv"
+INCLUSTER_MLFLOW = "http://mlflow.mlflow.svc.cluster.local:5000"
+INCLUSTER_MINIO = "http://mlflow-minio-service.mlflow.svc.cluster.local:9000"
+KUBEFLOW_USER_NAMESPACE = "kubeflow-user-example-com"
+
+# ---------------------------------------------------------------- validators
+# Each returns an error message (what is wrong and what to do) or None.
+
+_REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_PYTHON = re.compile(r"^3\.(9|1[0-4])$")
+_URL = re.compile(r"^(https?)://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(:\d{1,5})?(/[^\s]*)?$")
+_S3 = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
+
+
+def check_repo_name(value: str) -> str | None:
+    """GitHub's repository name rules: letters, digits, '.', '-', '_'; at most 100; not '.'/'..'; no '.git'."""
+    if not value:
+        return "the name is empty: give the repository a name, e.g. wine-quality"
+    if not _REPO_NAME.match(value):
+        bad = sorted({c for c in value if not re.match(r"[A-Za-z0-9._-]", c)})
+        if len(value) > 100:
+            return f"{value[:20]!r}… is {len(value)} characters; GitHub allows at most 100"
+        return (
+            f"{value!r} has characters GitHub does not allow in a repository name ({' '.join(map(repr, bad))}); "
+            "use letters, digits, '.', '-' and '_', e.g. wine-quality"
+        )
+    if value in (".", ".."):
+        return f"{value!r} is reserved; choose another repository name"
+    if value.lower().endswith(".git"):
+        return f"{value!r} ends with '.git', which GitHub strips; drop the suffix"
+    return None
+
+
+def check_owner(value: str) -> str | None:
+    if value == "":
+        return None
+    if not _OWNER.match(value):
+        return (
+            f"{value!r} is not a GitHub user or organisation name (letters, digits and single hyphens, "
+            "at most 39, not starting or ending with '-'); leave it empty to push to a local remote"
+        )
+    return None
+
+
+def check_branch_name(value: str) -> str | None:
+    """git check-ref-format --branch, as documented in git-check-ref-format(1)."""
+    problems = []
+    if not value:
+        return "a branch name is empty"
+    if value.startswith("-"):
+        problems.append("starts with '-'")
+    if value == "@":
+        problems.append("is '@'")
+    if value.startswith("/") or value.endswith("/") or "//" in value:
+        problems.append("has an empty path component")
+    if ".." in value:
+        problems.append("contains '..'")
+    if "@{" in value:
+        problems.append("contains '@{'")
+    if value.endswith("."):
+        problems.append("ends with '.'")
+    if any(part.startswith(".") or part.endswith(".lock") for part in value.split("/")):
+        problems.append("has a component starting with '.' or ending with '.lock'")
+    if any(ord(c) < 0o40 or ord(c) == 0o177 or c in " ~^:?*[\\" for c in value):
+        problems.append("contains a space, a control character or one of ~ ^ : ? * [ \\")
+    if problems:
+        return f"{value!r} is not a valid git branch name: it {', '.join(problems)}"
+    return None
+
+
+def check_url(value: str, *, optional: bool = True) -> str | None:
+    if value == "" and optional:
+        return None
+    if not _URL.match(value):
+        return f"{value!r} is not an http(s) URL; write it like https://kubeflow.example.org/pipeline"
+    port = re.search(r":(\d{1,5})(/|$)", value.split("://", 1)[1])
+    if port and not 0 < int(port.group(1)) < 65536:
+        return f"{value!r} has port {port.group(1)}, outside 1–65535"
+    return None
+
+
+def check_data_uri(value: str) -> str | None:
+    if value == "":
+        return None
+    if value.startswith(("http://", "https://")):
+        return check_url(value, optional=False)
+    if value.startswith("s3://"):
+        if not _S3.match(value):
+            return f"{value!r} is not an s3:// URI; write it like s3://bucket/path/data.csv"
+        return None
+    if "://" in value and not value.startswith("file://"):
+        return f"{value!r} uses a scheme the preflight cannot read; use http(s)://, s3:// or a local path"
+    if any(ord(c) < 0o40 for c in value):
+        return "the data path contains control characters"
+    return None
+
+
+def check_namespace(value: str) -> str | None:
+    if value == "" or _K8S_NAME.match(value):
+        return None
+    return (
+        f"{value!r} is not a Kubernetes namespace (lower-case letters, digits and '-', at most 63), "
+        f"e.g. {KUBEFLOW_USER_NAMESPACE}"
+    )
+
+
+def check_experiment(value: str) -> str | None:
+    if not value.strip():
+        return "the experiment name is empty; e.g. wine-quality-development"
+    if len(value) > 128 or any(ord(c) < 0o40 for c in value):
+        return f"{value[:30]!r} is not a usable experiment name (one line, at most 128 characters)"
+    return None
+
+
+def check_one_line(limit: int) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        if "\n" in value or "\r" in value:
+            return "must be one line"
+        if len(value) > limit:
+            return f"is {len(value)} characters; at most {limit}"
+        return None
+
+    return check
+
+
+def check_choice(choices: Iterable[str]) -> Callable[[str], str | None]:
+    choices = tuple(choices)
+
+    def check(value: str) -> str | None:
+        if value not in choices:
+            return f"{value!r} is not one of {', '.join(choices)}"
+        return None
+
+    return check
+
+
+def check_python(value: str) -> str | None:
+    if not _PYTHON.match(value):
+        return f"{value!r} is not a supported Python version; use 3.9 to 3.14, e.g. 3.11"
+    return None
+
+
+# ---------------------------------------------------------------- the settings table
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    label: str
+    help: str
+    kind: str = "string"  # string | boolean | choice | list
+    choices: tuple[str, ...] = ()
+    check: Callable[[str], str | None] | None = None
+    secret_free: bool = True  # settings never hold secrets; secrets go through `secrets set`
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("name", "Project name", "GitHub repository name (letters, digits, . - _)", check=check_repo_name),
+    Setting("description", "Description", "One line shown on GitHub and in the README", check=check_one_line(350)),
+    Setting("owner", "GitHub owner", "User or organisation; empty pushes to a local remote", check=check_owner),
+    Setting("python", "Python version", "Used by CI and the pipeline's base image", check=check_python),
+    Setting("license", "License", "placeholder leaves a LICENSE with instructions", "choice", LICENSES),
+    Setting("example", "Example pipeline", "Include the wine-quality example pipeline", "boolean"),
+    Setting("branches", "Branches", "Comma-separated; the first is the default branch", "list"),
+)
+
+BRANCH_SETTINGS: tuple[Setting, ...] = (
+    Setting("kfp.host", "KFP host", "Kubeflow Pipelines API URL (empty in-cluster)", check=check_url),
+    Setting("kfp.auth", "KFP auth", "none, token, dex (Kubeflow login) or incluster", "choice", AUTH_MODES),
+    Setting("kfp.namespace", "Namespace", "Kubeflow profile namespace (empty for standalone KFP)",
+            check=check_namespace),
+    Setting("kfp.experiment", "Experiment", "KFP experiment the branch's runs go to", check=check_experiment),
+    Setting("mlflow.uri", "MLflow URI", "Tracking server the pipeline logs to (empty: no tracking)",
+            check=check_url),
+    Setting("s3.endpoint", "S3/MinIO endpoint", "For s3:// data and artifacts (empty: AWS S3)", check=check_url),
+    Setting("data.uri", "Data URI", "http(s)://, s3://bucket/key or a path in the repo", check=check_data_uri),
+)
+
+
+@dataclass
+class BranchSettings:
+    kfp_host: str = "http://localhost:8080"
+    kfp_auth: str = "none"
+    kfp_namespace: str = ""
+    kfp_experiment: str = ""
+    mlflow_uri: str = INCLUSTER_MLFLOW
+    s3_endpoint: str = INCLUSTER_MINIO
+    data_uri: str = WINE_DATA_URI
+
+    def required_secrets(self) -> list[str]:
+        """Secret names this branch's CI needs, from its auth mode and data location."""
+        names = []
+        if self.kfp_auth == "token":
+            names.append("KFP_TOKEN")
+        elif self.kfp_auth == "dex":
+            names += ["KFP_USERNAME", "KFP_PASSWORD"]
+        if self.data_uri.startswith("s3://"):
+            names += ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+        return names
+
+
+def _attr(key: str) -> str:
+    return key.replace(".", "_")
+
+
+@dataclass
+class ProjectSpec:
+    name: str
+    description: str = "An ML project wired for Kubeflow Pipelines"
+    owner: str = ""
+    python: str = "3.11"
+    license: str = "placeholder"
+    example: bool = True
+    branches: dict[str, BranchSettings] = field(default_factory=dict)
+    kind: str = "project"
+    # Written by later commands and read back: push records how secrets are scoped, new/sync the upstream.
+    secrets_mode: str = "environments"
+    upstream: str = ""
+    remote: str = ""
+    template_version: str = __version__
+
+    # ----------------------------------------------------------- construction
+
+    @classmethod
+    def default(cls, name: str, branches: Iterable[str] = DEFAULT_BRANCHES) -> "ProjectSpec":
+        spec = cls(name=name)
+        spec.branches = {b: default_branch_settings(name, b) for b in branches}
+        return spec
+
+    @property
+    def branch_names(self) -> list[str]:
+        return list(self.branches)
+
+    @property
+    def default_branch(self) -> str:
+        return next(iter(self.branches))
+
+    def copy(self) -> "ProjectSpec":
+        return copy.deepcopy(self)
+
+    # ----------------------------------------------------------- flat keys
+
+    def get(self, key: str) -> Any:
+        if key == "branches":
+            return ",".join(self.branches)
+        if key in GLOBAL_KEYS:
+            return getattr(self, key)
+        branch, sub = split_branch_key(key, self.branch_names)
+        return getattr(self.branches[branch], _attr(sub))
+
+    def set(self, key: str, raw: Any) -> None:
+        """Set one setting from user text (``--set key=value``) or a typed value (config file, JSON)."""
+        if key == "branches":
+            self._set_branches(raw)
+            return
+        if key in GLOBAL_KEYS:
+            setting = GLOBAL_KEYS[key]
+            value = _coerce(setting, raw, key)
+            if key == "name" and value != self.name:
+                self._rename(value)
+            setattr(self, key, value)
+            return
+        branch, sub = split_branch_key(key, self.branch_names)
+        setting = BRANCH_KEYS[sub]
+        setattr(self.branches[branch], _attr(sub), _coerce(setting, raw, key))
+
+    def _rename(self, new: str) -> None:
+        # Derived defaults follow the name unless the user changed them.
+        for branch, settings in self.branches.items():
+            if settings.kfp_experiment == f"{self.name}-{branch}":
+                settings.kfp_experiment = f"{new}-{branch}"
+
+    def _set_branches(self, raw: Any) -> None:
+        names = [b.strip() for b in (raw.split(",") if isinstance(raw, str) else list(raw)) if b.strip()]
+        if not names:
+            raise InvalidInput("branches: give at least one branch, e.g. development,staging,production")
+        problems = [p for p in (check_branch_name(b) for b in names) if p]
+        if len(set(names)) != len(names):
+            problems.append("branch names repeat")
+        if problems:
+            raise InvalidInput("branches: " + "; ".join(problems))
+        self.branches = {
+            b: self.branches.get(b) or default_branch_settings(self.name, b, position=i)
+            for i, b in enumerate(names)
+        }
+
+    def update(self, values: dict[str, Any]) -> None:
+        """Apply many settings; ``branches`` first so per-branch keys of new branches resolve. All errors at once."""
+        problems = []
+        ordered = sorted(values.items(), key=lambda kv: (kv[0] != "branches", kv[0] != "name"))
+        for key, value in ordered:
+            try:
+                self.set(key, value)
+            except InvalidInput as exc:
+                problems.append(exc.message)
+        if problems:
+            raise InvalidInput("Some settings are not valid:", details=problems)
+
+    def flat(self) -> dict[str, Any]:
+        out: dict[str, Any] = {s.key: self.get(s.key) for s in SETTINGS}
+        for branch in self.branches:
+            for s in BRANCH_SETTINGS:
+                out[f"{branch}.{s.key}"] = self.get(f"{branch}.{s.key}")
+        return out
+
+    # ----------------------------------------------------------- validation
+
+    def validate(self) -> "ProjectSpec":
+        problems = []
+        for s in SETTINGS:
+            if s.check and (msg := s.check(self.get(s.key))):
+                problems.append(f"{s.key}: {msg}")
+        for b in self.branches:
+            if msg := check_branch_name(b):
+                problems.append(f"branches: {msg}")
+            for s in BRANCH_SETTINGS:
+                key = f"{b}.{s.key}"
+                if s.check and (msg := s.check(self.get(key))):
+                    problems.append(f"{key}: {msg}")
+            bs = self.branches[b]
+            if bs.kfp_auth != "incluster" and not bs.kfp_host:
+                problems.append(f"{b}.kfp.host: empty; give the KFP URL, or set {b}.kfp.auth=incluster")
+        if self.kind not in KINDS:
+            problems.append(f"kind: {self.kind!r} is not one of {', '.join(KINDS)}")
+        if self.secrets_mode not in SECRETS_MODES:
+            problems.append(f"secrets_mode: {self.secrets_mode!r} is not one of {', '.join(SECRETS_MODES)}")
+        if problems:
+            raise InvalidInput("The project settings are not valid:", details=problems)
+        return self
+
+    # ----------------------------------------------------------- secrets
+
+    def secret_name(self, branch: str, name: str) -> str:
+        """The name a secret has on GitHub: scoped by environment, or branch-prefixed in repository mode."""
+        if self.secrets_mode == "repository":
+            return f"{branch_prefix(branch)}_{name}"
+        return name
+
+
+GLOBAL_KEYS = {s.key: s for s in SETTINGS}
+BRANCH_KEYS = {s.key: s for s in BRANCH_SETTINGS}
+
+
+def branch_prefix(branch: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", branch).upper()
+
+
+def default_branch_settings(name: str, branch: str, position: int | None = None) -> BranchSettings:
+    """Defaults that follow the OSS MLOps platform: standalone KFP on a laptop for development,
+    the full Kubeflow (Dex login, profile namespace, KFP under /pipeline) for the others."""
+    first = branch == DEFAULT_BRANCHES[0] if position is None else position == 0
+    if first:
+        return BranchSettings(kfp_experiment=f"{name}-{branch}")
+    return BranchSettings(
+        kfp_host="http://localhost:8080/pipeline",
+        kfp_auth="dex",
+        kfp_namespace=KUBEFLOW_USER_NAMESPACE,
+        kfp_experiment=f"{name}-{branch}",
+    )
+
+
+def split_branch_key(key: str, branches: list[str]) -> tuple[str, str]:
+    for branch in sorted(branches, key=len, reverse=True):
+        prefix = branch + "."
+        if key.startswith(prefix) and key[len(prefix):] in BRANCH_KEYS:
+            return branch, key[len(prefix):]
+    known = ", ".join([s.key for s in SETTINGS] + [f"<branch>.{s.key}" for s in BRANCH_SETTINGS])
+    head = key.split(".", 1)[0]
+    if "." in key and head not in branches and key.split(".", 1)[1] in BRANCH_KEYS:
+        raise InvalidInput(f"{key}: there is no branch {head!r}; the branches are {', '.join(branches)}")
+    raise InvalidInput(f"{key}: unknown setting; the settings are {known}")
+
+
+_TRUE = {"true", "yes", "1", "on", "y"}
+_FALSE = {"false", "no", "0", "off", "n"}
+
+
+def _coerce(setting: Setting, raw: Any, key: str) -> Any:
+    if setting.kind == "boolean":
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise InvalidInput(f"{key}: {raw!r} is not true or false")
+    if not isinstance(raw, str):
+        raise InvalidInput(f"{key}: expected text, got {type(raw).__name__}")
+    value = raw.strip()
+    if setting.kind == "choice" and value not in setting.choices:
+        raise InvalidInput(f"{key}: {value!r} is not one of {', '.join(setting.choices)}")
+    if setting.check and (msg := setting.check(value)):
+        raise InvalidInput(f"{key}: {msg}")
+    return value
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, str]:
+    """``key=value`` strings from ``--set``; the value may contain '='."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"--set {item!r}: write it as key=value, e.g. --set staging.kfp.auth=dex")
+        out[key.strip()] = value
+    return out
+
+
+# ---------------------------------------------------------------- mlops.toml
+
+
+def to_toml_dict(spec: ProjectSpec) -> dict:
+    project = {s.key: spec.get(s.key) for s in SETTINGS if s.key != "branches"}
+    project["branches"] = spec.branch_names
+    branches = {}
+    for b, bs in spec.branches.items():
+        nested: dict[str, dict] = {}
+        for s in BRANCH_SETTINGS:
+            group, leaf = s.key.split(".")
+            nested.setdefault(group, {})[leaf] = getattr(bs, _attr(s.key))
+        branches[b] = nested
+    tool = {"template_version": spec.template_version, "kind": spec.kind, "secrets_mode": spec.secrets_mode}
+    if spec.upstream:
+        tool["upstream"] = spec.upstream
+    if spec.remote:
+        tool["remote"] = spec.remote
+    return {"mlops": tool, "project": project, "branches": branches}
+
+
+def dumps(spec: ProjectSpec) -> str:
+    import tomli_w
+
+    header = "# Written by jupyter-mlops: the settings this repository was generated from.\n"
+    header += "# Later commands (push, status, sync) read it back. Edit with care; keys as in `--set`.\n\n"
+    return header + tomli_w.dumps(to_toml_dict(spec))
+
+
+def from_toml_dict(data: dict, *, source: str = "mlops.toml") -> ProjectSpec:
+    try:
+        project = dict(data["project"])
+        tool = data.get("mlops", {})
+        name = project.pop("name")
+        branches = project.pop("branches", list(DEFAULT_BRANCHES))
+        spec = ProjectSpec.default(name, branches)
+        values: dict[str, Any] = dict(project)
+        for b, groups in data.get("branches", {}).items():
+            for group, leaves in groups.items():
+                for leaf, value in leaves.items():
+                    values[f"{b}.{group}.{leaf}"] = value
+        spec.update(values)
+        spec.kind = tool.get("kind", "project")
+        spec.secrets_mode = tool.get("secrets_mode", "environments")
+        spec.upstream = tool.get("upstream", "")
+        spec.remote = tool.get("remote", "")
+        spec.template_version = tool.get("template_version", __version__)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{source}: {exc.message}", details=exc.details) from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InvalidInput(f"{source}: missing or malformed entry ({exc}); compare with a freshly generated one") from None
+    return spec.validate()
+
+
+def loads(text: str, *, source: str = "mlops.toml") -> ProjectSpec:
+    from ._toml import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{source} is not valid TOML: {exc}") from None
+    return from_toml_dict(data, source=source)
+
+
+def load_settings_file(path: str) -> dict[str, Any]:
+    """A ``--config`` file: TOML (mlops.toml shape or flat ``key = value``) or JSON, flattened to settings keys."""
+    import json
+    from pathlib import Path
+
+    from ._toml import tomllib
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"--config {path}: cannot read it ({exc.strerror}); check the path") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"--config {path}: not UTF-8 text; give a TOML or JSON file") from None
+    try:
+        data = json.loads(text) if p.suffix == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        kind = "JSON" if p.suffix == ".json" else "TOML"
+        raise InvalidInput(f"--config {path}: not valid {kind} ({exc}); fix the file or give another") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"--config {path}: expected a table of settings")
+    return flatten_settings(data)
+
+
+def flatten_settings(data: dict) -> dict[str, Any]:
+    """Accept the mlops.toml shape ([project], [branches.<b>.<group>]) or nested/flat keys."""
+    out: dict[str, Any] = {}
+    project = data.get("project")
+    if isinstance(project, dict):
+        out.update(project)
+    branches = data.get("branches")
+    if isinstance(branches, dict):
+        for b, groups in branches.items():
+            if not isinstance(groups, dict):
+                raise InvalidInput(f"branches.{b}: expected a table of settings")
+            for k, v in _walk(groups):
+                out[f"{b}.{k}"] = v
+    elif branches is not None:
+        out["branches"] = branches
+    for k, v in _walk({k: v for k, v in data.items() if k not in ("project", "branches", "mlops")}):
+        out[k] = v
+    return out
+
+
+def _walk(tree: dict, prefix: str = "") -> Iterable[tuple[str, Any]]:
+    for k, v in tree.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            yield from _walk(v, key + ".")
+        else:
+            yield key, v
+
+
+# ---------------------------------------------------------------- JSON schema (forms, REST)
+
+
+def json_schema(branches: Iterable[str] = DEFAULT_BRANCHES) -> dict:
+    def prop(s: Setting) -> dict:
+        if s.kind == "boolean":
+            return {"type": "boolean", "title": s.label, "description": s.help}
+        if s.kind == "list":
+            return {"type": "string", "title": s.label, "description": s.help}
+        out = {"type": "string", "title": s.label, "description": s.help}
+        if s.choices:
+            out["enum"] = list(s.choices)
+        return out
+
+    properties = {s.key: prop(s) for s in SETTINGS}
+    for b in branches:
+        for s in BRANCH_SETTINGS:
+            properties[f"{b}.{s.key}"] = prop(s)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "jupyter-mlops project settings",
+        "type": "object",
+        "properties": properties,
+        "required": ["name"],
+        "additionalProperties": False,
+    }

@@ -1,0 +1,124 @@
+"""Render the generated repository from ``templates/`` and its manifest.
+
+The manifest is the one list of the generated files: where each lands, which source renders it,
+who owns it (org or project), and when it is included.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ._toml import tomllib
+from ._version import __version__
+from .spec import ProjectSpec, dumps
+
+SPEC_FILE = "mlops.toml"
+
+
+def template_root() -> Path:
+    """Inside the wheel: jupyter_mlops/templates; in a source checkout: <repo>/templates."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "manifest.toml").is_file():
+            return candidate
+    raise FileNotFoundError("jupyter-mlops is installed without its templates; reinstall the package")
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    path: str
+    source: str
+    owner: str
+    when: str = ""
+
+    @property
+    def per_branch(self) -> bool:
+        return "{branch}" in self.path
+
+    def included(self, spec: ProjectSpec) -> bool:
+        if not self.when:
+            return True
+        negate = self.when.startswith("!")
+        flag = bool(getattr(spec, self.when.lstrip("!")))
+        return flag != negate
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    path: str
+    content: bytes
+    owner: str
+    executable: bool = False
+
+
+@lru_cache(maxsize=1)
+def manifest() -> tuple[ManifestEntry, ...]:
+    data = tomllib.loads((template_root() / "manifest.toml").read_text(encoding="utf-8"))
+    return tuple(ManifestEntry(**entry) for entry in data["file"])
+
+
+def ownership(spec: ProjectSpec) -> dict[str, str]:
+    """Generated path → 'org' | 'project' (what `sync` may update), including mlops.toml."""
+    out = {SPEC_FILE: "project"}
+    for entry in manifest():
+        for path in _expand(entry.path, spec):
+            out[path] = entry.owner
+    return out
+
+
+def _expand(path: str, spec: ProjectSpec) -> list[str]:
+    if "{branch}" in path:
+        return [path.replace("{branch}", b) for b in spec.branch_names]
+    return [path]
+
+
+@lru_cache(maxsize=1)
+def _environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_root())),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    return env
+
+
+def _license_text(spec: ProjectSpec) -> str:
+    root = template_root() / "licenses"
+    text = (root / f"{spec.license}.txt").read_text(encoding="utf-8")
+    holder = spec.owner or f"the {spec.name} authors"
+    year = str(datetime.date.today().year)
+    return text.replace("{{ year }}", year).replace("{{ holder }}", holder).rstrip("\n")
+
+
+def render(spec: ProjectSpec) -> list[RenderedFile]:
+    """Every file of the generated repository, in manifest order, mlops.toml last."""
+    base = template_root() / "project"
+    context = {"spec": spec, "version": __version__}
+    files: list[RenderedFile] = []
+    for entry in manifest():
+        if not entry.included(spec):
+            continue
+        source = base / entry.source
+        is_template = entry.source.endswith(".j2")
+        if is_template:
+            template = _environment().get_template(f"project/{entry.source}")
+        extra = {"license_text": _license_text(spec)} if entry.path == "LICENSE" else {}
+        branches = spec.branch_names if entry.per_branch else [None]
+        for branch in branches:
+            path = entry.path.replace("{branch}", branch) if branch else entry.path
+            if is_template:
+                ctx = dict(context, **extra)
+                if branch:
+                    ctx.update(branch=branch, b=spec.branches[branch])
+                content = template.render(ctx).encode("utf-8")
+            else:
+                content = source.read_bytes()
+            files.append(RenderedFile(path, content, entry.owner, executable=path.endswith((".sh",))))
+    files.append(RenderedFile(SPEC_FILE, dumps(spec).encode("utf-8"), "project"))
+    return files
