@@ -1,0 +1,62 @@
+"""Shared fixtures. Stand-ins for services that cannot run here live in tests/standins/.
+
+Every test runs with an isolated HOME and git identity, so the machine's own git config
+(or its absence on a fresh CI machine) never changes a result.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest_plugins: list[str] = []
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text("[user]\n\tname = Test User\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+                "GITHUB_TOKEN", "GH_TOKEN", "KFP_HOST", "KFP_TOKEN", "KFP_USERNAME", "KFP_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+def run_cli(*args: str, cwd: Path | str | None = None, input: str | None = None,
+            env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `jupyter mlops ARGS` as a user would: a separate process, its exit code and output."""
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "jupyter_mlops", *args], cwd=cwd, input=input,
+                          capture_output=True, text=True, env=full_env, timeout=300)
+
+
+def git(repo: Path | str, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture
+def new_project(tmp_path):
+    """A freshly generated project with every default (example pipeline on)."""
+
+    def make(*extra: str, name: str = "wine-quality") -> Path:
+        root = tmp_path / name
+        proc = run_cli("init", str(root), "--yes", *extra)
+        assert proc.returncode == 0, proc.stderr
+        return root
+
+    return make
