@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from .errors import Conflict, InvalidInput, MlopsError
 
@@ -19,6 +19,29 @@ class GitError(MlopsError):
     exit_code = 1
 
 
+def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    full_env = dict(os.environ)
+    # Never let git stop on a prompt: a face without a terminal would hang.
+    full_env.setdefault("GIT_TERMINAL_PROMPT", "0")
+    full_env["LC_ALL"] = "C"
+    if extra:
+        full_env.update(extra)
+    return full_env
+
+
+def start(args: Sequence[str], cwd: Path | str) -> subprocess.Popen:
+    """Start a git command without waiting, to overlap it with other work; finish it with ``wait``."""
+    return subprocess.Popen(["git", *args], cwd=str(cwd), env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def wait(proc: subprocess.Popen, what: str, *, check: bool = True) -> str:
+    out, err = proc.communicate()
+    if check and proc.returncode != 0:
+        raise GitError(f"git {what} failed: {err.strip() or out.strip()}")
+    return out
+
+
 def git(
     args: Sequence[str],
     cwd: Path | str,
@@ -27,15 +50,9 @@ def git(
     input: str | None = None,
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    full_env = dict(os.environ)
-    # Never let git stop on a prompt: a face without a terminal would hang.
-    full_env.setdefault("GIT_TERMINAL_PROMPT", "0")
-    full_env["LC_ALL"] = "C"
-    if env:
-        full_env.update(env)
     try:
         proc = subprocess.run(
-            ["git", *args], cwd=str(cwd), env=full_env, input=input, capture_output=True, text=True
+            ["git", *args], cwd=str(cwd), env=_env(env), input=input, capture_output=True, text=True
         )
     except FileNotFoundError:
         raise InvalidInput("git is not installed or not on PATH; install git and try again") from None
@@ -48,13 +65,21 @@ def is_repo(path: Path) -> bool:
     return (path / ".git").exists()
 
 
-def identity(cwd: Path) -> tuple[str, str]:
-    """The committer identity git will use; a clear error naming the fix when there is none."""
+IDENTITY_QUERY = ["config", "--get-regexp", r"^user\.(name|email)$"]
+
+
+def identity(cwd: Path, config_output: str | None = None) -> tuple[str, str]:
+    """The committer identity git will use; a clear error naming the fix when there is none.
+
+    ``config_output`` is the output of ``git IDENTITY_QUERY`` when the caller already ran it
+    (init runs it alongside ``git init``).
+    """
     name = os.environ.get("GIT_COMMITTER_NAME") or os.environ.get("GIT_AUTHOR_NAME")
     email = os.environ.get("GIT_COMMITTER_EMAIL") or os.environ.get("GIT_AUTHOR_EMAIL")
     if not (name and email):
-        proc = git(["config", "--get-regexp", r"^user\.(name|email)$"], cwd, check=False)
-        for line in proc.stdout.splitlines():
+        if config_output is None:
+            config_output = git(IDENTITY_QUERY, cwd, check=False).stdout
+        for line in config_output.splitlines():
             key, _, value = line.partition(" ")
             if key == "user.name" and not name:
                 name = value
@@ -101,3 +126,48 @@ def ensure_clean_paths(repo: Path, paths: Sequence[str]) -> None:
     staged = proc.stdout.split()
     if staged:
         raise Conflict("Some files init would commit are already staged with your changes:", details=staged)
+
+
+def commit_tree_fast(
+    repo: Path,
+    files: Sequence[tuple[str, bytes, bool]],
+    message: str,
+    branches: Sequence[str],
+    ident: tuple[str, str],
+) -> None:
+    """First commit of a new repository and all its branches in one ``git fast-import`` run,
+    then the index from it: two git processes where add/commit/branch/branch take four.
+
+    ``files`` are (path, content, executable) and must already be in the work tree.
+    """
+    import time
+
+    name, email = ident
+    offset = -time.timezone if time.localtime().tm_isdst <= 0 else -time.altzone
+    tz = f"{'+' if offset >= 0 else '-'}{abs(offset) // 3600:02d}{abs(offset) % 3600 // 60:02d}"
+    out = bytearray()
+    for i, (_, content, _) in enumerate(files, start=1):
+        out += b"blob\nmark :%d\ndata %d\n" % (i, len(content)) + content + b"\n"
+    msg = message.encode()
+    commit_mark = len(files) + 1
+    out += f"commit refs/heads/{branches[0]}\nmark :{commit_mark}\n".encode()
+    out += f"committer {name} <{email}> {int(time.time())} {tz}\n".encode()
+    out += b"data %d\n" % len(msg) + msg + b"\n"
+    for i, (path, _, executable) in enumerate(files, start=1):
+        out += b"M %s :%d %s\n" % (b"100755" if executable else b"100644", i, _quote(path))
+    for branch in branches[1:]:
+        out += f"reset refs/heads/{branch}\nfrom :{commit_mark}\n".encode()
+    out += b"done\n"
+    env = dict(os.environ, LC_ALL="C")
+    proc = subprocess.run(["git", "fast-import", "--quiet", "--done"], cwd=str(repo), input=bytes(out),
+                          capture_output=True, env=env)
+    if proc.returncode != 0:
+        raise GitError(f"git fast-import failed in {repo}: {proc.stderr.decode(errors='replace').strip()}")
+    git(["reset", "-q"], repo)
+
+
+def _quote(path: str) -> bytes:
+    if any(c in path for c in '"\\\n') or path.startswith(" "):
+        escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'.encode()
+    return path.encode()

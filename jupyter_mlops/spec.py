@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from . import __version__
 from .errors import InvalidInput
@@ -246,7 +247,7 @@ class ProjectSpec:
     # ----------------------------------------------------------- construction
 
     @classmethod
-    def default(cls, name: str, branches: Iterable[str] = DEFAULT_BRANCHES) -> "ProjectSpec":
+    def default(cls, name: str, branches: Iterable[str] = DEFAULT_BRANCHES) -> ProjectSpec:
         spec = cls(name=name)
         spec.branches = {b: default_branch_settings(name, b) for b in branches}
         return spec
@@ -259,7 +260,7 @@ class ProjectSpec:
     def default_branch(self) -> str:
         return next(iter(self.branches))
 
-    def copy(self) -> "ProjectSpec":
+    def copy(self) -> ProjectSpec:
         return copy.deepcopy(self)
 
     # ----------------------------------------------------------- flat keys
@@ -329,7 +330,7 @@ class ProjectSpec:
 
     # ----------------------------------------------------------- validation
 
-    def validate(self) -> "ProjectSpec":
+    def validate(self) -> ProjectSpec:
         problems = []
         for s in SETTINGS:
             if s.check and (msg := s.check(self.get(s.key))):
@@ -480,7 +481,9 @@ def from_toml_dict(data: dict, *, source: str = "mlops.toml") -> ProjectSpec:
     except InvalidInput as exc:
         raise InvalidInput(f"{source}: {exc.message}", details=exc.details) from None
     except (KeyError, TypeError, AttributeError) as exc:
-        raise InvalidInput(f"{source}: missing or malformed entry ({exc}); compare with a freshly generated one") from None
+        raise InvalidInput(
+            f"{source}: missing or malformed entry ({exc}); compare with a freshly generated one"
+        ) from None
     return spec.validate()
 
 

@@ -7,6 +7,7 @@ who owns it (org or project), and when it is included.
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -84,8 +85,24 @@ def _environment():
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
+        bytecode_cache=_bytecode_cache(jinja2),
     )
     return env
+
+
+def _bytecode_cache(jinja2):
+    """Compiled templates cached per user: compiling them is most of init's own time on a first run.
+
+    The cache holds compiled template code only (no settings, no credentials); jinja2 checks each
+    template's mtime, so an edited template is recompiled.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "jupyter-mlops", f"jinja-{__version__}")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(folder)
 
 
 def _license_text(spec: ProjectSpec) -> str:

@@ -164,10 +164,10 @@ def apply_init(plan: InitPlan, progress: Progress | None = None) -> InitPlan:
     if plan.nothing_to_do:
         progress.emit("init", "skip", f"{plan.root} is already a complete project; nothing changed")
         return plan
-    gitcli.identity(plan.root if plan.root.exists() else _existing_parent(plan.root))
     if plan.mode == "new":
         _apply_new(plan, progress)
     else:
+        gitcli.identity(plan.root)
         _apply_into_existing(plan, progress)
     progress.emit("init", "done", f"Project {plan.spec.name} ready in {plan.root} "
                   f"(branches: {', '.join(plan.spec.branch_names)}; on {plan.spec.default_branch})")
@@ -194,19 +194,27 @@ def _write(base: Path, files: list[RenderedFile]) -> None:
 
 
 def _apply_new(plan: InitPlan, progress: Progress) -> None:
-    """Build the repository in a sibling temp folder, then move it in: no half-written project."""
+    """Build the repository in a sibling temp folder, then move it in: no half-written project.
+
+    `git init` and the identity lookup run while the files are written (two git calls fewer on the
+    critical path); a missing identity still stops before anything reaches the target folder.
+    """
+    parent = _existing_parent(plan.root.parent)
+    ident_proc = gitcli.start(gitcli.IDENTITY_QUERY, parent)
+    created_parents = _first_missing(plan.root.parent)
     plan.root.parent.mkdir(parents=True, exist_ok=True)
-    parent = plan.root.parent
-    staging = Path(tempfile.mkdtemp(prefix=f".{plan.root.name}.mlops-", dir=parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{plan.root.name}.mlops-", dir=plan.root.parent))
+    init_proc = gitcli.start(["init", "-q", "-b", plan.spec.default_branch], staging)
     try:
         progress.emit("files", "start", f"Writing {len(plan.to_create)} files")
-        _write(staging, [plan.rendered[f.path] for f in plan.to_create])
+        files = [plan.rendered[f.path] for f in plan.to_create]
+        _write(staging, files)
+        ident = gitcli.identity(parent, gitcli.wait(ident_proc, "config", check=False))
+        gitcli.wait(init_proc, "init")
         progress.emit("files", "done", f"Wrote {len(plan.to_create)} files")
         progress.check_cancelled()
-        gitcli.git(["init", "-q", "-b", plan.spec.default_branch], staging)
-        gitcli.git(["add", "-A"], staging)
-        gitcli.git(["commit", "-q", "--no-verify", "-m", plan.commit], staging)
-        gitcli.create_branches(staging, plan.branches_to_create)
+        gitcli.commit_tree_fast(staging, [(f.path, f.content, f.executable) for f in files], plan.commit,
+                                plan.spec.branch_names, ident)
         progress.emit("git", "done", f"Committed on {plan.spec.default_branch}; created "
                       f"{', '.join(plan.branches_to_create) or 'no other branches'}")
         if plan.root.exists():
@@ -216,8 +224,20 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
         else:
             os.rename(staging, plan.root)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        for proc in (ident_proc, init_proc):
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+        shutil.rmtree(created_parents or staging, ignore_errors=True)
         raise
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (to remove it again on failure)."""
+    missing = None
+    while not path.exists():
+        missing, path = path, path.parent
+    return missing
 
 
 def _apply_into_existing(plan: InitPlan, progress: Progress) -> None:

@@ -1,0 +1,64 @@
+"""init against its floor, side by side in one run.
+
+Floor: the same finished tree copied with cp, then `git init`, `git add`, `git commit` and two more
+branches — what any scaffolder must at least do, with no Python start-up at all.
+Measured: `python -m jupyter_mlops init PATH --yes` as a user runs it (process start included).
+Goal: median ratio ≤ 3.
+
+    python benchmarks/bench_init.py [--rounds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FLOOR = (
+    'cp -r "$SRC" "$DST" && cd "$DST" && git init -q -b development && git add -A && '
+    "git commit -q -m scaffold && git branch staging && git branch production"
+)
+
+
+def timed(cmd: list[str], env: dict) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-init-"))
+    env = dict(os.environ, GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.org",
+               GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.org")
+    try:
+        # The finished tree the floor copies: exactly what init writes, without .git.
+        subprocess.run([sys.executable, "-m", "jupyter_mlops", "init", str(work / "reference"), "--yes"],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
+        shutil.rmtree(work / "reference" / ".git")
+        ours, floor = [], []
+        for i in range(args.rounds):  # interleaved, so machine noise hits both alike
+            floor.append(timed(["bash", "-c", FLOOR],
+                               dict(env, SRC=str(work / "reference"), DST=str(work / f"floor{i}"))))
+            ours.append(timed([sys.executable, "-m", "jupyter_mlops", "init", str(work / f"ours{i}"), "--yes"],
+                              env))
+        files = sum(1 for p in (work / "reference").rglob("*") if p.is_file())
+        f, o = statistics.median(floor), statistics.median(ours)
+        print(f"files in the tree: {files}; rounds: {args.rounds}")
+        print(f"floor (cp + git init/add/commit + 2 branches): median {f * 1000:.1f} ms")
+        print(f"jupyter mlops init --yes:                       median {o * 1000:.1f} ms")
+        print(f"ratio init / floor: {o / f:.2f}x (goal <= 3x)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
