@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["pytest_jupyter.jupyter_server"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
