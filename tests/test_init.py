@@ -349,3 +349,11 @@ def test_branch_named_at_is_refused_though_git_allows_it():
     from jupyter_mlops.spec import check_branch_name
 
     assert "is '@'" in check_branch_name("@")
+
+
+def test_settings_given_to_an_existing_project_are_reported_not_silently_dropped(new_project):
+    root = new_project()
+    proc = run_cli("init", str(root), "--yes", "--set", "staging.kfp.auth=token")
+    assert proc.returncode == 0
+    assert "staging.kfp.auth stayed as recorded" in proc.stderr
+    assert "auth: dex" in (root / "src/pipelines/staging/platform.yaml").read_text()

@@ -65,6 +65,13 @@ def run(args: argparse.Namespace, ui) -> int:
         ask_settings(spec, ui, given)
         spec.validate()
     plan = plan_init(root, spec)
+    if plan.mode == "update":
+        ignored = [k for k in settings if str(spec.get(k)) != str(plan.spec.get(k))]
+        if args.name and args.name != plan.spec.name:
+            ignored.append("name")
+        if ignored:
+            ui.event_warn(f"This folder is already a project: its mlops.toml wins, so {', '.join(ignored)} "
+                          "stayed as recorded. Change them in the branch's platform.yaml / config.yaml.")
     if args.dry_run:
         for line in plan.describe():
             ui.line(line)

@@ -35,6 +35,9 @@ class TerminalUI:
         stream = self.err if event.state in ("warn", "fail") else self.out
         print(f"{symbol} {event.message}{link}", file=stream, flush=True)
 
+    def event_warn(self, text: str) -> None:
+        print(f"{SYMBOLS['warn']} {text}", file=self.err, flush=True)
+
     def ask(self, label: str, default: str, check: Callable[[str], str | None] | None = None) -> str:
         """Ask on the terminal with the default shown; Enter keeps it; invalid answers are asked again."""
         while True:
