@@ -23,7 +23,9 @@ def wizard(path: str = "."):
 
 
 def _jupyter_server_extension_points():
-    return [{"module": "jupyter_mlops.server"}]
+    from .server import MlopsExtension  # only the Jupyter server calls this
+
+    return [{"module": "jupyter_mlops.server", "app": MlopsExtension}]
 
 
 def _jupyter_labextension_paths():

@@ -1,0 +1,224 @@
+"""Long operations as jobs: run in a bounded thread pool, observed by polling, cancelled cooperatively.
+
+The REST API answers 202 with a job and the lab panel polls it; the wizard runs one job on its own
+thread. A job keeps the credentials it was given (tokens, secret values) only inside the closure it
+runs and in a redaction list used to scrub its events, result and error; both are dropped when the
+job ends. Nothing here imports tornado or ipywidgets.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Literal
+
+from .errors import Cancelled, Conflict, MlopsError, NotFound
+from .progress import Event, Progress
+
+JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+FINISHED = ("succeeded", "failed", "cancelled")
+REDACTED = "********"
+INTERNAL_ERROR = "The operation failed unexpectedly; the server log has the details. Run it again to resume."
+
+log = logging.getLogger("jupyter_mlops.jobs")
+
+
+class TooManyJobs(MlopsError):
+    reason = "too_many_jobs"
+    http_status = 429
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for value in secrets:
+        if value:
+            text = text.replace(value, REDACTED)
+    return text
+
+
+def _redact_tree(value: Any, secrets: tuple[str, ...]) -> Any:
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: _redact_tree(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact_tree(v, secrets) for v in value]
+    return value
+
+
+def error_payload(exc: BaseException) -> dict:
+    """The one error shape: ``{message, reason}`` (+ ``details``); unknown exceptions get a generic message."""
+    if isinstance(exc, MlopsError):
+        out: dict = {"message": exc.message, "reason": exc.reason}
+        if exc.details:
+            out["details"] = list(exc.details)
+        return out
+    return {"message": INTERNAL_ERROR, "reason": "internal_error"}
+
+
+@dataclass
+class Job:
+    """One run of an operation. ``fn(progress)`` returns a result with ``to_dict()`` (or a dict, or None)."""
+
+    kind: str
+    fn: Callable[[Progress], Any] | None
+    path: str = ""
+    secrets: tuple[str, ...] = ()
+    result_view: Callable[[Any], dict] | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    state: JobState = "queued"
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    result: dict | None = None
+    error: dict | None = None
+    events: list[dict] = field(default_factory=list)
+    listeners: list[Callable[[dict], None]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self.done = threading.Event()
+        self.progress = Progress(self._record)
+        self.secrets = tuple(s for s in self.secrets if s)
+
+    def __repr__(self) -> str:  # never show the closure or the secrets
+        return f"Job(id={self.id!r}, kind={self.kind!r}, state={self.state!r})"
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        return self.progress.cancel_event
+
+    def _record(self, event: Event) -> None:
+        data = _redact_tree(event.to_dict(), self.secrets)
+        with self._lock:
+            data["index"] = len(self.events)
+            self.events.append(data)
+            listeners = list(self.listeners)
+        for listener in listeners:
+            listener(data)
+
+    def run(self) -> None:
+        """Run the operation on the calling thread; never raises (the outcome is in state/result/error)."""
+        with self._lock:
+            if self.state != "queued":
+                return
+            if self.cancel_event.is_set():
+                self._finish("cancelled", error=error_payload(Cancelled("Cancelled before it started.")))
+                return
+            self.state, self.started = "running", time.time()
+        fn, self.fn = self.fn, None
+        try:
+            value = fn(self.progress) if fn else None
+            if self.result_view is not None:
+                payload = self.result_view(value)
+            elif hasattr(value, "to_dict"):
+                payload = value.to_dict()
+            else:
+                payload = value
+            with self._lock:
+                self._finish("succeeded", result=_redact_tree(payload, self.secrets))
+        except Cancelled as exc:
+            with self._lock:
+                self._finish("cancelled", error=error_payload(exc))
+        except MlopsError as exc:
+            with self._lock:
+                self._finish("failed", error=_redact_tree(error_payload(exc), self.secrets))
+        except BaseException as exc:  # noqa: BLE001 - a job must always end in a state
+            log.error("job %s (%s) failed: %s: %s", self.id, self.kind, type(exc).__name__,
+                      redact(str(exc), self.secrets))
+            with self._lock:
+                self._finish("failed", error=error_payload(exc))
+        finally:
+            del fn
+
+    def _finish(self, state: JobState, *, result: dict | None = None, error: dict | None = None) -> None:
+        self.state, self.finished = state, time.time()
+        self.result, self.error = result, error
+        self.secrets = ()  # the credentials leave with the job's closure
+        self.result_view = None
+        self.done.set()
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next step boundary (a queued job never starts)."""
+        self.cancel_event.set()
+        with self._lock:
+            if self.state == "queued":
+                self._finish("cancelled", error=error_payload(Cancelled("Cancelled before it started.")))
+                self.fn = None
+
+    def snapshot(self, since: int = 0) -> dict:
+        with self._lock:
+            return {
+                "id": self.id,
+                "kind": self.kind,
+                "path": self.path,
+                "state": self.state,
+                "created": self.created,
+                "started": self.started,
+                "finished": self.finished,
+                "events": [dict(e) for e in self.events[since:]],
+                "next_event": len(self.events),
+                "result": self.result,
+                "error": self.error,
+            }
+
+
+class JobManager:
+    """A bounded pool: ``max_workers`` jobs run, ``max_pending`` wait; old finished jobs are forgotten."""
+
+    def __init__(self, max_workers: int = 2, max_pending: int = 16, keep_finished: int = 200) -> None:
+        self.max_workers, self.max_pending, self.keep_finished = max_workers, max_pending, keep_finished
+        self._executor: ThreadPoolExecutor | None = None
+        self._jobs: dict[str, Job] = {}
+        self._futures: dict[str, Future] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, job: Job) -> Job:
+        with self._lock:
+            waiting = sum(1 for j in self._jobs.values() if j.state == "queued")
+            if waiting >= self.max_pending:
+                raise TooManyJobs(f"{waiting} jobs are already waiting; wait for one to finish, then try again.")
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.max_workers, thread_name_prefix="jupyter-mlops-job")
+            self._forget_old()
+            self._jobs[job.id] = job
+            self._futures[job.id] = self._executor.submit(job.run)
+        return job
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self._jobs.values() if j.state in FINISHED]
+        for old in sorted(finished, key=lambda j: j.created)[: max(0, len(finished) - self.keep_finished)]:
+            self._jobs.pop(old.id, None)
+            self._futures.pop(old.id, None)
+
+    def get(self, job_id: str) -> Job:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise NotFound(f"There is no job {job_id!r} (jobs are forgotten when the server restarts); "
+                           "start the operation again.")
+        return job
+
+    def cancel(self, job_id: str) -> Job:
+        job = self.get(job_id)
+        if job.state in FINISHED:
+            raise Conflict(f"Job {job_id} already {job.state}; there is nothing to cancel.")
+        job.cancel()
+        return job
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Cancel what is queued or running and wait for the worker threads to end."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+            executor, self._executor = self._executor, None
+        for job in jobs:
+            if job.state not in FINISHED:
+                job.cancel()
+        for job in jobs:
+            job.done.wait(timeout)
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)

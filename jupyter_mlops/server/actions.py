@@ -1,0 +1,165 @@
+"""What each route does, in terms of the operations: request data in, a payload or a Job out.
+
+No tornado here: the handlers parse the HTTP request and render the answer; these functions resolve
+paths, call the operations and shape their results as the OpenAPI document says.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ..errors import InvalidInput, MlopsError, NotFound
+from ..jobs import Job
+from .paths import relative, resolve
+
+
+class NotImplementedYet(MlopsError):
+    reason = "not_implemented"
+    http_status = 501
+
+
+def operation(name: str) -> ModuleType:
+    """``jupyter_mlops.operations.<name>``, or 501 when this version does not have it."""
+    module = f"jupyter_mlops.operations.{name}"
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        raise NotImplementedYet(f"'{name}' is not available in this version of jupyter-mlops; "
+                                "upgrade it, or use the command line if it has the command.") from None
+
+
+def server_token(given: str | None) -> str | None:
+    """The token from the request, else the one the server was started with (GITHUB_TOKEN / GH_TOKEN)."""
+    return given or os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None
+
+
+# ---------------------------------------------------------------- forms
+
+
+def defaults(root_dir: str, path: str | None, name: str | None, branches: str | None) -> dict:
+    from ..forms import defaults as form_defaults
+    from ..operations.init import default_name
+
+    if not name:
+        name = default_name(resolve(root_dir, path)) if path else "ml-project"
+    return form_defaults(name, branches)
+
+
+def schema(branches: str | None) -> dict:
+    from ..forms import default_spec
+    from ..spec import json_schema
+
+    return json_schema(default_spec("ml-project", branches).branch_names)
+
+
+def validate(body: dict) -> dict:
+    from ..forms import field_errors, required_secrets
+
+    errors, spec = field_errors(body.get("settings") or {})
+    out: dict[str, Any] = {"valid": not errors, "errors": errors}
+    if spec is not None:
+        out["required_secrets"] = required_secrets(spec)
+    return out
+
+
+# ---------------------------------------------------------------- init
+
+
+def _init_spec(root: Path, body: dict):
+    from ..forms import field_errors
+    from ..operations.init import default_name, load_project_spec
+
+    values = dict(body.get("settings") or {})
+    if body.get("name"):
+        values["name"] = body["name"]
+    if "name" not in values:
+        existing = load_project_spec(root) if root.is_dir() else None
+        values["name"] = existing.name if existing else default_name(root)
+    errors, spec = field_errors(values)
+    if errors:
+        raise InvalidInput("The project settings are not valid; fix them and send the request again:",
+                           details=[f"{k}: {v}" for k, v in errors.items()])
+    spec.kind = "main" if body.get("main") else "project"
+    return spec
+
+
+def plan_payload(root_dir: str, plan) -> dict:
+    out = plan.to_dict()
+    out.pop("root", None)
+    out["path"] = relative(root_dir, plan.root)
+    out["describe"] = plan.describe()
+    return out
+
+
+def init_plan(root_dir: str, body: dict):
+    from ..operations.init import plan_init
+
+    root = resolve(root_dir, body["path"])
+    return plan_init(root, _init_spec(root, body))
+
+
+def init_job(root_dir: str, body: dict) -> Job:
+    """Plan now (so bad input is a 4xx, not a failed job), plan again and apply in the job."""
+    from ..operations.init import apply_init, plan_init
+
+    plan = init_plan(root_dir, body)
+    root, spec = plan.root, plan.spec
+
+    def run(progress):
+        return apply_init(plan_init(root, spec), progress)
+
+    return Job("init", run, path=relative(root_dir, root), result_view=lambda p: plan_payload(root_dir, p))
+
+
+# ---------------------------------------------------------------- status
+
+
+def project_root(root_dir: str, path: str) -> Path:
+    root = resolve(root_dir, path)
+    if not (root / "mlops.toml").is_file():
+        raise NotFound(f"{path or 'the Jupyter root'} is not a jupyter-mlops project (no mlops.toml); "
+                       "create one with init first.")
+    return root
+
+
+# ---------------------------------------------------------------- operations still to wire
+
+
+def _not_wired(name: str) -> None:
+    operation(name)
+    raise NotImplementedYet(f"'{name}' is not yet available over the REST API in this version; "
+                            f"use `jupyter mlops {name}` or `%mlops {name}`.")
+
+
+def push_job(root_dir: str, body: dict) -> Job:
+    _not_wired("push")
+
+
+def secrets_set(root_dir: str, body: dict) -> dict:
+    _not_wired("secrets")
+
+
+def secrets_list(root_dir: str, path: str, env: str | None, github_url: str | None, token: str | None) -> dict:
+    _not_wired("secrets")
+
+
+def status(root_dir: str, path: str) -> dict:
+    _not_wired("status")
+
+
+def check_job(root_dir: str, body: dict) -> Job:
+    _not_wired("check")
+
+
+def run_job(root_dir: str, body: dict) -> Job:
+    _not_wired("run")
+
+
+def sync_job(root_dir: str, body: dict) -> Job:
+    _not_wired("sync")
