@@ -34,12 +34,13 @@ def available_verbs() -> list:
 
 
 def build_parser(parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
-                 prog: str = PROG) -> argparse.ArgumentParser:
+                 prog: str = PROG, extra_verbs: Sequence = ()) -> argparse.ArgumentParser:
+    """The CLI's parser; the magics pass their parser class, prog and their own verbs (``register(sub)``)."""
     parser = parser_class(prog=prog, description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"jupyter-mlops {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND", parser_class=parser_class)
     sub.required = True
-    for mod in available_verbs():
+    for mod in [*available_verbs(), *extra_verbs]:
         mod.register(sub)
     return parser
 
