@@ -1,0 +1,149 @@
+"""The ipywidgets wizard, driven by clicking its buttons and typing into its fields (no browser)."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from jupyter_mlops.wizard import Wizard
+from tests.conftest import git
+
+
+@pytest.fixture
+def wizard(tmp_path):
+    before = set(threading.enumerate())
+    wz = Wizard(root=tmp_path)
+    yield wz
+    wz.close()
+    leaked = [t for t in threading.enumerate() if t not in before and t.name.startswith("jupyter-mlops")]
+    assert leaked == [], f"threads left running: {leaked}"
+
+
+def click_next(wz: Wizard, expect: str) -> None:
+    assert not wz.next_button.disabled, f"Next disabled on {wz.step.title}"
+    wz.next_button.click()
+    assert wz.step.title == expect
+
+
+def walk_to_create(wz: Wizard) -> None:
+    for title in ("Platform", "GitHub", "Secrets", "Review", "Create"):
+        click_next(wz, title)
+
+
+def test_starts_on_project_with_defaults_filled_and_next_enabled(wizard):
+    assert wizard.step.title == "Project" and wizard.step.state == "configured"
+    assert wizard.fields["name"].value == "ml-project" and wizard.project.folder.value == "ml-project"
+    assert wizard.fields["license"].value == "placeholder" and wizard.fields["example"].value is True
+    assert wizard.back_button.disabled and not wizard.next_button.disabled
+    assert wizard.create_button.layout.display == "none"
+
+
+def test_a_bad_name_shows_why_and_blocks_next_until_fixed(wizard):
+    wizard.fields["name"].value = "wine quality!"
+    assert wizard.step.state == "ready" and wizard.next_button.disabled
+    assert "letters, digits" in wizard.fields["name"].error_text
+    wizard.next_button.click()
+    assert wizard.step.title == "Project"  # Next follows the step's state
+    wizard.fields["name"].value = "wine-quality"
+    assert wizard.fields["name"].error_text == "" and not wizard.next_button.disabled
+
+
+def test_folder_and_experiments_follow_the_name(wizard):
+    wizard.fields["name"].value = "churn"
+    assert wizard.project.folder.value == "churn"
+    click_next(wizard, "Platform")
+    assert wizard.fields["staging.kfp.experiment"].value == "churn-staging"
+    wizard.fields["staging.kfp.experiment"].value = "my-experiment"
+    wizard.back_button.click()
+    wizard.fields["name"].value = "churn2"
+    assert wizard.value("staging.kfp.experiment") == "my-experiment"  # the user's value is kept
+    assert wizard.value("production.kfp.experiment") == "churn2-production"
+
+
+def test_platform_has_a_tab_per_branch_with_positional_defaults(wizard):
+    wizard.fields["branches"].value = "dev,prod"
+    click_next(wizard, "Platform")
+    assert wizard.platform.tabs.titles == ("dev", "prod")
+    assert wizard.fields["dev.kfp.auth"].value == "none" and wizard.fields["prod.kfp.auth"].value == "dex"
+    wizard.fields["prod.kfp.host"].value = "kubeflow.example.org"
+    assert wizard.next_button.disabled and "http(s) URL" in wizard.fields["prod.kfp.host"].error_text
+    wizard.fields["prod.kfp.auth"].value = "incluster"
+    wizard.fields["prod.kfp.host"].value = ""
+    assert not wizard.next_button.disabled  # in-cluster needs no host: the spec's whole-project rule
+
+
+def test_an_owner_needs_a_token_in_a_password_field(wizard):
+    import ipywidgets
+
+    walk = ("Platform", "GitHub")
+    for title in walk:
+        click_next(wizard, title)
+    assert isinstance(wizard.github.token.input, ipywidgets.Password)
+    wizard.fields["owner"].value = "-bad-"
+    assert wizard.next_button.disabled and "GitHub user or organisation" in wizard.fields["owner"].error_text
+    wizard.fields["owner"].value = "octo"
+    assert wizard.next_button.disabled and "token is needed" in wizard.github.token.error.value
+    wizard.github.token.input.value = "ghp_example"
+    assert not wizard.next_button.disabled
+
+
+def test_secrets_step_asks_the_names_each_branch_needs(wizard):
+    click_next(wizard, "Platform")
+    wizard.fields["staging.kfp.auth"].value = "token"
+    click_next(wizard, "GitHub")
+    wizard.fields["owner"].value = "octo"
+    wizard.github.token.input.value = "ghp_example"
+    click_next(wizard, "Secrets")
+    assert set(wizard.secrets.fields) == {("staging", "KFP_TOKEN"), ("production", "KFP_USERNAME"),
+                                          ("production", "KFP_PASSWORD")}
+    assert not wizard.next_button.disabled  # every secret may be set later
+
+
+def test_review_refuses_a_folder_with_the_users_files(wizard, tmp_path):
+    (tmp_path / "ml-project").mkdir()
+    (tmp_path / "ml-project" / "README.md").write_text("mine\n")
+    for title in ("Platform", "GitHub", "Secrets", "Review"):
+        click_next(wizard, title)
+    assert wizard.step.state == "fail" and wizard.next_button.disabled
+    assert "README.md" in wizard.review.summary.value
+    assert (tmp_path / "ml-project" / "README.md").read_text() == "mine\n"
+
+
+def test_full_flow_creates_the_project_with_progress_and_links(wizard, tmp_path):
+    wizard.fields["name"].value = "wine"
+    walk_to_create(wizard)
+    assert "create  mlops.toml" in wizard.review.summary.value
+    assert not (tmp_path / "wine").exists()  # nothing before Create
+    assert wizard.create_button.layout.display is None and not wizard.create_button.disabled
+    wizard.create_button.click()
+    assert wizard.wait(120)
+    assert wizard.create.state == "success", wizard.create.links.value
+    assert wizard.create.bar.value == 1.0 and wizard.create.bar.bar_style == "success"
+    assert "Project wine ready" in wizard.create.log.value
+    assert f'href="{tmp_path / "wine"}/README.md"' in wizard.create.links.value
+    assert wizard.back_button.disabled and wizard.create_button.disabled
+    assert sorted(git(tmp_path / "wine", "branch", "--format=%(refname:short)").split()) == [
+        "development", "production", "staging"]
+
+
+def test_a_failed_create_can_be_retried(wizard, tmp_path, monkeypatch):
+    identity = os.environ["GIT_CONFIG_GLOBAL"]
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-identity"))  # no git user: init refuses
+    walk_to_create(wizard)
+    wizard.create_button.click()
+    assert wizard.wait(60) and wizard.create.state == "fail"
+    assert "user.name" in wizard.create.links.value and not wizard.create_button.disabled
+    assert not (tmp_path / "ml-project").exists()  # nothing half-written
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", identity)
+    wizard.create_button.click()
+    assert wizard.wait(60) and wizard.create.state == "success"
+
+
+def test_close_cancels_a_running_create_and_joins_its_thread(wizard):
+    walk_to_create(wizard)
+    wizard.create_button.click()
+    wizard.close()
+    assert not wizard._thread.is_alive()
+    assert wizard.job.state in ("succeeded", "cancelled")
