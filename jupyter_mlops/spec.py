@@ -260,6 +260,11 @@ class ProjectSpec:
     def default_branch(self) -> str:
         return next(iter(self.branches))
 
+    @property
+    def is_main(self) -> bool:
+        """The organisation's main config repo (``init --main``), not a project."""
+        return self.kind == "main"
+
     def copy(self) -> ProjectSpec:
         return copy.deepcopy(self)
 

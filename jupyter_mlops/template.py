@@ -116,7 +116,9 @@ def _license_text(spec: ProjectSpec) -> str:
 def render(spec: ProjectSpec) -> list[RenderedFile]:
     """Every file of the generated repository, in manifest order, mlops.toml last."""
     base = template_root() / "project"
-    context = {"spec": spec, "version": __version__}
+    from .ownership import render_text
+
+    context = {"spec": spec, "version": __version__, "ownership_toml": render_text(ownership(spec))}
     files: list[RenderedFile] = []
     for entry in manifest():
         if not entry.included(spec):
