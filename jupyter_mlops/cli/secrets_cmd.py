@@ -1,0 +1,115 @@
+"""jupyter mlops secrets set|import|list: the project's CI secrets on GitHub (values never on argv)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .common import add_dry_run, add_github_url, add_path, add_yes
+
+HELP = "set, import or list the CI secrets on GitHub (names only; values never leave this machine unsealed)"
+ENV_HELP = ("branch whose environment gets the secret (default: the branches whose settings need it, or every "
+            "branch for a name none needs)")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("secrets", help=HELP, description=HELP[0].upper() + HELP[1:] + ".")
+    verbs = p.add_subparsers(dest="secrets_verb", metavar="ACTION")
+    verbs.required = True
+
+    s = verbs.add_parser("set", help="set one secret; the value comes from standard input or a hidden prompt",
+                         description="Set one secret. The value is read from standard input when it is not a "
+                         "terminal (all of it, one trailing newline dropped), else from a hidden prompt.")
+    s.add_argument("name", metavar="NAME", help="e.g. KFP_TOKEN, KFP_PASSWORD, AWS_SECRET_ACCESS_KEY")
+    s.add_argument("--env", metavar="BRANCH", help=ENV_HELP)
+    add_path(s)
+    add_github_url(s)
+    add_yes(s)
+    add_dry_run(s)
+    s.set_defaults(handler=run_set)
+
+    i = verbs.add_parser("import", help="set every NAME=value of a .env file",
+                         description="Set every NAME=value of a .env file. Without --env, BRANCH_NAME=value "
+                         "(e.g. STAGING_KFP_PASSWORD) goes to that branch only.")
+    i.add_argument("file", metavar="FILE.env")
+    i.add_argument("--env", metavar="BRANCH", help=ENV_HELP)
+    add_path(i)
+    add_github_url(i)
+    add_yes(i)
+    add_dry_run(i)
+    i.set_defaults(handler=run_import)
+
+    ls = verbs.add_parser("list", help="names and update times (GitHub never returns values)",
+                          description="List the secrets' names and update times per branch, and the ones the "
+                          "branches' settings need that are not set.")
+    ls.add_argument("--env", metavar="BRANCH", help="only this branch")
+    add_path(ls)
+    add_github_url(ls)
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    add_yes(ls)
+    ls.set_defaults(handler=run_list)
+
+
+def _apply(args: argparse.Namespace, ui, values: dict[str, str], token: str) -> int:
+    from ..operations.secrets import apply_secrets_set, plan_secrets_set
+    from ..progress import Progress
+
+    plan = plan_secrets_set(Path(args.path), values, token=token, env=args.env, github_url=args.github_url)
+    if args.dry_run:
+        for line in plan.describe():
+            ui.line(line)
+        ui.line("(dry run: nothing was sent)")
+        return 0
+    apply_secrets_set(plan, Progress(ui.event))
+    return 0
+
+
+def _check_name(name: str) -> None:
+    from ..errors import InvalidInput
+    from ..github.secrets import check_secret_name
+
+    if problem := check_secret_name(name):
+        raise InvalidInput(f"NAME: {problem}")
+
+
+def run_set(args: argparse.Namespace, ui) -> int:
+    from .github_auth import github_token
+
+    _check_name(args.name)  # before asking for anything
+    token = github_token(ui)
+    if ui.stdin.isatty():
+        value = ui.secret(f"Value of {args.name} (input hidden)")
+    else:
+        value = ui.stdin.read()
+        value = value[:-2] if value.endswith("\r\n") else value[:-1] if value.endswith("\n") else value
+    return _apply(args, ui, {args.name: value}, token)
+
+
+def run_import(args: argparse.Namespace, ui) -> int:
+    from ..operations.secrets import read_env_file
+    from .github_auth import github_token
+
+    values = read_env_file(args.file)
+    return _apply(args, ui, values, github_token(ui))
+
+
+def run_list(args: argparse.Namespace, ui) -> int:
+    from ..operations.secrets import list_secrets
+    from .github_auth import github_token
+
+    listing = list_secrets(Path(args.path), token=github_token(ui), env=args.env, github_url=args.github_url)
+    if args.json:
+        ui.line(json.dumps(listing.to_dict(), indent=2))
+        return 0
+    ui.line(f"{listing.repository} (secrets mode: {listing.secrets_mode})")
+    if not listing.entries:
+        ui.line("  no secrets set")
+    for e in listing.entries:
+        shown = e.name if e.github_name == e.name else f"{e.name} (as {e.github_name})"
+        ui.line(f"  {e.branch:<12} {shown:<40} updated {e.updated_at or '?'}")
+    for branch, names in listing.missing.items():
+        for n in names:
+            ui.line(f"! {branch}: {n} is needed by the branch's settings and not set: "
+                    f"jupyter mlops secrets set {n} --env {branch}")
+    return 0
