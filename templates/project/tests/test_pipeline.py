@@ -17,6 +17,6 @@ def test_branch_config_loads(branch):
 @pytest.mark.parametrize("branch", branches())
 def test_pipeline_compiles_for_branch(branch, tmp_path):
     path = compile_pipeline(branch, tmp_path / "pipeline.yaml")
-    spec = yaml.safe_load(path.read_text())
+    spec, *platform = yaml.safe_load_all(path.read_text())  # PipelineSpec, then any PlatformSpec
     assert spec["pipelineInfo"]["name"] == load_branch_config(branch).pipeline_name
     assert spec["root"]["dag"]["tasks"], "the compiled pipeline has no tasks"

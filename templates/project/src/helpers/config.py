@@ -32,6 +32,7 @@ class BranchConfig:
     mlflow_uri: str = ""
     s3_endpoint: str = ""
     data_uri: str = ""
+    credentials_secret: str = ""
     secrets: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -70,8 +71,9 @@ def load_branch_config(branch: str, root: Path = ROOT) -> BranchConfig:
         raise ConfigError(
             f"src/pipelines/{branch}/platform.yaml: kfp.auth {auth!r} is not one of {AUTH_MODES}"
         )
-    # An environment variable may point a run elsewhere without editing the file (e.g. a port-forward).
+    # Environment variables may point a run elsewhere without editing the files (a port-forward, a sample).
     host = os.environ.get("KFP_HOST") or str(kfp.get("host") or "")
+    data_uri = os.environ.get("DATA_URI") or str((project.get("data") or {}).get("uri") or "")
     return BranchConfig(
         branch=branch,
         kfp_host=host.rstrip("/"),
@@ -81,7 +83,8 @@ def load_branch_config(branch: str, root: Path = ROOT) -> BranchConfig:
         pipeline_name=str(project.get("pipeline_name") or "pipeline"),
         mlflow_uri=str((platform.get("mlflow") or {}).get("uri") or ""),
         s3_endpoint=str((platform.get("s3") or {}).get("endpoint") or ""),
-        data_uri=str((project.get("data") or {}).get("uri") or ""),
+        data_uri=data_uri,
+        credentials_secret=str(platform.get("credentials_secret") or ""),
         secrets=tuple(platform.get("secrets") or ()),
         params=dict(project.get("params") or {}),
     )
