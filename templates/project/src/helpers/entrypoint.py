@@ -98,8 +98,10 @@ def _run(branch: str, args: argparse.Namespace) -> int:
     if args.local:
         from src.helpers.local_run import run_local
         from src.helpers.preflight import check_data
+        from src.pipelines.pipeline import pipeline
 
-        _reported(lambda: check_data(config, os.environ, local=True), "data")
+        if "data_uri" in (pipeline.component_spec.inputs or {}):
+            _reported(lambda: check_data(config, os.environ, local=True), "data")
         outputs = run_local(config)
         _print_outputs(outputs)
         return 0
