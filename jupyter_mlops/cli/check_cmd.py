@@ -1,0 +1,30 @@
+"""jupyter mlops check: the branch's CI preflight, run locally."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .common import add_path, add_yes
+
+HELP = "run a branch's CI preflight here: data access, Kubeflow reachable and authenticated, MLflow"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("check", help=HELP, description=HELP[0].upper() + HELP[1:] + ". Credentials come from "
+                       "the environment variables CI uses (KFP_TOKEN, KFP_USERNAME, KFP_PASSWORD, AWS_*).")
+    add_path(p)
+    p.add_argument("--branch", "-b", metavar="B", help="the branch to check (default: the current git branch)")
+    add_yes(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ui) -> int:
+    import os
+
+    from ..operations.check import apply_check, plan_check
+    from ..progress import Progress
+
+    plan = plan_check(Path(args.path), args.branch)
+    apply_check(plan, Progress(ui.event), env=dict(os.environ))
+    return 0

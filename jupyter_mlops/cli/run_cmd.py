@@ -1,0 +1,34 @@
+"""jupyter mlops run: submit a branch's pipeline to its Kubeflow, or run it on this machine."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .common import add_path, add_yes
+
+HELP = "submit a branch's pipeline to its Kubeflow (after the preflight), or run it here with --local"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help=HELP, description=HELP[0].upper() + HELP[1:] + ". Runs the project's own "
+                       "src/pipelines/<branch>/main.py, as CI does; credentials from the same environment variables.")
+    add_path(p)
+    p.add_argument("--branch", "-b", metavar="B", help="the branch to run (default: the current git branch)")
+    p.add_argument("--local", action="store_true",
+                   help="run the whole pipeline here on kfp.local (no cluster); outputs in local_outputs/")
+    p.add_argument("--wait", action="store_true", help="wait for the Kubeflow run to finish; fail if it fails")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="how long --wait waits (default 3600)")
+    add_yes(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ui) -> int:
+    import os
+
+    from ..operations.run import apply_run, plan_run
+    from ..progress import Progress
+
+    plan = plan_run(Path(args.path), args.branch, local=args.local, wait=args.wait, timeout=args.timeout)
+    apply_run(plan, Progress(ui.event), env=dict(os.environ))
+    return 0

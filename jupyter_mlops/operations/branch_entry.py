@@ -1,0 +1,149 @@
+"""Run a generated project's own entry point for a branch, exactly as its CI does.
+
+`check` and `run` do not reimplement the preflight or the submission: they run
+``python src/pipelines/<branch>/main.py [--check|--local|--wait]`` in the project's folder, so a local
+result is the CI result. Each line the entry point prints (``✓ name: …``, ``✗ name: … Fix: …``)
+becomes a progress event; the exit code becomes an error of the shared taxonomy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from .. import gitcli
+from ..errors import Cancelled, InvalidInput, NotFound, RemoteFailure, Unauthenticated
+from ..progress import Progress, null_progress
+
+# The variables the entry point reads its credentials from (CI maps the GitHub secrets onto them).
+SECRET_NAMES = ("KFP_TOKEN", "KFP_USERNAME", "KFP_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+STATES = {"✓": "done", "✗": "fail", "!": "warn", "·": "skip"}
+_LINE = re.compile(r"^(?P<symbol>[✓✗!·]|\s) (?P<step>[A-Za-z][\w-]*): (?P<message>.*)$")
+_URL = re.compile(r"https?://\S+")
+
+
+@dataclass
+class EntryPlan:
+    operation: str  # check | run
+    root: Path
+    branch: str
+    arguments: list[str]
+    python: str = field(default_factory=lambda: sys.executable)
+
+    @property
+    def script(self) -> str:
+        return f"src/pipelines/{self.branch}/main.py"
+
+    @property
+    def command(self) -> list[str]:
+        return [self.python, self.script, *self.arguments]
+
+    def to_dict(self) -> dict:
+        return {"operation": self.operation, "root": str(self.root), "branch": self.branch,
+                "command": ["python", self.script, *self.arguments]}
+
+    def describe(self) -> list[str]:
+        return [f"In {self.root}: python {' '.join([self.script, *self.arguments])}  (branch {self.branch})"]
+
+
+@dataclass
+class EntryResult:
+    operation: str
+    branch: str
+    exit_code: int
+    lines: list[str]
+    run_url: str | None = None
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+    def to_dict(self) -> dict:
+        return dict(asdict(self), ok=self.ok)
+
+
+def plan_entry(operation: str, root: Path | str, branch: str | None, arguments: list[str]) -> EntryPlan:
+    from .init import load_project_spec
+
+    root = Path(root).absolute()
+    spec = load_project_spec(root) if root.is_dir() else None
+    if spec is None:
+        raise NotFound(f"{root} is not a jupyter-mlops project (no mlops.toml); give the project's folder")
+    if branch is None:
+        current = gitcli.head_branch(root) if (root / ".git").exists() else None
+        branch = current if current in spec.branches else spec.default_branch
+    elif branch not in spec.branches:
+        raise InvalidInput(f"--branch {branch}: the project's branches are {', '.join(spec.branch_names)}")
+    plan = EntryPlan(operation, root, branch, arguments)
+    if not (root / plan.script).is_file():
+        raise NotFound(f"{plan.script} is missing in {root}; `jupyter mlops init {root}` restores missing files")
+    return plan
+
+
+def apply_entry(plan: EntryPlan, progress: Progress | None = None, env: Mapping[str, str] | None = None) -> EntryResult:
+    """Run the entry point, streaming its lines as progress events; raise when it fails."""
+    progress = progress or null_progress()
+    progress.check_cancelled()
+    child_env = dict(os.environ if env is None else env, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
+    progress.emit(plan.operation, "start", f"{plan.operation} on branch {plan.branch}: python "
+                  + " ".join([plan.script, *plan.arguments]))
+    proc = subprocess.Popen(plan.command, cwd=plan.root, env=child_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace")
+    lines: list[str] = []
+    reader = threading.Thread(target=_read, args=(proc, lines, progress), daemon=True)
+    reader.start()
+    while reader.is_alive():
+        reader.join(0.2)
+        if progress.cancel_event.is_set() and proc.poll() is None:
+            proc.terminate()
+    code = proc.wait()
+    result = EntryResult(plan.operation, plan.branch, code, lines)
+    result.failures = [line[2:] for line in lines if line.startswith("✗ ")]
+    urls = [m.group(0) for line in lines if line.startswith("✓ run:") for m in [_URL.search(line)] if m]
+    result.run_url = urls[0].rstrip(".,;:)") if urls else None
+    if progress.cancel_event.is_set():
+        raise Cancelled(f"{plan.operation} cancelled; the entry point was stopped")
+    if code != 0:
+        raise _error(plan, result)
+    progress.emit(plan.operation, "done", f"{plan.operation} on branch {plan.branch} finished", result.run_url)
+    return result
+
+
+def _read(proc: subprocess.Popen, lines: list[str], progress: Progress) -> None:
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        line = raw.rstrip("\n")
+        lines.append(line)
+        match = _LINE.match(line)
+        if match:
+            state = STATES.get(match["symbol"], "info")
+            url = _URL.search(match["message"]) if match["step"] == "run" and state == "done" else None
+            link = url.group(0).rstrip(".,;:)") if url else None
+            progress.emit(match["step"], state, f"{match['step']}: {match['message']}", link)
+        elif line.strip():
+            progress.emit("log", "info", line)
+
+
+def _error(plan: EntryPlan, result: EntryResult):
+    what = {"check": "The preflight", "run": "The run"}.get(plan.operation, plan.operation)
+    details = result.failures or result.lines[-5:]
+    message = f"{what} of branch {plan.branch} failed"
+    if result.exit_code == 3:
+        return Unauthenticated(f"{message}: credentials are missing or were rejected", details=details)
+    if result.exit_code == 2:
+        return InvalidInput(f"{message}: the branch's configuration is not valid", details=details)
+    if result.exit_code == 130:
+        return Cancelled(f"{message}: interrupted", details=details)
+    return RemoteFailure(f"{message} (exit code {result.exit_code})", details=details)
+
+
+def secrets_from(environ: Mapping[str, str]) -> dict[str, str]:
+    """The credential variables present in ``environ`` (what a face passes on, by name)."""
+    return {name: environ[name] for name in SECRET_NAMES if environ.get(name)}
