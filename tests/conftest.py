@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 pytest_plugins: list[str] = ["pytest_jupyter.jupyter_server", "tests.standins.github_fixtures",
-                             "tests.server_support"]
+                             "tests.server_support", "tests.generated_support"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
