@@ -13,9 +13,23 @@ ENV_HELP = ("branch whose environment gets the secret (default: the branches who
             "branch for a name none needs)")
 
 
+def trailing_path(parser_class: type[argparse.ArgumentParser]) -> type[argparse.ArgumentParser]:
+    """``secrets set NAME --env B PATH``: argparse settles both positionals at NAME and would reject the
+    PATH that follows an option; this parser class takes that one trailing word as PATH."""
+
+    class TrailingPath(parser_class):
+        def parse_known_args(self, args=None, namespace=None):
+            ns, extras = super().parse_known_args(args, namespace)
+            if extras and getattr(ns, "path", None) == "." and not extras[0].startswith("-"):
+                ns.path = extras.pop(0)
+            return ns, extras
+
+    return TrailingPath
+
+
 def register(sub) -> None:
     p = sub.add_parser("secrets", help=HELP, description=HELP[0].upper() + HELP[1:] + ".")
-    verbs = p.add_subparsers(dest="secrets_verb", metavar="ACTION")
+    verbs = p.add_subparsers(dest="secrets_verb", metavar="ACTION", parser_class=trailing_path(type(p)))
     verbs.required = True
 
     s = verbs.add_parser("set", help="set one secret; the value comes from standard input or a hidden prompt",
