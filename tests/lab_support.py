@@ -81,8 +81,16 @@ class JupyterLab:
         notification = self.home / "settings" / "@jupyterlab" / "apputils-extension"
         notification.mkdir(parents=True)
         (notification / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+        # Its own HOME and git identity (init commits), and no token from the machine's environment.
+        gitconfig = self.home / ".gitconfig"
+        gitconfig.write_text("[user]\n\tname = Lab User\n\temail = lab@example.org\n")
         env = dict(os.environ if self.env is None else self.env)
+        for var in ("GITHUB_TOKEN", "GH_TOKEN", "KFP_TOKEN", "KFP_USERNAME", "KFP_PASSWORD"):
+            env.pop(var, None)
         env.update(
+            HOME=str(self.home),
+            GIT_CONFIG_GLOBAL=str(gitconfig),
+            GIT_CONFIG_NOSYSTEM="1",
             JUPYTER_CONFIG_DIR=str(config),
             JUPYTER_RUNTIME_DIR=str(self.home / "runtime"),
             JUPYTERLAB_SETTINGS_DIR=str(self.home / "settings"),

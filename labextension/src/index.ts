@@ -52,7 +52,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
 
     app.commands.addCommand(NEW_PROJECT, {
-      label: args => (args.isLauncher ? 'MLOps project' : 'New MLOps Project…'),
+      label: args => (args.isLauncher ? 'MLOps project' : args.isMenu ? 'MLOps Project…' : 'New MLOps Project…'),
       caption: 'Create an ML project repository wired for GitHub and Kubeflow Pipelines',
       icon: args => (args.isPalette ? undefined : mlopsIcon),
       execute: async () => {
@@ -89,7 +89,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     launcher?.add({ command: NEW_PROJECT, category: CATEGORY, rank: 1, args: { isLauncher: true } });
     palette?.addItem({ command: NEW_PROJECT, category: CATEGORY });
     palette?.addItem({ command: STATUS, category: CATEGORY });
-    mainMenu?.fileMenu.newMenu.addGroup([{ command: NEW_PROJECT }], 30);
+    mainMenu?.fileMenu.newMenu.addGroup([{ command: NEW_PROJECT, args: { isMenu: true } }], 30);
     app.contextMenu.addItem({ command: STATUS, selector: '.jp-DirListing-item[data-isdir="true"]', rank: 20 });
   }
 };

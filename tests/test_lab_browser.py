@@ -1,0 +1,334 @@
+"""The JupyterLab extension in a real browser (Debian Chromium via Playwright) on a real JupyterLab.
+
+Every test runs twice: with JupyterLab at the server root, and under a Kubeflow notebook server's prefix
+(``--ServerApp.base_url=/notebook/kubeflow-user-example-com/demo/``), where every request must carry it.
+GitHub is the local stand-in (tests/standins/github.py); the wizard is pointed at it with its GitHub API
+URL field, exactly as a GitHub Enterprise user would point it at their host.
+
+The wizard test saves a screenshot of each step into $MLOPS_SCREENSHOTS (docs/make_screenshots.py sets it
+to docs/images), so the documentation's pictures come from this run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.lab_support import API, KUBEFLOW_BASE_URL, CHROMIUM, JupyterLab, chromium, open_lab
+from tests.standins.github import GitHubStandIn
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: run .ci/system-packages (apt-get install chromium)"
+)
+
+BASE_URLS = {"root": "/", "kubeflow": KUBEFLOW_BASE_URL}
+TIMEOUT = 120_000  # ms, for a whole init + push job
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def jp_asyncio_loop():
+    """pytest-jupyter's autouse loop fixture would close the loop Playwright's sync API runs on; these tests
+    start JupyterLab as a process, not in-process, so they need neither it nor its server cleanup."""
+    yield None
+
+
+@pytest.fixture
+def jp_server_cleanup():
+    yield
+
+
+@pytest.fixture(scope="module", params=list(BASE_URLS), ids=list(BASE_URLS))
+def where(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def github(tmp_path_factory):
+    server = GitHubStandIn(root=tmp_path_factory.mktemp("github")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(where, tmp_path_factory):
+    server = JupyterLab(tmp_path_factory.mktemp(f"lab-root-{where}"), BASE_URLS[where]).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser, lab):
+    page, api_requests = open_lab(browser, lab)
+    page.api_requests = api_requests  # every request to our API, in order
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def shots(tmp_path, where) -> Path:
+    target = Path(os.environ.get("MLOPS_SCREENSHOTS") or tmp_path / "shots")
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+class Wizard:
+    """The wizard panel as a user sees it: fields by setting key, the visible step, the buttons."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.root = page.locator(".jp-mlops-Wizard")
+
+    def field(self, key: str):
+        return self.root.locator(f'[data-key="{key}"]')
+
+    def error(self, key: str) -> str:
+        return self.root.locator(f'[data-error-for="{key}"]').inner_text()
+
+    def banner(self) -> str:
+        banner = self.root.locator(".jp-mlops-banner")
+        return banner.inner_text() if banner.is_visible() else ""
+
+    def step(self) -> str:
+        return self.root.locator("section.jp-mlops-page:visible").get_attribute("data-step")
+
+    def fill(self, **values: str) -> None:
+        for key, value in values.items():
+            self.field(key.replace("__", ".")).fill(value)
+
+    def next(self, expect: str | None = None) -> None:
+        self.root.locator(".jp-mlops-footer button.jp-mod-accept").click()
+        if expect:
+            self.root.locator(f'section[data-step="{expect}"]:visible').wait_for(timeout=30_000)
+
+    def shot(self, target: Path, name: str) -> None:
+        self.page.screenshot(path=str(target / name))
+
+
+def open_wizard_from_launcher(page) -> Wizard:
+    section = page.locator(".jp-Launcher-section", has=page.locator(".jp-Launcher-sectionTitle", has_text="MLOps"))
+    section.locator(".jp-LauncherCard", has_text="MLOps project").click()
+    wizard = Wizard(page)
+    wizard.field("name").wait_for()
+    page.wait_for_function("document.querySelector('.jp-mlops-Wizard [data-key=name]').value !== ''")
+    return wizard
+
+
+def listing(root: Path) -> set[str]:
+    return {p.name for p in root.iterdir()}
+
+
+# ---------------------------------------------------------------- opening
+
+
+def test_opening_jupyterlab_sends_nothing_to_our_api_until_the_wizard_opens(page, lab):
+    # Given JupyterLab fully loaded, with the launcher on screen and the network idle
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)
+    assert page.api_requests == [], "our API was called before any panel was opened"
+
+    # When the user opens the wizard from the command palette
+    page.keyboard.press("Control+Shift+C")
+    page.locator(".lm-CommandPalette-input").fill("New MLOps Project")
+    page.locator(".lm-CommandPalette-item", has_text="New MLOps Project").first.click()
+    Wizard(page).field("name").wait_for()
+
+    # Then the defaults are fetched, and every request carries the server's base URL
+    page.wait_for_function("document.querySelector('.jp-mlops-Wizard [data-key=name]').value !== ''")
+    assert any("/defaults" in url for url in page.api_requests)
+    assert all(url.startswith(lab.server_url + API) for url in page.api_requests), page.api_requests
+
+
+def test_launcher_tile_and_file_new_menu_open_the_wizard_with_the_server_defaults(page, lab):
+    status, defaults = lab.api("defaults")
+    assert status == 200
+
+    wizard = open_wizard_from_launcher(page)
+    assert page.locator(".lm-TabBar-tab.lm-mod-current", has_text="New MLOps project").is_visible()
+    assert wizard.step() == "project"
+    assert wizard.field("name").input_value() == defaults["name"]
+    assert wizard.field("branches").input_value() == ",".join(defaults["branches"])
+    assert wizard.field("python").input_value() == defaults["settings"]["python"]
+
+    # File › New has the same entry; it brings the open wizard to the front
+    page.locator(".lm-MenuBar-itemLabel", has_text="File").click()
+    page.locator(".lm-Menu-itemLabel", has_text="New").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text="MLOps Project…").click()
+    assert page.locator(".jp-mlops-Wizard").count() == 1
+
+
+# ---------------------------------------------------------------- the wizard end to end
+
+
+def test_wizard_creates_a_repository_with_branches_environments_and_secrets(page, lab, github, where, shots):
+    name = f"wine-{where}"
+    wizard = open_wizard_from_launcher(page)
+
+    # Project
+    wizard.fill(name=name, description="Wine quality, wired")
+    assert wizard.field("path").input_value() == name  # the folder follows the name
+    wizard.shot(shots, "wizard-1-project.png")
+    wizard.next(expect="platform")
+
+    # Platform per branch: development keeps the laptop defaults; production uses token auth
+    assert wizard.field("development.kfp.experiment").input_value() == f"{name}-development"
+    wizard.root.locator('.jp-mlops-tab[data-branch="production"]').click()
+    wizard.field("production.kfp.auth").select_option("token")
+    wizard.fill(production__kfp__host="https://kubeflow.example.org/pipeline")
+    wizard.shot(shots, "wizard-2-platform.png")
+    wizard.next(expect="github")
+
+    # GitHub: the stand-in's API URL in the field an Enterprise user would use
+    wizard.fill(owner=github.login, github_url=github.api_url, token=github.token)
+    assert wizard.field("token").get_attribute("type") == "password"
+    wizard.shot(shots, "wizard-3-github.png")
+    wizard.next(expect="secrets")
+
+    # Secrets: what each branch's CI needs with these settings (dex on staging, token on production)
+    typed = {
+        "staging/KFP_USERNAME": "user@example.com",
+        "staging/KFP_PASSWORD": "s3cret-staging-pw",
+        "production/KFP_TOKEN": "prod-token-value-42",
+    }
+    for key, value in typed.items():
+        assert wizard.field(key).get_attribute("type") == "password"
+        wizard.field(key).fill(value)
+    assert wizard.root.locator('section[data-step="secrets"] fieldset[data-branch="development"] [data-key]').count() == 0
+    wizard.shot(shots, "wizard-4-secrets.png")
+    wizard.next(expect="review")
+
+    # Review: the server's plan, and what the push will do; nothing written yet
+    review = wizard.root.locator('section[data-step="review"]').inner_text()
+    assert f"Create the private repository {github.login}/{name}" in review
+    assert "Create the branches staging, production" in review
+    assert not (lab.root / name).exists() and github.state.repo(github.login, name) is None
+    wizard.shot(shots, "wizard-5-review.png")
+
+    # Create: progress while it runs, links at the end
+    wizard.next(expect="create")
+    page.locator(".jp-mlops-result h3, .jp-mlops-Wizard .jp-mlops-banner:visible").first.wait_for(timeout=TIMEOUT)
+    wizard.shot(shots, "wizard-6-create.png")
+    assert wizard.banner() == ""
+    assert page.locator(".jp-mlops-result h3").inner_text() == f"{name} is ready"
+
+    # Then the folder is a project, and GitHub has the repository, its branches, environments and secrets
+    assert (lab.root / name / "mlops.toml").is_file()
+    repo = github.state.repo(github.login, name)
+    assert repo is not None and repo.private
+    branches = repo.branches()
+    assert set(branches) == {"development", "staging", "production"}
+    assert repo.default_branch == "development"
+    assert set(repo.environments) == {"development", "staging", "production"}
+    for key, value in typed.items():
+        branch, secret = key.split("/")
+        assert github.secret_value(github.login, name, secret, environment=branch) == value
+    links = [a.get_attribute("href") for a in page.locator(".jp-mlops-links a").all()]
+    assert any(f"/{github.login}/{name}" in link for link in links), links
+
+    # No credential stays on the page or reaches the project's files
+    html = page.content()
+    for value in [github.token, *typed.values()]:
+        assert value not in html
+    leaked = subprocess.run(["git", "grep", "-l", "-e", github.token, "--all"], cwd=lab.root / name,
+                            capture_output=True, text=True)
+    assert leaked.stdout == ""
+    assert github.token not in (lab.root / name / ".git" / "config").read_text()
+
+
+def test_bad_project_name_shows_the_rule_and_creates_nothing(page, lab, github):
+    before, calls = listing(lab.root), len(github.write_calls())
+    wizard = open_wizard_from_launcher(page)
+
+    wizard.fill(name="wine quality!")
+    expected = lab.api("validate", {"settings": {"name": "wine quality!"}})[1]["errors"]["name"]
+    page.wait_for_function(
+        "document.querySelector('.jp-mlops-Wizard [data-error-for=name]').textContent !== ''")
+    assert wizard.error("name") == expected  # the server's own rule, word for word
+    assert "use letters, digits" in expected
+
+    wizard.next()
+    page.wait_for_timeout(500)
+    assert wizard.step() == "project"
+    assert wizard.field("name").get_attribute("aria-invalid") == "true"
+    assert listing(lab.root) == before and len(github.write_calls()) == calls
+
+    # Fixing it clears the message
+    wizard.fill(name="wine-quality-fixed")
+    page.wait_for_function(
+        "document.querySelector('.jp-mlops-Wizard [data-error-for=name]').textContent === ''")
+
+
+def test_server_refusal_is_shown_next_to_the_field_it_is_about(page, lab, github):
+    before = listing(lab.root.parent)
+    wizard = open_wizard_from_launcher(page)
+    wizard.fill(name="escapee", path="../outside")
+    wizard.next(expect="platform")
+    wizard.next(expect="github")
+    wizard.next(expect="secrets")
+    wizard.next()  # to the review, which asks the server for the plan
+    # The plan is refused (400): the wizard goes back to the folder field with the server's message
+    page.wait_for_function(
+        "document.querySelector('.jp-mlops-Wizard [data-error-for=path]').textContent !== ''")
+    status, body = lab.api("plan", {"path": "../outside", "name": "escapee"})
+    assert status == 400 and body["reason"] == "invalid_path"
+    assert wizard.step() == "project"
+    assert wizard.error("path") == body["message"]
+    assert listing(lab.root.parent) == before
+
+
+def test_github_refusing_the_token_is_shown_on_the_token_field(page, lab, github, where):
+    name = f"refused-{where}"
+    wizard = open_wizard_from_launcher(page)
+    wizard.fill(name=name)
+    wizard.next(expect="platform")
+    wizard.next(expect="github")
+    wizard.fill(owner=github.login, github_url=github.api_url, token="ghp_not_a_token_github_knows")
+    wizard.next(expect="secrets")
+    wizard.next(expect="review")
+    wizard.next(expect="create")
+    page.locator(".jp-mlops-Wizard .jp-mlops-banner:visible").wait_for(timeout=TIMEOUT)
+    message = wizard.banner()
+    assert "token" in message.lower()
+    assert github.state.repo(github.login, name) is None
+
+    # Back on the GitHub step the message sits under the token field
+    for _ in range(3):
+        wizard.root.locator(".jp-mlops-footer button", has_text="Back").click()
+    assert wizard.step() == "github"
+    assert wizard.error("token").splitlines()[0] == message.splitlines()[0]
+
+
+# ---------------------------------------------------------------- the status view
+
+
+def test_status_view_opens_from_the_file_browser_on_a_project_folder(page, lab, where):
+    name = f"status-{where}"
+    subprocess.run([sys.executable, "-m", "jupyter_mlops", "init", str(lab.root / name), "--yes"],
+                   check=True, capture_output=True)
+    page.locator('.jp-FileBrowser [title^="Refresh"]').first.click()  # or wait for its next poll
+    item = page.locator('.jp-DirListing-item[data-isdir="true"]', has=page.get_by_text(name, exact=True))
+    item.wait_for(timeout=30_000)
+    item.click(button="right")
+    page.locator(".lm-Menu-itemLabel", has_text="MLOps Project Status").click()
+
+    panel = page.locator(".jp-mlops-Status")
+    panel.locator(".jp-mlops-branches, .jp-mlops-banner:visible").first.wait_for(timeout=30_000)
+    assert panel.locator(".jp-mlops-banner:visible").count() == 0, panel.inner_text()
+    rows = panel.locator(".jp-mlops-branches tbody tr")
+    assert [r.get_attribute("data-branch") for r in rows.all()] == ["development", "staging", "production"]
+    assert "GitHub Environments" in panel.locator('[data-fact="secrets-mode"]').inner_text()
+    assert re.fullmatch(r"[0-9a-f]{8}", rows.first.locator("code").inner_text())
+    assert all(url.startswith(lab.server_url + API + "status") for url in page.api_requests)
