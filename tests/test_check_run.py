@@ -1,0 +1,151 @@
+"""`jupyter mlops run --local` runs the example pipeline end to end on kfp.local, offline; `jupyter mlops check`
+and `jupyter mlops run` run the project's own entry point for a branch, so they behave as CI does."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+
+from jupyter_mlops.errors import InvalidInput, NotFound, RemoteFailure, Unauthenticated
+from jupyter_mlops.operations.check import apply_check, plan_check
+from jupyter_mlops.operations.run import apply_run, plan_run
+from jupyter_mlops.progress import Progress
+from tests.conftest import run_cli
+from tests.generated_support import clean_env, run_entry
+from tests.standins.kfp import KfpStandin
+
+METRICS = re.compile(r"^✓ local: the pipeline ran to the end; metrics: mae=(?P<mae>[\d.]+), r2=(?P<r2>[-\d.]+), "
+                     r"rmse=(?P<rmse>[\d.]+)$", re.M)
+
+
+@pytest.fixture(scope="module")
+def local_run(wine_project, synthetic_data, tmp_path_factory):
+    """One local run of the development branch through the tool's CLI, on the synthetic sample."""
+    folder, _ = synthetic_data
+    home = tmp_path_factory.mktemp("home")
+    env = clean_env(home, DATA_URI=str(folder / "winequality-red.synthetic.csv"))
+    return run_cli("run", str(wine_project), "--local", env=env)
+
+
+def test_local_run_goes_end_to_end_and_prints_the_metrics(local_run):
+    assert local_run.returncode == 0, local_run.stdout[-4000:] + local_run.stderr[-2000:]
+    out = local_run.stdout
+    assert "✓ data: " in out and "winequality-red.synthetic.csv exists" in out
+    for step in ("pull_data: 400 rows x 12 columns", "preprocess: 300 training rows, 100 test rows",
+                 "train: ElasticNet(alpha=0.1, l1_ratio=0.5) fitted on 300 rows",
+                 "train: no MLflow tracking URI configured", "passed the thresholds",
+                 "deploy: skipped, not running on a Kubernetes cluster"):
+        assert step in out, step
+    metrics = METRICS.search(out)
+    assert metrics, out[-2000:]
+    assert float(metrics["rmse"]) <= 0.9 and float(metrics["r2"]) >= 0.3 and float(metrics["mae"]) <= 0.8
+
+
+def test_local_outputs_stay_out_of_git(local_run, wine_project):
+    assert local_run.returncode == 0
+    outputs = wine_project / "local_outputs" / "development"
+    runs = [p for p in outputs.iterdir() if p.is_dir()]
+    assert runs and (runs[0] / "train" / "model").is_file() and (runs[0] / "preprocess" / "scaler").is_file()
+    last = json.loads((outputs / "last-run.json").read_text())
+    assert last["run"] == runs[0].name and set(last["outputs"]["Output"]) == {"rmse", "r2", "mae"}
+    status = subprocess.run(["git", "status", "--porcelain", "--ignored=no"], cwd=wine_project,
+                            capture_output=True, text=True, check=True).stdout
+    assert status == "", status
+
+
+def test_local_run_without_reachable_data_says_what_to_fix(wine_project, tmp_path):
+    proc = run_entry(wine_project, "development", "--local", env=clean_env(tmp_path, DATA_URI="data/missing.csv"))
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("✗ data: data/missing.csv does not exist")
+    assert "Fix: create the file or fix data.uri in src/pipelines/development/config.yaml" in proc.stdout
+
+
+def test_skeleton_runs_locally_without_data(tmp_path):
+    from tests.generated_support import generate
+
+    project = generate(tmp_path, "plain", "example=false")
+    proc = run_entry(project, "development", "--local", env=clean_env(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Hello, development!" in proc.stdout
+    assert "✓ local: the pipeline ran to the end" in proc.stdout
+
+
+# ---------------------------------------------------------------- check / run through the tool
+
+
+def test_check_cli_passes_on_a_reachable_platform(wine_project, synthetic_data, tmp_path):
+    _, files = synthetic_data
+    with KfpStandin("none") as kfp:
+        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"))
+        proc = run_cli("check", str(wine_project), "--branch", "development", env=env)
+        assert kfp.state.uploads == []  # a check never uploads
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("✓ data: http://127.0.0.1:")
+    assert lines[1].startswith("✓ kfp: ")
+    assert "✓ check: the development branch is ready to submit" in proc.stdout
+
+
+def test_check_cli_takes_credentials_from_the_environment_and_exits_2_when_rejected(wine_project, synthetic_data,
+                                                                                      tmp_path):
+    _, files = synthetic_data
+    with KfpStandin("dex", password="right", multi_user=True) as kfp:
+        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"),
+                        KFP_USERNAME="user@example.com", KFP_PASSWORD="right")
+        good = run_cli("check", str(wine_project), "--branch", "staging", env=env)
+        env["KFP_PASSWORD"] = "wrong"
+        bad = run_cli("check", str(wine_project), "--branch", "staging", env=env)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "accepts dex authentication in namespace kubeflow-user-example-com" in good.stdout
+    assert bad.returncode == 2  # Unauthenticated: the user's credential, not a remote failure
+    assert "error: The preflight of branch staging failed: credentials are missing or were rejected" in bad.stderr
+    assert "rejected the login of 'user@example.com'" in bad.stderr
+    assert "wrong" not in bad.stdout + bad.stderr.replace("rejected", "")
+
+
+def test_run_cli_submits_and_waits_on_the_current_branch(wine_project, synthetic_data, tmp_path):
+    _, files = synthetic_data
+    with KfpStandin("none", polls_to_finish=1) as kfp:
+        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"))
+        proc = run_cli("run", str(wine_project), "--wait", "--timeout", "60", env=env)
+        (run_id,) = kfp.state.runs
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"✓ run: created in experiment wine-quality-development: {kfp.host}/#/runs/details/{run_id}" in proc.stdout
+    assert "✓ run: SUCCEEDED" in proc.stdout
+
+
+def test_run_operation_reports_the_run_url_as_a_link(wine_project, synthetic_data, tmp_path):
+    _, files = synthetic_data
+    with KfpStandin("none") as kfp:
+        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"))
+        progress = Progress()
+        result = apply_run(plan_run(wine_project, "development"), progress, env=env)
+        (run_id,) = kfp.state.runs
+    assert result.ok and result.run_url == f"{kfp.host}/#/runs/details/{run_id}"
+    assert any(e.step == "run" and e.state == "done" and e.link == result.run_url for e in progress.events)
+    assert [e.state for e in progress.events if e.step == "data"] == ["done"]
+
+
+def test_failed_check_maps_to_the_error_taxonomy(wine_project, tmp_path):
+    env = clean_env(tmp_path, KFP_HOST="http://127.0.0.1:9", DATA_URI="http://127.0.0.1:9/data.csv")
+    with pytest.raises(RemoteFailure) as failure:
+        apply_check(plan_check(wine_project, "development"), Progress(), env=env)
+    assert failure.value.exit_code == 1
+    assert any(d.startswith("data: cannot reach http://127.0.0.1:9/data.csv") for d in failure.value.details)
+    with pytest.raises(Unauthenticated):
+        apply_check(plan_check(wine_project, "production"), Progress(), env=env)  # KFP_USERNAME not set
+
+
+def test_bad_input_is_refused_before_anything_runs(wine_project, tmp_path):
+    with pytest.raises(InvalidInput, match="the project's branches are development, staging, production"):
+        plan_check(wine_project, "main")
+    with pytest.raises(NotFound, match="not a jupyter-mlops project"):
+        plan_run(tmp_path)
+    with pytest.raises(InvalidInput, match="--wait and --timeout are for runs on Kubeflow"):
+        plan_run(wine_project, local=True, wait=True)
+    proc = run_cli("run", str(wine_project), "--branch", "nope", env=clean_env(tmp_path))
+    assert proc.returncode == 2
+    assert "error: --branch nope: the project's branches are development, staging, production" in proc.stderr
