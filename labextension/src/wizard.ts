@@ -483,7 +483,7 @@ export class WizardPanel extends Widget {
       const links = [...progress.links, ...resultLinks(push.result)].filter((l, i, all) => all.indexOf(l) === i);
       result.replaceChildren(
         h('h3', {}, `${this.values.name} is ready`),
-        h('ul', { class: 'jp-mlops-links' }, ...links.map(l => h('li', {}, h('a', { href: l, target: '_blank', rel: 'noopener' }, l)))),
+        h('ul', { class: 'jp-mlops-links' }, ...links.map(l => h('li', {}, l.endsWith('.git') ? 'Clone: ' : 'Repository: ', h('a', { href: l, target: '_blank', rel: 'noopener' }, l)))),
         h('button', { class: 'jp-mlops-button', onclick: () => this.options.openFolder(path) }, 'Open the folder'),
         h('button', { class: 'jp-mlops-button', onclick: () => this.options.openStatus(path) }, 'Project status')
       );
