@@ -33,8 +33,10 @@ class TooManyJobs(MlopsError):
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    for value in secrets:
-        if value:
+    """Defence in depth (operations never put credentials in messages): mask any that got there anyway.
+    Values shorter than 4 characters are left alone, as masking them would garble ordinary words."""
+    for value in sorted(secrets, key=len, reverse=True):
+        if value and len(value) >= 4:
             text = text.replace(value, REDACTED)
     return text
 

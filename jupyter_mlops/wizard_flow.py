@@ -4,28 +4,29 @@ init the folder, then push it (GitHub with the token, or a local/any git remote)
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from .progress import Progress
 
 
-def _available(name: str) -> bool:
-    return importlib.util.find_spec(f"jupyter_mlops.operations.{name}") is not None
-
-
-def create_project(target: Path, spec, progress: Progress, *, token: str = "", secrets: dict | None = None,
-                   owner: str = "", private: bool = True, github_url: str | None = None,
-                   remote: str = "") -> dict:
+def create_project(target: Path, spec, progress: Progress, *, token: str = "",
+                   secrets: dict[tuple[str, str], str] | None = None, owner: str = "", private: bool = True,
+                   github_url: str | None = None, remote: str = "") -> dict:
+    """``secrets``: (branch, NAME) → value. Returns what the last step shows: folder, repository, notes."""
     from .operations.init import apply_init, plan_init
+    from .operations.push import apply_push, plan_push
 
-    plan = plan_init(target, spec)
-    apply_init(plan, progress)
-    result: dict = {"path": str(target), "notes": []}
+    apply_init(plan_init(target, spec), progress)
     progress.check_cancelled()
-    if not _available("push"):
-        progress.emit("push", "warn", "push is not available in this version of jupyter-mlops; "
-                                      "the project was created locally only")
-        result["notes"].append("Not pushed: this version of jupyter-mlops has no push.")
-        return result
-    raise NotImplementedError("push wiring")  # replaced when the push operation lands
+    by_branch: dict[str, dict[str, str]] = {}
+    for (branch, name), value in (secrets or {}).items():
+        by_branch.setdefault(branch, {})[name] = value
+    plan = plan_push(target, token=token or None, owner=owner or None, private=private, github_url=github_url,
+                     remote_url=remote or None, secrets=by_branch, progress=progress)
+    progress.check_cancelled()
+    pushed = apply_push(plan, progress)
+    notes = list(pushed.warnings)
+    for branch, names in pushed.secrets_missing.items():
+        notes += [f"{branch}: {n} not set yet — %mlops secrets set {n} --env {branch}" for n in names]
+    return {"path": str(target), "url": pushed.repo_url, "remote": pushed.remote_url, "target": pushed.target,
+            "notes": notes}

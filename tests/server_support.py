@@ -109,3 +109,9 @@ class Api:
 @pytest.fixture
 def api(jp_fetch, jp_root_dir) -> Api:
     return Api(jp_fetch, Path(jp_root_dir))
+
+
+def check_schema(component: str, payload: Any) -> None:
+    """``payload`` matches ``components/schemas/<component>`` of the document (e.g. a job's result)."""
+    errors = list(_schema_validator({"$ref": f"#/components/schemas/{component}"}).iter_errors(payload))
+    assert not errors, f"{component}: {errors[0].message} at {list(errors[0].absolute_path)}"

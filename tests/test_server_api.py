@@ -156,7 +156,7 @@ async def test_init_main_repo_is_recorded_as_main(api):
 # ---------------------------------------------------------------- paths
 
 
-@pytest.mark.parametrize("path", ["../escape", "/etc", "a/../../b", "~/x", "C:\\\\x", "a\x00b"])
+@pytest.mark.parametrize("path", ["../escape", "/etc", "a/../../b", "~/x", "C:\\\\x", "a\x00b", "a\nb", "x" * 300])
 async def test_paths_outside_the_root_are_refused(api, path):
     for route in ("plan", "init"):
         status, body = await api.post(route, {"path": path})

@@ -126,6 +126,52 @@ def test_full_flow_creates_the_project_with_progress_and_links(wizard, tmp_path)
     assert wizard.back_button.disabled and wizard.create_button.disabled
     assert sorted(git(tmp_path / "wine", "branch", "--format=%(refname:short)").split()) == [
         "development", "production", "staging"]
+    # No owner: pushed to the embedded default, a bare repository on this machine.
+    assert wizard.job.result["target"] == "embedded"
+    bare = wizard.job.result["remote"]
+    assert f"<code>{bare}</code>" in wizard.create.links.value
+    assert git(bare, "rev-parse", "staging") == git(tmp_path / "wine", "rev-parse", "staging")
+
+
+def widget_states(widget) -> str:
+    """Every property of the widget and its descendants, as a notebook would save them."""
+    import ipywidgets
+
+    out = [repr(widget.get_state())]
+    for child in getattr(widget, "children", ()):
+        if isinstance(child, ipywidgets.Widget):
+            out.append(widget_states(child))
+    return "\n".join(out)
+
+
+def test_full_flow_on_github_with_token_and_secrets(wizard, tmp_path, github_standin, caplog):
+    caplog.set_level("DEBUG")
+    wizard.fields["name"].value = "wine"
+    click_next(wizard, "Platform")
+    wizard.fields["staging.kfp.auth"].value = "token"
+    click_next(wizard, "GitHub")
+    wizard.fields["owner"].value = "octo"
+    wizard.github.github_url.value = github_standin.api_url
+    wizard.github.token.input.value = github_standin.token
+    click_next(wizard, "Secrets")
+    wizard.secrets.fields["staging", "KFP_TOKEN"].input.value = "kfp-Staging-Tok"
+    click_next(wizard, "Review")
+    assert "GitHub repository <b>octo/wine</b> (private)" in wizard.review.summary.value
+    assert "staging: KFP_TOKEN" in wizard.review.summary.value and "kfp-Staging-Tok" not in wizard.review.summary.value
+    click_next(wizard, "Create")
+    wizard.create_button.click()
+    assert wizard.wait(120) and wizard.create.state == "success", wizard.create.links.value
+    assert f'href="{github_standin.base_url}/octo/wine"' in wizard.create.links.value
+    assert github_standin.secret_value("octo", "wine", "KFP_TOKEN", environment="staging") == "kfp-Staging-Tok"
+    assert "production: KFP_USERNAME not set yet" in wizard.create.links.value
+
+    # The token and the secret value are nowhere: widget state, job events and result, log records.
+    assert wizard.github.token.input.value == "" and wizard.secrets.fields["staging", "KFP_TOKEN"].input.value == ""
+    seen = "\n".join([*(widget_states(w) for w in [wizard.widget] + [s.box for s in wizard.steps]),
+                      repr(wizard.job.snapshot()),
+                      *(r.getMessage() for r in caplog.records)])
+    for secret in (github_standin.token, "kfp-Staging-Tok"):
+        assert secret not in seen
 
 
 def test_a_failed_create_can_be_retried(wizard, tmp_path, monkeypatch):

@@ -128,7 +128,80 @@ def project_root(root_dir: str, path: str) -> Path:
     return root
 
 
-# ---------------------------------------------------------------- operations still to wire
+# ---------------------------------------------------------------- push, secrets, status, sync
+
+
+def _values(tree: Any) -> list[str]:
+    if isinstance(tree, dict):
+        return [v for value in tree.values() for v in _values(value)]
+    return [tree] if isinstance(tree, str) else []
+
+
+def push_job(root_dir: str, body: dict) -> Job:
+    """Plan now (token preflight, refusals before any write: a 4xx), apply in the job."""
+    from ..operations.push import apply_push, plan_push
+
+    root = project_root(root_dir, body["path"])
+    token = server_token(body.get("token"))
+    secrets = body.get("secrets") or {}
+    job = Job("push", None, path=relative(root_dir, root), secrets=(token or "", *_values(secrets)))
+    plan = plan_push(root, token=token, owner=body.get("owner") or None, private=body.get("private"),
+                     github_url=body.get("github_url") or None, remote_url=body.get("remote") or None,
+                     secrets=secrets, progress=job.progress)
+    job.fn = lambda progress: apply_push(plan, progress)
+    return job
+
+
+def secrets_set(root_dir: str, body: dict) -> dict:
+    from ..operations.secrets import apply_secrets_set, plan_secrets_set
+
+    root = project_root(root_dir, body["path"])
+    plan = plan_secrets_set(root, body["secrets"], token=server_token(body.get("token")), env=body.get("env"),
+                            github_url=body.get("github_url") or None)
+    return apply_secrets_set(plan).to_dict()
+
+
+def secrets_list(root_dir: str, path: str, env: str | None, github_url: str | None, token: str | None) -> dict:
+    from ..operations.secrets import list_secrets
+
+    root = project_root(root_dir, path)
+    return list_secrets(root, token=server_token(token), env=env or None, github_url=github_url or None).to_dict()
+
+
+def status(root_dir: str, path: str) -> dict:
+    from ..operations.status import project_status
+
+    out = project_status(project_root(root_dir, path)).to_dict()
+    out["path"] = relative(root_dir, Path(out.pop("root")))
+    return out
+
+
+def _sync_client(root: Path, body: dict):
+    """A GitHub client when GitHub is involved (pull requests, an API URL, a remote on github.com, --all with a
+    token), as the CLI decides; the token from the request, else the server's environment."""
+    from ..remote import get_url
+
+    token = server_token(body.get("token"))
+    urls = [u for u in (get_url(root, "origin"), get_url(root, "upstream")) if u]
+    on_github = any("://github.com/" in u or u.startswith("git@github.com:") for u in urls)
+    if not (body.get("pr") or body.get("github_url") or on_github or (body.get("all") and token)):
+        return None
+    from ..github.client import GitHubClient
+
+    return GitHubClient(token or "", body.get("github_url") or None)
+
+
+def sync_job(root_dir: str, body: dict) -> Job:
+    from ..operations.sync import apply_sync, plan_sync
+
+    root = project_root(root_dir, body["path"])
+    plan = plan_sync(root, all_projects=bool(body.get("all")), pr=bool(body.get("pr")),
+                     github=_sync_client(root, body))
+    return Job("sync", lambda progress: apply_sync(plan, progress), path=relative(root_dir, root),
+               secrets=(server_token(body.get("token")) or "",))
+
+
+# ---------------------------------------------------------------- operations still to come
 
 
 def _not_wired(name: str) -> None:
@@ -137,29 +210,9 @@ def _not_wired(name: str) -> None:
                             f"use `jupyter mlops {name}` or `%mlops {name}`.")
 
 
-def push_job(root_dir: str, body: dict) -> Job:
-    _not_wired("push")
-
-
-def secrets_set(root_dir: str, body: dict) -> dict:
-    _not_wired("secrets")
-
-
-def secrets_list(root_dir: str, path: str, env: str | None, github_url: str | None, token: str | None) -> dict:
-    _not_wired("secrets")
-
-
-def status(root_dir: str, path: str) -> dict:
-    _not_wired("status")
-
-
 def check_job(root_dir: str, body: dict) -> Job:
     _not_wired("check")
 
 
 def run_job(root_dir: str, body: dict) -> Job:
     _not_wired("run")
-
-
-def sync_job(root_dir: str, body: dict) -> Job:
-    _not_wired("sync")
