@@ -77,11 +77,19 @@ class _Html:
         return ""
 
 
+class _PromptOnly(io.StringIO):
+    """The commands' standard input in a notebook: nothing to read, so every value goes through ``secret``
+    (the kernel's stdin is a pipe, never the user: reading it would hang or read nothing)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 class NotebookUI(TerminalUI):
     """Never prompts for settings (defaults and ``--set`` apply, as with ``--yes``); secrets by hidden prompt."""
 
     def __init__(self, title: str, live: bool = True) -> None:
-        super().__init__(assume_yes=True, out=io.StringIO(), err=io.StringIO())
+        super().__init__(assume_yes=True, out=io.StringIO(), err=io.StringIO(), stdin=_PromptOnly())
         self.report = Report(title)
         self._live = live
         self._handle = None
@@ -112,7 +120,7 @@ class NotebookUI(TerminalUI):
     def secret(self, label: str) -> str:
         import getpass
 
-        return getpass.getpass(f"{label} (hidden): ")
+        return getpass.getpass(f"{label}: ")
 
     def ask(self, label: str, default: str, check=None) -> str:
         return default

@@ -115,3 +115,74 @@ def test_loading_and_help_import_nothing_heavy():
         assert heavy == [], f"{phase} imported {heavy}"
     assert "jupyter_mlops.magics" in modules["load"]
     assert not [m for m in modules["load"] if m.startswith("jupyter_mlops.cli")]  # the parser is built lazily
+
+
+# ---------------------------------------------------------------- push, secrets, status, sync
+
+
+@pytest.fixture
+def hidden_prompt(monkeypatch):
+    """getpass, as a kernel shows it (a password field): answers queued by the test, prompts recorded."""
+    answers: list[str] = []
+    prompts: list[str] = []
+
+    def fake_getpass(prompt: str = "Password: ", stream=None) -> str:
+        prompts.append(prompt)
+        return answers.pop(0)
+
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
+    return answers, prompts
+
+
+def test_push_without_an_owner_goes_to_the_embedded_default(shell, tmp_path):
+    shell.run_line_magic("mlops", "init wine")
+    report = shell.run_line_magic("mlops", "push wine")
+    assert report.ok and "Pushed to the embedded default remote" in repr(report)
+    status = shell.run_line_magic("mlops", "status wine")
+    assert "embedded default" in repr(status) and "[in sync]" in repr(status)
+
+
+def test_push_to_github_asks_the_token_with_a_hidden_prompt(shell, github_standin, hidden_prompt):
+    answers, prompts = hidden_prompt
+    shell.run_line_magic("mlops", "init wine --set staging.kfp.auth=token")
+    answers.append(github_standin.token)
+    report = shell.run_line_magic("mlops", f"push wine --owner octo --github-url {github_standin.api_url}")
+    assert report.ok and prompts and "GitHub token" in prompts[0]
+    assert "Repository: " in repr(report) and "/octo/wine" in report._repr_html_()
+    assert github_standin.token not in repr(report) + report._repr_html_()
+
+    answers += [github_standin.token, "kfp-Secret-42"]
+    line = f"secrets set KFP_TOKEN --env staging wine --github-url {github_standin.api_url}"
+    report = shell.run_line_magic("mlops", line)
+    assert report.ok and "Value of KFP_TOKEN" in prompts[-1]
+    assert github_standin.secret_value("octo", "wine", "KFP_TOKEN", environment="staging") == "kfp-Secret-42"
+    assert "kfp-Secret-42" not in repr(report) + report._repr_html_()
+
+    answers.append(github_standin.token)
+    listing = shell.run_line_magic("mlops", f"secrets list wine --github-url {github_standin.api_url}")
+    assert "KFP_TOKEN" in repr(listing) and "kfp-Secret-42" not in repr(listing)
+    assert "production: KFP_USERNAME is needed" in repr(listing)
+
+
+def test_a_token_in_the_environment_is_used_without_asking(shell, github_standin, hidden_prompt, monkeypatch):
+    answers, prompts = hidden_prompt
+    monkeypatch.setenv("GITHUB_TOKEN", github_standin.token)
+    shell.run_line_magic("mlops", "init wine")
+    assert shell.run_line_magic("mlops", f"push wine --owner octo --github-url {github_standin.api_url}").ok
+    assert prompts == []
+
+
+def test_a_rejected_token_is_a_usage_error_that_does_not_echo_it(shell, github_standin, hidden_prompt):
+    answers, _ = hidden_prompt
+    shell.run_line_magic("mlops", "init wine")
+    answers.append("ghp_not-a-real-token")
+    with pytest.raises(UsageError) as info:
+        shell.run_line_magic("mlops", f"push wine --owner octo --github-url {github_standin.api_url}")
+    assert "ghp_not-a-real-token" not in str(info.value)
+    assert github_standin.write_calls() == []
+
+
+def test_sync_without_upstream_is_a_usage_error(shell):
+    shell.run_line_magic("mlops", "init wine")
+    with pytest.raises(UsageError, match="no upstream"):
+        shell.run_line_magic("mlops", "sync wine")
