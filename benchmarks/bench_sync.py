@@ -165,7 +165,7 @@ def main() -> None:
         home.mkdir()
         (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.org\n")
         env = dict(os.environ, HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), GIT_CONFIG_NOSYSTEM="1",
-                   XDG_DATA_HOME=str(work / "data"), XDG_CACHE_HOME=str(work / "cache"))
+                   XDG_DATA_HOME=str(work / "data"))
         try:
             main_repo = setup_ours(work, n, env)
             tmpl = make_copier_template(work, main_repo, env)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import gitcli, registry
-from ..errors import Conflict, InvalidInput
+from ..errors import InvalidInput, MlopsError
 from ..progress import Progress, null_progress
 from ..spec import ProjectSpec
 from ..upstream import CONFLICT, PR_OPENED, SKIPPED, UP_TO_DATE, UPDATED, BranchMerge, merge_upstream, rev
@@ -478,9 +478,7 @@ def _sync_remote_project(plan: SyncPlan, entry: registry.ProjectEntry, upstream:
             for merge, _ in pushes:
                 if merge.status == UPDATED:
                     _report(progress, entry.name, merge)
-    except Conflict as exc:
-        outcome.error = exc.message
-    except gitcli.GitError as exc:
+    except MlopsError as exc:  # one project's trouble (a bad ownership file, git failing) does not stop the rest
         outcome.error = str(exc)
     finally:
         shutil.rmtree(work, ignore_errors=True)
