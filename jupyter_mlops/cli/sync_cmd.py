@@ -15,7 +15,8 @@ def register(sub) -> None:
         "sync",
         help=HELP,
         description=HELP[0].upper() + HELP[1:] + ". Project-owned files keep the project's version; a "
-        "conflict in an org-owned file is reported file by file and that branch is left exactly as it was.",
+        "conflict in an org-owned file is reported file by file and that branch is left exactly as it was "
+        "(exit status 1 while a conflict waits; 2 for a usage error).",
     )
     add_path(p, "the project's folder, or with --all the main repo's folder (default: the current folder)")
     p.add_argument("--all", dest="all_projects", action="store_true",
