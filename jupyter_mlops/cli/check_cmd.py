@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_path, add_yes
+from .common import add_branch, add_path, add_yes
 
 HELP = "run a branch's CI preflight here: data access, Kubeflow reachable and authenticated, MLflow"
 
@@ -14,7 +14,7 @@ def register(sub) -> None:
     p = sub.add_parser("check", help=HELP, description=HELP[0].upper() + HELP[1:] + ". Credentials come from "
                        "the environment variables CI uses (KFP_TOKEN, KFP_USERNAME, KFP_PASSWORD, AWS_*).")
     add_path(p)
-    p.add_argument("--branch", "-b", metavar="B", help="the branch to check (default: the current git branch)")
+    add_branch(p, "check")
     add_yes(p)
     p.set_defaults(handler=run)
 

@@ -20,3 +20,7 @@ def add_dry_run(parser: argparse.ArgumentParser) -> None:
 def add_github_url(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--github-url", metavar="URL", default=None,
                         help="GitHub API URL for GitHub Enterprise, e.g. https://HOST/api/v3")
+
+
+def add_branch(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--branch", "-b", metavar="B", help=f"the branch to {what} (default: the checked-out one)")

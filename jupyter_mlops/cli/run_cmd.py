@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_path, add_yes
+from .common import add_branch, add_path, add_yes
 
 HELP = "submit a branch's pipeline to its Kubeflow (after the preflight), or run it here with --local"
 
@@ -14,7 +14,7 @@ def register(sub) -> None:
     p = sub.add_parser("run", help=HELP, description=HELP[0].upper() + HELP[1:] + ". Runs the project's own "
                        "src/pipelines/<branch>/main.py, as CI does; credentials from the same environment variables.")
     add_path(p)
-    p.add_argument("--branch", "-b", metavar="B", help="the branch to run (default: the current git branch)")
+    add_branch(p, "run")
     p.add_argument("--local", action="store_true",
                    help="run the whole pipeline here on kfp.local (no cluster); outputs in local_outputs/")
     p.add_argument("--wait", action="store_true", help="wait for the Kubeflow run to finish; fail if it fails")
