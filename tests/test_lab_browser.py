@@ -11,16 +11,23 @@ to docs/images), so the documentation's pictures come from this run.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.lab_support import API, KUBEFLOW_BASE_URL, CHROMIUM, JupyterLab, chromium, open_lab
 from tests.standins.github import GitHubStandIn
+from tests.standins.kfp import KfpStandin
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: run .ci/system-packages (apt-get install chromium)"
@@ -80,7 +87,9 @@ def page(browser, lab):
 
 @pytest.fixture
 def shots(tmp_path, where) -> Path:
-    target = Path(os.environ.get("MLOPS_SCREENSHOTS") or tmp_path / "shots")
+    """Where screenshots go: $MLOPS_SCREENSHOTS for the root run (the documentation's), else a temp folder."""
+    chosen = os.environ.get("MLOPS_SCREENSHOTS") if where == "root" else None
+    target = Path(chosen or tmp_path / "shots")
     target.mkdir(parents=True, exist_ok=True)
     return target
 
@@ -127,6 +136,28 @@ def open_wizard_from_launcher(page) -> Wizard:
     return wizard
 
 
+@contextmanager
+def serve_files(files: dict[str, str]):
+    """A plain HTTP server on 127.0.0.1 for data a preflight must reach (its base URL)."""
+    folder = Path(tempfile.mkdtemp(prefix="data-"))
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def listing(root: Path) -> set[str]:
     return {p.name for p in root.iterdir()}
 
@@ -152,10 +183,11 @@ def test_opening_jupyterlab_sends_nothing_to_our_api_until_the_wizard_opens(page
     assert all(url.startswith(lab.server_url + API) for url in page.api_requests), page.api_requests
 
 
-def test_launcher_tile_and_file_new_menu_open_the_wizard_with_the_server_defaults(page, lab):
+def test_launcher_tile_and_file_new_menu_open_the_wizard_with_the_server_defaults(page, lab, shots):
     status, defaults = lab.api("defaults")
     assert status == 200
 
+    page.screenshot(path=str(shots / "launcher.png"))
     wizard = open_wizard_from_launcher(page)
     assert page.locator(".lm-TabBar-tab.lm-mod-current", has_text="New MLOps project").is_visible()
     assert wizard.step() == "project"
@@ -248,7 +280,7 @@ def test_wizard_creates_a_repository_with_branches_environments_and_secrets(page
     assert github.token not in (lab.root / name / ".git" / "config").read_text()
 
 
-def test_bad_project_name_shows_the_rule_and_creates_nothing(page, lab, github):
+def test_bad_project_name_shows_the_rule_and_creates_nothing(page, lab, github, shots):
     before, calls = listing(lab.root), len(github.write_calls())
     wizard = open_wizard_from_launcher(page)
 
@@ -258,6 +290,7 @@ def test_bad_project_name_shows_the_rule_and_creates_nothing(page, lab, github):
         "document.querySelector('.jp-mlops-Wizard [data-error-for=name]').textContent !== ''")
     assert wizard.error("name") == expected  # the server's own rule, word for word
     assert "use letters, digits" in expected
+    wizard.shot(shots, "wizard-invalid-name.png")
 
     wizard.next()
     page.wait_for_timeout(500)
@@ -314,21 +347,42 @@ def test_github_refusing_the_token_is_shown_on_the_token_field(page, lab, github
 # ---------------------------------------------------------------- the status view
 
 
-def test_status_view_opens_from_the_file_browser_on_a_project_folder(page, lab, where):
+def test_status_view_opens_from_the_file_browser_and_runs_the_preflight(page, lab, where, shots):
+    # Given a project made with the CLI whose development branch points at a reachable KFP and local data
     name = f"status-{where}"
-    subprocess.run([sys.executable, "-m", "jupyter_mlops", "init", str(lab.root / name), "--yes"],
-                   check=True, capture_output=True)
-    page.locator('.jp-FileBrowser [title^="Refresh"]').first.click()  # or wait for its next poll
-    item = page.locator('.jp-DirListing-item[data-isdir="true"]', has=page.get_by_text(name, exact=True))
-    item.wait_for(timeout=30_000)
-    item.click(button="right")
-    page.locator(".lm-Menu-itemLabel", has_text="MLOps Project Status").click()
+    with KfpStandin() as kfp, serve_files({"wine.csv": "fixed acidity;quality\n7.4;5\n"}) as data_url:
+        subprocess.run([sys.executable, "-m", "jupyter_mlops", "init", str(lab.root / name), "--yes",
+                        "--set", f"development.kfp.host={kfp.host}", "--set", f"development.data.uri={data_url}wine.csv"],
+                       check=True, capture_output=True)
+        with open(lab.root / name / "README.md", "a") as readme:
+            readme.write("\nNotes from the first week.\n")
 
-    panel = page.locator(".jp-mlops-Status")
-    panel.locator(".jp-mlops-branches, .jp-mlops-banner:visible").first.wait_for(timeout=30_000)
-    assert panel.locator(".jp-mlops-banner:visible").count() == 0, panel.inner_text()
-    rows = panel.locator(".jp-mlops-branches tbody tr")
-    assert [r.get_attribute("data-branch") for r in rows.all()] == ["development", "staging", "production"]
-    assert "GitHub Environments" in panel.locator('[data-fact="secrets-mode"]').inner_text()
-    assert re.fullmatch(r"[0-9a-f]{8}", rows.first.locator("code").inner_text())
-    assert all(url.startswith(lab.server_url + API + "status") for url in page.api_requests)
+        # When the user right-clicks its folder in the file browser and picks the status view
+        page.locator('.jp-FileBrowser [title^="Refresh"]').first.click()  # or wait for its next poll
+        item = page.locator('.jp-DirListing-item[data-isdir="true"]', has=page.get_by_text(name, exact=True))
+        item.wait_for(timeout=30_000)
+        item.click(button="right")
+        page.locator(".lm-Menu-itemLabel", has_text="MLOps Project Status").click()
+
+        # Then it shows the branches, the remote, how secrets are scoped and the uncommitted file
+        panel = page.locator(".jp-mlops-Status")
+        panel.locator(".jp-mlops-branches, .jp-mlops-banner:visible").first.wait_for(timeout=30_000)
+        assert panel.locator(".jp-mlops-banner:visible").count() == 0, panel.inner_text()
+        rows = panel.locator(".jp-mlops-branches tbody tr")
+        assert [r.get_attribute("data-branch") for r in rows.all()] == ["development", "staging", "production"]
+        assert re.fullmatch(r"[0-9a-f]{8}", rows.first.locator("code").inner_text())
+        assert "GitHub Environments" in panel.locator('[data-fact="secrets-mode"]').inner_text()
+        assert panel.locator('[data-fact="remote"]').inner_text() == "none yet: push the project"
+        assert panel.locator('[data-fact="uncommitted"]').inner_text() == "1 uncommitted: README.md"
+        staging = panel.locator('tr[data-branch="staging"]').inner_text()
+        assert "KFP_USERNAME, KFP_PASSWORD (environment staging)" in staging
+
+        # And the development branch's preflight passes against the reachable platform
+        rows.first.locator("button", has_text="Run preflight").click()
+        panel.locator(".jp-mlops-preflight .jp-mlops-ok, .jp-mlops-preflight .jp-mlops-banner:visible").first.wait_for(
+            timeout=TIMEOUT)
+        preflight = panel.locator(".jp-mlops-preflight").inner_text()
+        assert "development: every preflight check passed." in preflight, preflight
+        assert kfp.api_requests, "the preflight did not reach KFP"
+    assert all(url.startswith(lab.server_url + API) for url in page.api_requests)
+    page.screenshot(path=str(shots / "status.png"))

@@ -75,15 +75,31 @@ export interface Job {
   error: ErrorBody | null;
 }
 
+export interface BranchStatus {
+  name: string;
+  exists: boolean;
+  commit: string | null;
+  subject?: string;
+  author?: string;
+  date?: string;
+  /** in sync | ahead N | behind N | diverged (…) | not pushed | no remote */
+  remote: string;
+  current: boolean;
+  environment?: string | null;
+  secrets: string[];
+}
+
 export interface ProjectStatus {
   path: string;
   name: string;
-  default_branch?: string;
-  current_branch?: string | null;
-  remote?: string | null;
-  secrets_mode?: 'environments' | 'repository';
-  branches: { name: string; commit?: string | null; summary?: string | null; date?: string | null }[];
-  [key: string]: unknown;
+  kind: 'project' | 'main';
+  template_version?: string;
+  default_branch: string;
+  current_branch: string | null;
+  secrets_mode: 'environments' | 'repository';
+  branches: BranchStatus[];
+  remote: { kind: 'github' | 'embedded' | 'git' | 'none'; url: string | null; repository?: string | null; web_url?: string | null };
+  uncommitted: string[];
 }
 
 /** An answer other than 2xx, carrying the server's `{message, reason, details}`. */

@@ -4,7 +4,7 @@
  */
 import { Widget } from '@lumino/widgets';
 
-import { APIError, ProjectStatus, requestAPI, runJob } from './api';
+import { APIError, BranchStatus, ProjectStatus, requestAPI, runJob } from './api';
 import { errorBox, h, ProgressList, showError } from './dom';
 
 const SECRETS_MODE: Record<string, string> = {
@@ -42,38 +42,45 @@ export class StatusPanel extends Widget {
       showError(this.banner, (error as Error).message, error instanceof APIError ? error.details : []);
       return;
     }
-    const rows = status.branches.map(b =>
-      h(
-        'tr',
-        { 'data-branch': b.name },
-        h('th', { scope: 'row' }, b.name, b.name === status.default_branch ? ' (default)' : '', b.name === status.current_branch ? ' — checked out' : ''),
-        h('td', {}, h('code', {}, (b.commit ?? '').slice(0, 8))),
-        h('td', {}, b.summary ?? ''),
-        h('td', {}, b.date ?? ''),
-        h('td', {}, h('button', { class: 'jp-mlops-button', onclick: (e: Event) => void this.preflight(b.name, e.target as HTMLButtonElement) }, 'Run preflight'))
-      )
-    );
-    const remote = status.remote ? (/^https?:\/\//.test(status.remote) ? h('a', { href: status.remote, target: '_blank', rel: 'noopener' }, status.remote) : status.remote) : 'none yet: push the project';
     this.content.replaceChildren(
       h(
         'dl',
         { class: 'jp-mlops-facts' },
         h('dt', {}, 'Project'),
-        h('dd', {}, status.name),
+        h('dd', {}, status.name, status.kind === 'main' ? ' (the organisation’s main repository)' : '', status.template_version ? ` — template ${status.template_version}` : ''),
         h('dt', {}, 'Folder'),
         h('dd', {}, status.path || '/'),
         h('dt', {}, 'Remote'),
-        h('dd', { 'data-fact': 'remote' }, remote),
+        h('dd', { 'data-fact': 'remote' }, ...remoteFact(status.remote)),
         h('dt', {}, 'Secrets'),
-        h('dd', { 'data-fact': 'secrets-mode' }, SECRETS_MODE[status.secrets_mode ?? ''] ?? String(status.secrets_mode ?? 'unknown'))
+        h('dd', { 'data-fact': 'secrets-mode' }, SECRETS_MODE[status.secrets_mode] ?? status.secrets_mode),
+        h('dt', {}, 'Work tree'),
+        h('dd', { 'data-fact': 'uncommitted' }, status.uncommitted.length ? `${status.uncommitted.length} uncommitted: ${status.uncommitted.slice(0, 5).join(', ')}${status.uncommitted.length > 5 ? ' …' : ''}` : 'clean')
       ),
       h(
         'table',
         { class: 'jp-mlops-branches' },
-        h('thead', {}, h('tr', {}, ...['Branch', 'Commit', 'Last change', 'Date', 'Preflight'].map(t => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, ...rows)
+        h('thead', {}, h('tr', {}, ...['Branch', 'Last commit', 'Remote', 'CI secrets', 'Preflight'].map(t => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, ...status.branches.map(b => this.branchRow(b, status.default_branch)))
       ),
       h('div', { class: 'jp-mlops-preflight' })
+    );
+  }
+
+  private branchRow(b: BranchStatus, defaultBranch: string): HTMLElement {
+    const marks = [b.name === defaultBranch && 'default', b.current && 'checked out'].filter(Boolean).join(', ');
+    const commit = b.exists
+      ? [h('code', {}, (b.commit ?? '').slice(0, 8)), ' ', b.subject ?? '', h('div', { class: 'jp-mlops-help' }, [b.author, b.date && new Date(b.date).toLocaleString()].filter(Boolean).join(' · '))]
+      : ['missing: `jupyter mlops init` recreates it'];
+    const scope = b.environment ? `environment ${b.environment}` : 'repository secrets';
+    return h(
+      'tr',
+      { 'data-branch': b.name },
+      h('th', { scope: 'row' }, b.name, marks && h('div', { class: 'jp-mlops-help' }, marks)),
+      h('td', {}, ...commit),
+      h('td', { 'data-fact': 'sync' }, b.remote),
+      h('td', {}, b.secrets.length ? `${b.secrets.join(', ')} (${scope})` : 'none'),
+      h('td', {}, h('button', { class: 'jp-mlops-button', disabled: !b.exists, onclick: (e: Event) => void this.preflight(b.name, e.target as HTMLButtonElement) }, 'Run preflight'))
     );
   }
 
@@ -96,5 +103,19 @@ export class StatusPanel extends Widget {
     } finally {
       button.disabled = false;
     }
+  }
+}
+
+function remoteFact(remote: ProjectStatus['remote']): (string | HTMLElement)[] {
+  const link = (url: string, text = url) => h('a', { href: url, target: '_blank', rel: 'noopener' }, text);
+  switch (remote.kind) {
+    case 'github':
+      return ['GitHub ', remote.web_url ? link(remote.web_url, remote.repository ?? remote.web_url) : remote.repository ?? ''];
+    case 'embedded':
+      return [`embedded default (local bare repository) ${remote.url ?? ''}`];
+    case 'git':
+      return [`git remote ${remote.url ?? ''}`];
+    default:
+      return ['none yet: push the project'];
   }
 }
