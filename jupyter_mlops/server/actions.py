@@ -6,32 +6,13 @@ paths, call the operations and shape their results as the OpenAPI document says.
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from ..errors import InvalidInput, MlopsError, NotFound
+from ..errors import InvalidInput, NotFound
 from ..jobs import Job
 from .paths import relative, resolve
-
-
-class NotImplementedYet(MlopsError):
-    reason = "not_implemented"
-    http_status = 501
-
-
-def operation(name: str) -> ModuleType:
-    """``jupyter_mlops.operations.<name>``, or 501 when this version does not have it."""
-    module = f"jupyter_mlops.operations.{name}"
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        raise NotImplementedYet(f"'{name}' is not available in this version of jupyter-mlops; "
-                                "upgrade it, or use the command line if it has the command.") from None
 
 
 def server_token(given: str | None) -> str | None:
@@ -201,18 +182,37 @@ def sync_job(root_dir: str, body: dict) -> Job:
                secrets=(server_token(body.get("token")) or "",))
 
 
-# ---------------------------------------------------------------- operations still to come
+# ---------------------------------------------------------------- check, run
+
+# Variables a request may not set for the entry point: they would change which code runs, not credentials.
+_NOT_CREDENTIALS = ("PATH", "HOME", "SHELL", "USER", "PWD", "TMPDIR", "IFS")
+_NOT_CREDENTIAL_PREFIXES = ("PYTHON", "LD_", "DYLD_", "GIT_", "JUPYTER", "PIP_", "VIRTUAL_ENV", "CONDA")
 
 
-def _not_wired(name: str) -> None:
-    operation(name)
-    raise NotImplementedYet(f"'{name}' is not yet available over the REST API in this version; "
-                            f"use `jupyter mlops {name}` or `%mlops {name}`.")
+def _entry_env(body: dict) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The server's environment plus the request's credentials (held by the job only)."""
+    credentials = body.get("credentials") or {}
+    refused = sorted(n for n in credentials if n in _NOT_CREDENTIALS or n.startswith(_NOT_CREDENTIAL_PREFIXES))
+    if refused:
+        raise InvalidInput("credentials: these names are not credentials and cannot be set for the run: "
+                           f"{', '.join(refused)}; send KFP_TOKEN, KFP_USERNAME, KFP_PASSWORD, AWS_* and the like")
+    return dict(os.environ, **credentials), tuple(credentials.values())
 
 
 def check_job(root_dir: str, body: dict) -> Job:
-    _not_wired("check")
+    from ..operations.check import apply_check, plan_check
+
+    env, secrets = _entry_env(body)
+    plan = plan_check(resolve(root_dir, body["path"]), body.get("branch") or None)
+    return Job("check", lambda progress: apply_check(plan, progress, env=env), path=relative(root_dir, plan.root),
+               secrets=secrets)
 
 
 def run_job(root_dir: str, body: dict) -> Job:
-    _not_wired("run")
+    from ..operations.run import apply_run, plan_run
+
+    env, secrets = _entry_env(body)
+    plan = plan_run(resolve(root_dir, body["path"]), body.get("branch") or None, local=bool(body.get("local")),
+                    wait=bool(body.get("wait")), timeout=body.get("timeout"))
+    return Job("run", lambda progress: apply_run(plan, progress, env=env), path=relative(root_dir, plan.root),
+               secrets=secrets)

@@ -41,6 +41,7 @@ _RULES = {
     "enum": "must be one of {}",
     "const": "must be {}",
     "minimum": "must be at least {}",
+    "exclusiveMinimum": "must be above {}",
     "maximum": "must be at most {}",
     "minProperties": "needs at least {} entries",
     "maxProperties": "has more than {} entries",
@@ -58,8 +59,8 @@ def _describe(error) -> str:
         # These messages name properties (keys), never values.
         hint = " (see the API document for the fields)" if rule == "additionalProperties" else ""
         return f"{where}: {error.message}{hint}"
-    if rule == "propertyNames":
-        return f"{where}: a name is not allowed (use upper-case letters, digits and '_')"
+    if "propertyNames" in error.schema_path:  # the instance is a key (a name), never a value
+        return f"{where}: the name {error.instance!r} is not allowed (use upper-case letters, digits and '_')"
     if rule in _RULES:
         value = error.validator_value
         shown = ", ".join(map(str, value)) if isinstance(value, list) else value
