@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import git
+from tests.standins.github import repo_summary
 
 BRANCHES = ["development", "staging", "production"]
 # Dex login on staging and production (the defaults) needs KFP_USERNAME and KFP_PASSWORD there.
@@ -22,26 +23,9 @@ def local_heads(root: Path) -> dict[str, str]:
 
 def remote_state(gh, owner: str, name: str) -> dict:
     """What a user would check on GitHub's pages: the repository, its branches, environments, secrets, rules."""
-    r = gh.state.repo(owner, name)
-    assert r is not None, f"{owner}/{name} does not exist on the stand-in"
-    return {
-        "private": r.private,
-        "default_branch": r.default_branch,
-        "branches": r.branches(),
-        "environments": {
-            e.name: {
-                "policy": e.deployment_branch_policy,
-                "patterns": sorted(p["name"] for p in e.branch_policies),
-                "secrets": {n: s.value for n, s in e.secrets.items()},
-            }
-            for e in r.environments.values()
-        },
-        "repo_secrets": {n: s.value for n, s in r.secrets.items()},
-        "protection": {
-            b: p.get("required_pull_request_reviews", {}).get("required_approving_review_count")
-            for b, p in r.protection.items()
-        },
-    }
+    summary = repo_summary(gh, owner, name)
+    assert summary is not None, f"{owner}/{name} does not exist on the stand-in"
+    return summary
 
 
 def expected_state(root: Path) -> dict:

@@ -248,10 +248,20 @@ def test_secondary_rate_limit_waits_for_retry_after(project, github_standin):
 # ------------------------------------------------------------------ no environments: repository secrets
 
 
-@pytest.mark.parametrize("status", [404, 403, 422])
+FALLBACKS = [
+    # GitHub shows the plan (github.com): GitHub Free, private -> decided from the plan, no environment call
+    pytest.param("free", 404, id="plan-shown-free"),
+    # the plan is not shown (e.g. Enterprise Server): creating the environments is the probe, whatever the refusal
+    pytest.param(None, 404, id="probe-404"),
+    pytest.param(None, 403, id="probe-403"),
+    pytest.param(None, 422, id="probe-422"),
+]
+
+
+@pytest.mark.parametrize("exposed_plan, status", FALLBACKS)
 def test_without_environments_secrets_fall_back_to_prefixed_repository_secrets(
-        new_project, github_standin_factory, tmp_path, status):
-    gh = github_standin_factory(plan="free", free_environments_status=status)
+        new_project, github_standin_factory, tmp_path, exposed_plan, status):
+    gh = github_standin_factory(plan="free", exposed_plan=exposed_plan, free_environments_status=status)
     root = new_project()
     scaffold = git(root, "rev-parse", "development").strip()
     (tmp_path / "ci.env").write_text(SECRETS_FILE)
@@ -273,10 +283,30 @@ def test_without_environments_secrets_fall_back_to_prefixed_repository_secrets(
         assert loads(git(root, "show", f"{branch}:mlops.toml")).secrets_mode == "repository"
     assert loads((root / "mlops.toml").read_text()).secrets_mode == "repository"
     assert git(root, "status", "--porcelain") == ""
+    env_calls = [c for c in gh.calls if c.method == "PUT" and "/environments/" in c.path]
+    assert (env_calls == []) == (exposed_plan == "free"), "the plan decides, or a refused environment does"
     gh.reset_calls()
     again = push_cli(root, gh)
     assert again.returncode == 0, again.stderr
     assert gh.write_calls() == []
+
+
+def test_when_github_contradicts_its_plan_the_mode_is_recorded_after_the_push(project, github_standin_factory):
+    """The plan says environments exist (Pro) but GitHub refuses them: one more commit records the mode."""
+    gh = github_standin_factory(plan="free", exposed_plan="pro")
+    scaffold = local_heads(project)["development"]
+    _, result = push_op(project, gh, secrets=SECRET_VALUES)
+    assert result.secrets_mode == "repository" and result.mode_changed
+    state = remote_state(gh, "octo", "wine-quality")
+    assert state["environments"] == {}
+    assert state["repo_secrets"]["PRODUCTION_KFP_PASSWORD"] == "prod-pw"
+    heads = local_heads(project)
+    assert state["branches"] == heads and len(set(heads.values())) == 1
+    assert git(project, "rev-parse", "development~1").strip() == scaffold
+    assert loads(git(project, "show", "staging:mlops.toml")).secrets_mode == "repository"
+    gh.reset_calls()
+    plan, _ = push_op(project, gh, secrets=SECRET_VALUES)
+    assert plan.nothing_to_do and gh.write_calls() == []
 
 
 def test_fallback_rerenders_the_files_that_read_secret_names(new_project, github_standin_factory):

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from ..errors import Forbidden, InvalidInput, MlopsError, NotFound, RemoteFailure, Unauthenticated
 
 DEFAULT_API_URL = "https://api.github.com"
-DEFAULT_CONCURRENCY = 6
+DEFAULT_CONCURRENCY = 8
 T = TypeVar("T")
 
 
@@ -109,7 +109,8 @@ class GitHubClient:
         self.retry = retry or RetryPolicy()
         self.concurrency = max(1, concurrency)
         self._slots = threading.BoundedSemaphore(self.concurrency)
-        self._local = threading.local()
+        self._idle: list = []
+        self._idle_lock = threading.Lock()
         self._count_lock = threading.Lock()
         self.calls = 0
 
@@ -118,30 +119,35 @@ class GitHubClient:
 
     # ------------------------------------------------------------ transport
 
-    def _github(self):
-        gh = getattr(self._local, "github", None)
-        if gh is None:
-            from github import Auth, Github, GithubRetry
+    def _acquire(self):
+        """A ``Github`` for this call alone (its connection object is not thread-safe). Idle ones are
+        reused, and with them their keep-alive connections; at most ``concurrency`` ever exist."""
+        with self._idle_lock:
+            if self._idle:
+                return self._idle.pop()
+        from github import Auth, Github, GithubRetry
 
-            retry = GithubRetry(
-                total=self.retry.total,
-                backoff_factor=self.retry.backoff_factor,
-                secondary_rate_wait=self.retry.secondary_rate_wait,
-                # PATCH and POST too: every write push makes is safe to repeat (see the operations).
-                allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"}),
-                raise_on_status=False,  # give back the last answer, so the error names GitHub's message
-            )
-            gh = Github(
-                auth=Auth.Token(self._token),
-                base_url=self.api_url,
-                retry=retry,
-                timeout=int(self.retry.timeout),
-                pool_size=2,
-                seconds_between_requests=None,
-                seconds_between_writes=None,
-            )
-            self._local.github = gh
-        return gh
+        retry = GithubRetry(
+            total=self.retry.total,
+            backoff_factor=self.retry.backoff_factor,
+            secondary_rate_wait=self.retry.secondary_rate_wait,
+            # PATCH and POST too: every write push makes is safe to repeat (see the operations).
+            allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"}),
+            raise_on_status=False,  # give back the last answer, so the error names GitHub's message
+        )
+        return Github(
+            auth=Auth.Token(self._token),
+            base_url=self.api_url,
+            retry=retry,
+            timeout=int(self.retry.timeout),
+            pool_size=1,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
+
+    def _release(self, gh) -> None:
+        with self._idle_lock:
+            self._idle.append(gh)
 
     def request(
         self, verb: str, path: str, body: Any = None, *, accept: Iterable[int] = (200, 201, 204), what: str = ""
@@ -154,8 +160,9 @@ class GitHubClient:
         with self._slots:
             with self._count_lock:
                 self.calls += 1
+            gh = self._acquire()
             try:
-                status, headers, output = self._github().requester.requestJson(verb, path, input=body)
+                status, headers, output = gh.requester.requestJson(verb, path, input=body)
             except GithubException as exc:  # GithubRetry raises for a 403 it will not retry
                 status, headers, output = exc.status, dict(exc.headers or {}), exc.data
             except requests.exceptions.RequestException as exc:
@@ -164,6 +171,8 @@ class GitHubClient:
                     f"{self.retry.total} retries{': ' + what if what else ''}. Check the network or --github-url, "
                     "then run the command again: it resumes where it stopped."
                 ) from None
+            finally:
+                self._release(gh)
         headers = {k.lower(): v for k, v in (headers or {}).items()}
         data = _decode(output)
         if status in tuple(accept):

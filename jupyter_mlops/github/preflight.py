@@ -31,6 +31,8 @@ class Identity:
     owner: str
     owner_type: str  # User | Organization
     notes: list[str] = field(default_factory=list)
+    plan: str | None = None  # the owner's GitHub plan when GitHub shows it (free, pro, team, enterprise…)
+    user_plan: str | None = None  # the token user's own plan (GET /user)
 
     def to_dict(self) -> dict:
         return {
@@ -39,6 +41,7 @@ class Identity:
             "scopes": self.scopes,
             "owner": self.owner,
             "owner_type": self.owner_type,
+            "plan": self.plan,
             "notes": self.notes,
         }
 
@@ -46,6 +49,7 @@ class Identity:
 def identity_from(user: Response, owner: str, api_url: str) -> Identity:
     """Check the token's scopes (classic) from GET /user; raise before any write when one is missing."""
     login = user.data["login"]
+    user_plan = (user.data.get("plan") or {}).get("name")
     header = user.headers.get("x-oauth-scopes")
     if header is None:
         return Identity(
@@ -58,6 +62,7 @@ def identity_from(user: Response, owner: str, api_url: str) -> Identity:
                 "fine-grained token: GitHub does not list its permissions, so they are checked as each call is "
                 f"made; it needs {FINE_GRAINED_PERMISSIONS}"
             ],
+            user_plan=user_plan,
         )
     scopes = [s.strip() for s in header.split(",") if s.strip()]
     missing = [s for s in REQUIRED_SCOPES if s not in scopes]
@@ -69,13 +74,14 @@ def identity_from(user: Response, owner: str, api_url: str) -> Identity:
             f"workflow (the CI workflow files). Nothing was changed. Create a token with both at "
             f"{token_page(api_url)} and export it as GITHUB_TOKEN."
         )
-    return Identity(login, "classic", scopes, owner, "User")
+    return Identity(login, "classic", scopes, owner, "User", user_plan=user_plan)
 
 
 def check_owner(client: GitHubClient, ident: Identity, *, repo_exists: bool, private: bool) -> None:
     """The owner is the user, or an organisation the user may create repositories in."""
     if ident.owner.lower() == ident.login.lower():
         ident.owner, ident.owner_type = ident.login, "User"
+        ident.plan = ident.user_plan
         return
     org, membership = client.parallel(
         [
@@ -104,6 +110,7 @@ def check_owner(client: GitHubClient, ident: Identity, *, repo_exists: bool, pri
         ident.owner_type = "User"
         return
     ident.owner, ident.owner_type = org.data.get("login", ident.owner), "Organization"
+    ident.plan = (org.data.get("plan") or {}).get("name")  # shown to members with the right to see it
     if repo_exists:
         return  # rights on an existing repository are checked on the repository itself
     if membership.status != 200 or membership.data.get("state") != "active":

@@ -73,6 +73,10 @@ class GitHubPlan:
     protection: dict[str, str]  # branch -> present | create | unavailable
     repo_secrets: list[str] | None = None  # names present as repository secrets (repository mode)
     notes: list[str] = field(default_factory=list)
+    # Whether GitHub's documented plan rules settle the environments question: True (public repository,
+    # or a paid plan), False (private on GitHub Free), None (plan not shown: creating them is the probe).
+    environments_expected: bool | None = None
+    plan_name: str | None = None
 
     @property
     def full_name(self) -> str:
@@ -171,12 +175,19 @@ class PushPlan:
         if gh:
             if gh.default_branch != self.spec.default_branch:
                 lines.append(f"  default branch -> {self.spec.default_branch}")
-            if gh.secrets_mode == "environments":
+            creating = [b for b, s in gh.branches.items() if s.environment != "exists"]
+            if gh.secrets_mode == "environments" and creating and gh.environments_expected is False:
+                lines.append(
+                    f"  secrets mode -> repository: {gh.full_name} is private and the {gh.plan_name} plan has no "
+                    "environments; secrets become STAGING_NAME repository secrets, recorded in mlops.toml "
+                    "(one commit on every branch, before pushing)"
+                )
+            elif gh.secrets_mode == "environments":
                 for b, s in gh.branches.items():
                     if s.environment != "exists":
                         note = (
-                            " (falls back to repository secrets if the plan has no environments)"
-                            if s.environment == "unknown" or gh.create
+                            " (if GitHub has no environments here, repository secrets instead)"
+                            if gh.environments_expected is None
                             else ""
                         )
                         lines.append(f"  environment {b}: create, deployments from branch {b} only{note}")
@@ -248,6 +259,11 @@ def recorded_github(root: Path) -> tuple[str, str, str] | None:
         owner, name = full.split("/", 1)
         return api, owner, name
     return None
+
+
+def _record_github(root: Path, api_url: str, full_name: str) -> None:
+    gitcli.git(["config", GIT_KEY_API, api_url], root)  # one after the other: git locks .git/config
+    gitcli.git(["config", GIT_KEY_REPO, full_name], root)
 
 
 def plan_push(
@@ -467,6 +483,8 @@ def _plan_github(
         protection,
         repo_secret_names,
         notes,
+        environments_expected(want_private, ident.plan),
+        ident.plan,
     )
     origin = _origin_action(root, clone_url or f"{client.web_url}/{owner}/{name}.git", spec)
     plan = PushPlan(
@@ -486,6 +504,16 @@ def _plan_github(
             "and leaving origin as it is"
         )
     return plan
+
+
+def environments_expected(private: bool, plan_name: str | None) -> bool | None:
+    """docs.github.com/actions/deployment/targeting-different-environments/using-environments-for-deployment:
+    environments exist in public repositories on every plan, in private ones on Pro, Team and Enterprise."""
+    if not private:
+        return True
+    if not plan_name:
+        return None
+    return plan_name.lower() != "free"
 
 
 def _all_names(spec: ProjectSpec, branch: str, given: dict[str, str]) -> list[str]:
@@ -545,6 +573,8 @@ def _push_branches(plan: PushPlan, progress: Progress, url: str, env: dict | Non
     names = ", ".join(u.branch for u in todo)
     progress.emit("git-push", "start", f"Pushing {names} to {remote.redact(url)}")
     remote.push(root, remote.ORIGIN if via_origin else url, todo, env, set_upstream=via_origin)
+    for u in todo:
+        u.remote, u.action = u.local, "up-to-date"
     progress.emit("git-push", "done", f"Pushed {names} to {remote.redact(url)}")
     return [u.branch for u in todo]
 
@@ -586,34 +616,52 @@ def _apply_github(plan: PushPlan, progress: Progress) -> PushResult:
         progress.emit("repository", "skip", f"Using {gh.full_name}", link=gh.html_url)
     progress.check_cancelled()
 
-    # Decide the secrets mode before anything is pushed: the environments are its probe.
+    # Decide the secrets mode before anything is pushed, so the remote gets one history (and CI never
+    # runs with names that do not exist). Where GitHub's plan rules settle it, the environments are made
+    # alongside the push; where the plan is not shown, making them first is the probe.
     mode_changed = False
     environments: list[str] = []
-    if gh.secrets_mode == "environments":
-        todo = [b for b, s in gh.branches.items() if s.environment != "exists"]
-        if todo:
-            progress.emit("environments", "start", f"Creating environments {', '.join(todo)}")
-            answers = client.parallel([lambda b=b: gh_repo.put_environment(client, gh.owner, gh.name, b) for b in todo])
-            refused = [(b, r) for b, r in zip(todo, answers, strict=True) if r.status != 200]
-            unavailable = [b for b, r in refused if gh_repo.environment_unavailable(r)]
-            if refused and len(unavailable) < len(refused):
-                b, r = next((b, r) for b, r in refused if b not in unavailable)
-                raise client.error("PUT", "", r.status, r.headers, r.data, f"creating environment {b}")
-            if unavailable:
-                progress.emit(
-                    "environments",
-                    "warn",
-                    f"GitHub has no environments for {gh.full_name} (answered "
-                    f"{refused[0][1].status}: private repositories need GitHub Pro, Team or Enterprise); "
-                    "using branch-prefixed repository secrets instead",
-                )
-                mode_changed = _switch_mode(plan, "repository", progress, warnings)
-            else:
-                for b in todo:
-                    gh.branches[b].environment = "exists"
-                    gh.branches[b].policy = "create"
-                    environments.append(b)
-                progress.emit("environments", "done", f"Created environments {', '.join(todo)}")
+    todo = [b for b, st in gh.branches.items() if st.environment != "exists"]
+    todo = todo if gh.secrets_mode == "environments" else []
+    deferred: list[str] = []
+
+    def fall_back(reason: str) -> bool:
+        progress.emit(
+            "environments",
+            "warn",
+            f"GitHub has no environments for {gh.full_name} ({reason}); "
+            "using branch-prefixed repository secrets instead",
+        )
+        return _switch_mode(plan, "repository", progress, warnings)
+
+    def create_environments(names: list[str]) -> str | None:
+        """None when made; else why GitHub has none for this repository."""
+        progress.emit("environments", "start", f"Creating environments {', '.join(names)}")
+        answers = client.parallel([lambda b=b: gh_repo.put_environment(client, gh.owner, gh.name, b) for b in names])
+        refused = [(b, r) for b, r in zip(names, answers, strict=True) if r.status != 200]
+        unavailable = [b for b, r in refused if gh_repo.environment_unavailable(r)]
+        if refused and len(unavailable) < len(refused):
+            b, r = next((b, r) for b, r in refused if b not in unavailable)
+            raise client.error("PUT", "", r.status, r.headers, r.data, f"creating environment {b}")
+        if unavailable:
+            return f"answered {refused[0][1].status}; private repositories need GitHub Pro, Team or Enterprise"
+        for b in names:
+            gh.branches[b].environment = "exists"
+            environments.append(b)
+        progress.emit("environments", "done", f"Created environments {', '.join(names)}")
+        return None
+
+    if todo and gh.environments_expected is False:
+        mode_changed = fall_back(
+            f"private, and the owner's plan is {gh.plan_name}: environments in private "
+            "repositories need GitHub Pro, Team or Enterprise"
+        )
+    elif todo and gh.environments_expected is None:
+        reason = create_environments(todo)
+        if reason:
+            mode_changed = fall_back(reason)
+    else:
+        deferred = todo
     progress.check_cancelled()
 
     env = client.git_auth_env(gh.clone_url)
@@ -622,39 +670,45 @@ def _apply_github(plan: PushPlan, progress: Progress) -> PushResult:
 
     def git_flow() -> list[str]:
         pushed = _push_branches(plan, progress, gh.clone_url, env)
-        if plan.origin != "keep":
-            gitcli.git(["config", GIT_KEY_API, gh.api_url], root)
-            gitcli.git(["config", GIT_KEY_REPO, gh.full_name], root)
-        if gh.default_branch != spec.default_branch:
-            gh_repo.set_default_branch(client, gh.owner, gh.name, spec.default_branch)
-            gh.default_branch = spec.default_branch
-            progress.emit("default-branch", "done", f"Default branch: {spec.default_branch}")
+        # the default branch and the protections need the pushed branches, not each other
         todo = [b for b, p in gh.protection.items() if p == "create"]
-        outcomes = client.parallel([lambda b=b: gh_repo.protect(client, gh.owner, gh.name, b) for b in todo])
-        for b, outcome in zip(todo, outcomes, strict=True):
-            if outcome == "done":
-                gh.protection[b] = "present"
-                protected.append(b)
-                progress.emit(f"protection:{b}", "done", f"Protected {b}: pull request required")
-            else:
-                gh.protection[b] = "unavailable"
-                msg = (
-                    f"{b} is not protected: GitHub's plan for {gh.full_name} has no branch protection "
-                    "(upgrade, or make the repository public)"
-                )
-                warnings.append(msg)
-                progress.emit(f"protection:{b}", "warn", msg)
+        tasks = [lambda b=b: protect(b) for b in todo]
+        if plan.origin != "keep":  # later commands (status, secrets, push) find the repository from here
+            tasks.append(lambda: _record_github(root, gh.api_url, gh.full_name))
+        if gh.default_branch != spec.default_branch:
+            tasks.append(default_branch)
+        client.parallel(tasks)
         return pushed
 
-    def env_flow(branch: str) -> None:
+    def default_branch() -> None:
+        gh_repo.set_default_branch(client, gh.owner, gh.name, spec.default_branch)
+        gh.default_branch = spec.default_branch
+        progress.emit("default-branch", "done", f"Default branch: {spec.default_branch}")
+
+    def protect(branch: str) -> None:
+        if gh_repo.protect(client, gh.owner, gh.name, branch) == "done":
+            gh.protection[branch] = "present"
+            protected.append(branch)
+            progress.emit(f"protection:{branch}", "done", f"Protected {branch}: pull request required")
+            return
+        gh.protection[branch] = "unavailable"
+        msg = (
+            f"{branch} is not protected: GitHub's plan for {gh.full_name} has no branch protection "
+            "(upgrade, or make the repository public)"
+        )
+        warnings.append(msg)
+        progress.emit(f"protection:{branch}", "warn", msg)
+
+    def policy(branch: str) -> None:
         s = gh.branches[branch]
-        if s.policy == "create":
-            if s.environment == "exists" and branch not in environments:
-                gh_repo.put_environment(client, gh.owner, gh.name, branch)
-            gh_repo.add_branch_policy(client, gh.owner, gh.name, branch, branch)
-            s.policy = "present"
-            progress.emit(f"environment:{branch}", "done", f"Environment {branch}: deployments from {branch} only")
-        values = {n: plan._values[branch][n] for n in s.to_set}
+        if s.environment == "exists" and branch not in environments:
+            gh_repo.put_environment(client, gh.owner, gh.name, branch)  # it had no branch rule: add ours
+        gh_repo.add_branch_policy(client, gh.owner, gh.name, branch, branch)
+        s.policy = "present"
+        progress.emit(f"environment:{branch}", "done", f"Environment {branch}: deployments from {branch} only")
+
+    def secrets(branch: str) -> None:
+        values = {n: plan._values[branch][n] for n in gh.branches[branch].to_set}
         done = SecretStore(gh.owner, gh.name, branch).put_all(client, values)
         _secrets_done(plan, branch, list(done), result_secrets, progress)
 
@@ -666,12 +720,32 @@ def _apply_github(plan: PushPlan, progress: Progress) -> PushResult:
         for b, s in gh.branches.items():
             _secrets_done(plan, b, list(s.to_set), result_secrets, progress)
 
+    def environment_tasks() -> list:
+        # an environment's branch rule and its secrets are independent of each other
+        return [lambda b=b: policy(b) for b, st in gh.branches.items() if st.policy == "create"] + [
+            lambda b=b: secrets(b) for b, st in gh.branches.items() if st.to_set
+        ]
+
+    def deferred_flow() -> str | None:
+        reason = create_environments(deferred)
+        if reason is None:
+            client.parallel(environment_tasks())
+        return reason
+
     flows = [git_flow]
-    if spec.secrets_mode == "environments":
-        flows += [lambda b=b: env_flow(b) for b in gh.branches]
+    if deferred:
+        flows.append(deferred_flow)
+    elif spec.secrets_mode == "environments":
+        flows += environment_tasks()
     else:
         flows.append(repo_secrets_flow)
-    pushed = client.parallel(flows)[0]
+    results = client.parallel(flows)
+    pushed = results[0]
+    if deferred and results[1]:
+        # GitHub contradicted its plan's rules: record the mode now, on top of what was pushed
+        mode_changed = fall_back(results[1])
+        pushed = sorted(set(pushed) | set(_push_branches(plan, progress, gh.clone_url, env)))
+        repo_secrets_flow()
     missing = {b: list(s.missing) for b, s in gh.branches.items() if s.missing}
     for b, names in missing.items():
         warnings.append(

@@ -44,6 +44,7 @@ from nacl.public import PrivateKey, SealedBox
 
 GIT_HTTP_BACKEND = "/usr/lib/git-core/git-http-backend"
 API_PREFIX = "/api/v3"
+CONTROL_PREFIX = "/_standin/"  # test controls (not GitHub): see StandInProcess
 DOCS = "https://docs.github.com/rest"
 
 # docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits
@@ -155,14 +156,21 @@ class Repository:
         return f"{self.owner}/{self.name}"
 
     def branches(self) -> dict[str, str]:
-        proc = subprocess.run(
-            ["git", "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/"],
-            cwd=self.path,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return dict(line.split(" ", 1) for line in proc.stdout.splitlines())
+        """Branch -> commit, read from the bare repository's refs (loose refs win over packed ones)."""
+        heads: dict[str, str] = {}
+        packed = self.path / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text().splitlines():
+                sha, _, ref = line.partition(" ")
+                if line[:1] not in ("#", "^") and ref.startswith("refs/heads/"):
+                    heads[ref[len("refs/heads/") :]] = sha
+        base = self.path / "refs" / "heads"
+        for ref in base.rglob("*"):
+            if ref.is_file() and not ref.name.endswith(".lock"):
+                sha = ref.read_text().strip()
+                if len(sha) == 40:
+                    heads[ref.relative_to(base).as_posix()] = sha
+        return heads
 
 
 @dataclass
@@ -240,6 +248,7 @@ class GitHubStandIn:
         token: str | None = None,
         scopes: tuple[str, ...] | None = ("repo", "workflow"),
         plan: str = "pro",
+        exposed_plan: str | None = "same",
         free_environments_status: int = 404,
         root: Path | str | None = None,
         latency: float = 0.0,
@@ -249,6 +258,9 @@ class GitHubStandIn:
         (self.root / "git").mkdir(parents=True, exist_ok=True)
         self.state = State(self.root / "git")
         self.plan = plan  # "free" | "pro" | "team" | "enterprise": decides environments/protection on private repos
+        # what GET /user reports as the plan: None hides it (as GitHub Enterprise Server does); another name
+        # makes the answers contradict the plan, to test a client that trusts it
+        self.exposed_plan = plan if exposed_plan == "same" else exposed_plan
         self.free_environments_status = free_environments_status
         self.latency = latency
         self.latency_paths = "*"
@@ -456,6 +468,9 @@ class _Handler(BaseHTTPRequestHandler):
         is_api = path == API_PREFIX or path.startswith(API_PREFIX + "/")
         rel = (path[len(API_PREFIX) :] or "/") if is_api else path
         body = self._read_body()
+        if path.startswith(CONTROL_PREFIX):
+            self._control(path[len(CONTROL_PREFIX) :], body)
+            return
         if s.latency and fnmatch.fnmatchcase(rel, s.latency_paths):
             time.sleep(s.latency)
         fault = next((f for f in list(s.faults) if f.matches(self.command, rel)), None)
@@ -473,6 +488,33 @@ class _Handler(BaseHTTPRequestHandler):
             self._api(rel, url.query, body)
         else:
             self._git(path, url.query, body)
+
+    def _control(self, what: str, body: bytes) -> None:
+        """The test controls over HTTP, for a stand-in running in its own process (``StandInProcess``)."""
+        s = self.standin
+        data = json.loads(body) if body else {}
+        method_path = f"{self.command} {what}"
+        if method_path == "GET calls":
+            out: Any = [c.__dict__ for c in s.calls]
+        elif method_path == "POST reset":
+            s.reset_calls()
+            out = {}
+        elif method_path == "POST latency":
+            s.set_latency(float(data.get("seconds", 0)), data.get("paths", "*"))
+            out = {}
+        elif method_path == "POST inject":
+            s.inject(**data)
+            out = {}
+        elif method_path == "POST clear-faults":
+            s.clear_faults()
+            out = {}
+        elif self.command == "GET" and what.startswith("repos/"):
+            _, owner, name = what.split("/", 2)
+            out = repo_summary(s, owner, name)
+        else:
+            self._send_json(404, {"message": f"no control {method_path}"}, {})
+            return
+        self._send_json(200, out, {})
 
     def _record(self, path: str, status: int, is_api: bool) -> None:
         with self.standin._calls_lock:
@@ -713,7 +755,8 @@ def _repo_json(s: GitHubStandIn, repo: Repository, token: TokenInfo) -> dict:
 def get_authenticated_user(s, token, data, query):
     """docs.github.com/rest/users/users#get-the-authenticated-user"""
     out = _user_json(s, token.login)
-    out["plan"] = {"name": s.plan, "private_repos": 10000}
+    if s.exposed_plan is not None:
+        out["plan"] = {"name": s.exposed_plan, "private_repos": 10000}
     return 200, out
 
 
@@ -1092,17 +1135,116 @@ def put_env_secret(s, token, owner, name, env_name, secret_name, data, query):
     return _put_secret(env.secrets, env.keys, secret_name, data)
 
 
-def main() -> None:  # pragma: no cover - for trying it by hand and for scripts
-    import argparse
+def repo_summary(s: GitHubStandIn, owner: str, name: str) -> dict | None:
+    """What a user would see on the repository's pages (secret values decrypted: this is a test double)."""
+    r = s.state.repo(owner, name)
+    if r is None:
+        return None
+    return {
+        "private": r.private,
+        "default_branch": r.default_branch,
+        "branches": r.branches(),
+        "environments": {
+            e.name: {
+                "policy": e.deployment_branch_policy,
+                "patterns": sorted(p["name"] for p in e.branch_policies),
+                "secrets": {n: x.value for n, x in e.secrets.items()},
+            }
+            for e in r.environments.values()
+        },
+        "repo_secrets": {n: x.value for n, x in r.secrets.items()},
+        "protection": {
+            b: p.get("required_pull_request_reviews", {}).get("required_approving_review_count")
+            for b, p in r.protection.items()
+        },
+    }
 
-    parser = argparse.ArgumentParser(description="Run the GitHub stand-in until interrupted.")
+
+class StandInProcess:
+    """The stand-in in a process of its own, as GitHub is on another machine: a benchmark's client then
+    shares no interpreter lock with the server. Controls go over HTTP (``/_standin/...``)."""
+
+    def __init__(self, *, login: str = "octo", plan: str = "pro", latency: float = 0.0) -> None:
+        self.args = ["--login", login, "--plan", plan, "--latency", str(latency)]
+        self.proc: subprocess.Popen | None = None
+        self.info: dict = {}
+
+    def start(self) -> "StandInProcess":
+        import sys
+
+        root = Path(__file__).resolve().parents[2]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.standins.github", *self.args], cwd=root, stdout=subprocess.PIPE, text=True
+        )
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait(5)
+            raise RuntimeError("the GitHub stand-in did not start")
+        self.info = json.loads(line)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def __enter__(self) -> "StandInProcess":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    api_url = property(lambda self: self.info["api_url"])
+    base_url = property(lambda self: self.info["base_url"])
+    token = property(lambda self: self.info["token"])
+    login = property(lambda self: self.info["login"])
+
+    def control(self, method: str, what: str, body: dict | None = None) -> Any:
+        import urllib.request
+
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base_url + CONTROL_PREFIX + what, data=data, method=method)
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return json.loads(resp.read() or b"null")
+
+    def calls(self) -> list[dict]:
+        return self.control("GET", "calls")
+
+    def reset_calls(self) -> None:
+        self.control("POST", "reset", {})
+
+    def set_latency(self, seconds: float, paths: str = "*") -> None:
+        self.control("POST", "latency", {"seconds": seconds, "paths": paths})
+
+    def inject(self, fault: str, method: str = "*", path: str = "*", times: int = 1, **extra: Any) -> None:
+        self.control("POST", "inject", {"fault": fault, "method": method, "path": path, "times": times, **extra})
+
+    def repo(self, owner: str, name: str) -> dict | None:
+        return self.control("GET", f"repos/{owner}/{name}")
+
+
+def main() -> None:  # pragma: no cover - run by StandInProcess and by hand
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(
+        description="Run the GitHub stand-in until terminated; prints one JSON line "
+        "(api_url, base_url, token, login) when ready."
+    )
     parser.add_argument("--login", default="octo")
     parser.add_argument("--plan", default="pro")
+    parser.add_argument("--latency", type=float, default=0.0)
     args = parser.parse_args()
-    with GitHubStandIn(login=args.login, plan=args.plan) as gh:
-        print(json.dumps({"api_url": gh.api_url, "token": gh.token, "login": gh.login}), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with GitHubStandIn(login=args.login, plan=args.plan, latency=args.latency) as gh:
+        print(
+            json.dumps({"api_url": gh.api_url, "base_url": gh.base_url, "token": gh.token, "login": gh.login}),
+            flush=True,
+        )
         try:
-            threading.Event().wait()
+            stop.wait()
         except KeyboardInterrupt:
             pass
 
