@@ -36,23 +36,13 @@ def register(sub) -> None:
                          description="Set one secret. The value is read from standard input when it is not a "
                          "terminal (all of it, one trailing newline dropped), else from a hidden prompt.")
     s.add_argument("name", metavar="NAME", help="e.g. KFP_TOKEN, KFP_PASSWORD, AWS_SECRET_ACCESS_KEY")
-    s.add_argument("--env", metavar="BRANCH", help=ENV_HELP)
-    add_path(s)
-    add_github_url(s)
-    add_yes(s)
-    add_dry_run(s)
-    s.set_defaults(handler=run_set)
+    _writer_args(s, run_set)
 
     i = verbs.add_parser("import", help="set every NAME=value of a .env file",
                          description="Set every NAME=value of a .env file. Without --env, BRANCH_NAME=value "
                          "(e.g. STAGING_KFP_PASSWORD) goes to that branch only.")
     i.add_argument("file", metavar="FILE.env")
-    i.add_argument("--env", metavar="BRANCH", help=ENV_HELP)
-    add_path(i)
-    add_github_url(i)
-    add_yes(i)
-    add_dry_run(i)
-    i.set_defaults(handler=run_import)
+    _writer_args(i, run_import)
 
     ls = verbs.add_parser("list", help="names and update times (GitHub never returns values)",
                           description="List the secrets' names and update times per branch, and the ones the "
@@ -63,6 +53,15 @@ def register(sub) -> None:
     ls.add_argument("--json", action="store_true", help="print JSON")
     add_yes(ls)
     ls.set_defaults(handler=run_list)
+
+
+def _writer_args(p: argparse.ArgumentParser, handler) -> None:
+    p.add_argument("--env", metavar="BRANCH", help=ENV_HELP)
+    add_path(p)
+    add_github_url(p)
+    add_yes(p)
+    add_dry_run(p)
+    p.set_defaults(handler=handler)
 
 
 def _apply(args: argparse.Namespace, ui, values: dict[str, str], token: str) -> int:
