@@ -79,3 +79,36 @@ def test_notebook_server_uses_its_service_account_whatever_the_branch_says(wine_
     assert "accepts incluster authentication" in out
     assert all(r.authorization == "Bearer pod-sa-token" for r in kfp.api_requests)
     assert "pod-sa-token" not in out
+
+
+EVALUATE_TRACKED = """
+import sys, tempfile
+from pathlib import Path
+from kfp import dsl
+from src.steps.pull_data import pull_data
+from src.steps.preprocess import preprocess
+from src.steps.train import train
+from src.steps.evaluate import evaluate
+work = Path(tempfile.mkdtemp())
+a = lambda kind, name: kind(name=name, uri=str(work / name))
+data, tr, te, sc, model, metrics = (a(dsl.Dataset, "d"), a(dsl.Dataset, "tr"), a(dsl.Dataset, "te"),
+                                    a(dsl.Model, "sc"), a(dsl.Model, "m"), a(dsl.Metrics, "x"))
+pull_data.python_func(data_uri=sys.argv[1], dataset=data)
+preprocess.python_func(dataset=data, train_set=tr, test_set=te, scaler=sc)
+train.python_func(train_set=tr, model=model)
+print(evaluate.python_func(model=model, test_set=te, metrics=metrics, mlflow_uri=sys.argv[2], mlflow_run_id="run-1"))
+"""
+
+
+def test_evaluate_logs_its_metrics_to_the_tracked_mlflow_run(wine_project, synthetic_data, tmp_path):
+    import subprocess
+    import sys
+
+    folder, _ = synthetic_data
+    with MlflowStandin(runs=("run-1",)) as mlflow:
+        proc = subprocess.run([sys.executable, "-c", EVALUATE_TRACKED, str(folder / "winequality-red.synthetic.csv"),
+                               mlflow.uri], cwd=wine_project, capture_output=True, text=True, env=clean_env(tmp_path))
+        logged = {m["key"]: m["value"] for m in mlflow.runs["run-1"]}
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "evaluate: metrics logged to MLflow run run-1" in proc.stdout
+    assert set(logged) == {"rmse", "r2", "mae"} and logged["r2"] >= 0.3

@@ -3,7 +3,10 @@
 It follows the MLflow REST API (https://mlflow.org/docs/latest/rest-api.html#get-registeredmodel):
 ``GET /api/2.0/mlflow/registered-models/get?name=NAME`` answers 200 with
 ``{"registered_model": {"name", "latest_versions": [{"name", "version", "current_stage", ...}]}}``, or
-404 with ``{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": ...}`` for an unknown model.
+404 with ``{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": ...}`` for an unknown model; and
+``POST /api/2.0/mlflow/runs/log-batch`` (https://mlflow.org/docs/latest/rest-api.html#log-batch) with
+``{"run_id", "metrics": [{"key", "value", "timestamp", "step"}]}`` answers 200 ``{}``, or 404
+RESOURCE_DOES_NOT_EXIST for an unknown run.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 
 
 class MlflowStandin:
-    def __init__(self, models: dict[str, list[int]] | None = None) -> None:
+    def __init__(self, models: dict[str, list[int]] | None = None, runs: tuple[str, ...] = ()) -> None:
         self.models = models or {}  # name -> registered version numbers
+        self.runs: dict[str, list[dict]] = {run_id: [] for run_id in runs}  # run id -> logged metrics
         self.requests: list[str] = []
         standin = self
 
@@ -36,6 +40,19 @@ class MlflowStandin:
                 versions = [{"name": name, "version": str(v), "current_stage": "None", "status": "READY"}
                             for v in standin.models[name]]
                 return self._send(200, {"registered_model": {"name": name, "latest_versions": versions}})
+
+            def do_POST(self):
+                standin.requests.append(self.path)
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                if urlsplit(self.path).path != "/api/2.0/mlflow/runs/log-batch":
+                    return self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": "no such endpoint"})
+                if body.get("run_id") not in standin.runs:
+                    return self._send(404, {"error_code": "RESOURCE_DOES_NOT_EXIST",
+                                            "message": f"Run '{body.get('run_id')}' not found"})
+                if any(set(m) != {"key", "value", "timestamp", "step"} for m in body.get("metrics", [])):
+                    return self._send(400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "bad metric"})
+                standin.runs[body["run_id"]] += body.get("metrics", [])
+                return self._send(200, {})
 
             def _send(self, status, payload):
                 body = json.dumps(payload).encode()
