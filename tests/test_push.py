@@ -470,3 +470,28 @@ def test_the_token_is_never_written_anywhere(project, github_standin, tmp_path, 
     assert _files_containing(isolated_home, needles) == [], "the token is in the home folder"
     # and it did reach GitHub as a credential: the repository and secrets exist
     assert remote_state(gh, "octo", "wine-quality") == expected_state(project)
+
+
+# ------------------------------------------------------------------ tokens and concurrency
+
+
+def test_fine_grained_token_is_used_and_its_needed_permissions_are_named(project, github_standin):
+    gh = github_standin
+    token = gh.new_token(scopes=None)  # fine-grained: GitHub sends no X-OAuth-Scopes
+    proc = run_cli("push", str(project), "--owner", "octo", "--github-url", gh.api_url, "--yes",
+                   env={"GH_TOKEN": token})
+    assert proc.returncode == 0, proc.stderr
+    assert "fine-grained token" in proc.stdout and "Workflows: read and write" in proc.stdout
+    assert gh.state.repo("octo", "wine-quality") is not None
+
+
+def test_independent_calls_run_concurrently_within_a_small_bound(project, github_standin):
+    gh = github_standin
+    gh.set_latency(0.15)
+    push_op(project, gh, secrets=SECRET_VALUES, client=GitHubClient(gh.token, gh.api_url, concurrency=4))
+    api = [c for c in gh.calls if c.kind == "api"]
+    in_flight = max(sum(1 for o in api if o.start <= c.start < o.time) for c in api)
+    assert 2 <= in_flight <= 4
+    # and the whole setup took far less than one call after the other
+    span = max(c.time for c in gh.calls) - min(c.start for c in gh.calls)
+    assert span < 0.6 * len(gh.calls) * 0.15

@@ -179,7 +179,8 @@ class Call:
     path: str
     status: int
     kind: str  # "api" | "git"
-    time: float
+    time: float  # when the answer went out
+    start: float = 0.0  # when the request arrived (before any injected latency)
 
 
 @dataclass
@@ -462,6 +463,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _dispatch(self) -> None:
+        self._arrived = time.time()
         s = self.standin
         url = urlsplit(self.path)
         path = unquote(url.path)
@@ -518,7 +520,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _record(self, path: str, status: int, is_api: bool) -> None:
         with self.standin._calls_lock:
-            self.standin.calls.append(Call(self.command, path, status, "api" if is_api else "git", time.time()))
+            kind = "api" if is_api else "git"
+            self.standin.calls.append(Call(self.command, path, status, kind, time.time(), self._arrived))
 
     def _reset(self) -> None:
         # SO_LINGER 0: close() sends RST, what a dropped connection looks like to the client.
