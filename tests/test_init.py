@@ -99,8 +99,8 @@ def test_generated_project_passes_its_own_tests_and_compiles_every_branch(new_pr
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for branch in BRANCHES:
         out = root / "out" / f"{branch}.yaml"
-        proc = subprocess.run([sys.executable, f"src/pipelines/{branch}/main.py", "--output", str(out)],
-                              cwd=root, capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, f"src/pipelines/{branch}/main.py", "--compile-only",
+                               "--output", str(out)], cwd=root, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         assert "pipelineInfo" in out.read_text()
 
