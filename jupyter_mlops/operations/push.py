@@ -340,10 +340,12 @@ def _origin_action(root: Path, url: str, spec: ProjectSpec) -> str:
 def _plan_git(
     root: Path, spec: ProjectSpec, target: str, url: str, *, create_bare: bool, progress: Progress, secrets: dict
 ) -> PushPlan:
-    progress.emit("remote", "start", f"Reading the branches of {remote.redact(url)}")
-    heads = {} if create_bare else remote.ls_remote(root, url)
+    heads = {}
+    if not create_bare:
+        progress.emit("remote", "start", f"Reading the branches of {remote.redact(url)}")
+        heads = remote.ls_remote(root, url)
+        progress.emit("remote", "done", f"Read {remote.redact(url)} ({len(heads)} branches there)")
     updates = remote.compare_branches(root, spec.branch_names, heads, remote.redact(url))
-    progress.emit("remote", "done", f"Read {remote.redact(url)} ({len(heads)} branches there)")
     warnings = []
     if secrets:
         warnings.append(
@@ -413,12 +415,17 @@ def _plan_github(
                 set(),
                 secrets.get(b, {}),
             )
-        protection = dict.fromkeys(protect, "create")
+        # GitHub Free protects branches of public repositories only (docs: GitHub's plans)
+        free_private = environments_expected(want_private, ident.plan) is False
+        protection = dict.fromkeys(protect, "unavailable" if free_private else "create")
+        if free_private:
+            notes.append(
+                f"GitHub Free protects branches of public repositories only: {', '.join(protect)} will "
+                "not be protected (upgrade, or make the repository public)"
+            )
         html_url = f"{client.web_url}/{owner}/{name}"
         clone_url = ""
         default_branch = None
-        if private is not None and private is False:
-            want_private = False
     else:
         html_url, clone_url, default_branch = repo["html_url"], repo["clone_url"], repo.get("default_branch")
         if private is not None and bool(repo.get("private")) != private:
@@ -692,6 +699,9 @@ def _apply_github(plan: PushPlan, progress: Progress) -> PushResult:
             progress.emit(f"protection:{branch}", "done", f"Protected {branch}: pull request required")
             return
         gh.protection[branch] = "unavailable"
+        unprotected(branch)
+
+    def unprotected(branch: str) -> None:
         msg = (
             f"{branch} is not protected: GitHub's plan for {gh.full_name} has no branch protection "
             "(upgrade, or make the repository public)"
@@ -732,6 +742,9 @@ def _apply_github(plan: PushPlan, progress: Progress) -> PushResult:
             client.parallel(environment_tasks())
         return reason
 
+    for b, p in gh.protection.items():
+        if p == "unavailable":
+            unprotected(b)
     flows = [git_flow]
     if deferred:
         flows.append(deferred_flow)
