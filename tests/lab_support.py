@@ -46,8 +46,10 @@ def free_port() -> int:
 class JupyterLab:
     """``jupyter lab`` in a subprocess; ``url`` opens it (with the token), ``api(route)`` calls our REST API."""
 
-    def __init__(self, root: Path, base_url: str = "/", env: dict[str, str] | None = None) -> None:
+    def __init__(self, root: Path, base_url: str = "/", env: dict[str, str] | None = None,
+                 disabled_extensions: tuple[str, ...] = ()) -> None:
         self.root = Path(root)
+        self.disabled_extensions = disabled_extensions
         self.base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
         self.token = secrets.token_hex(16)
         self.port = free_port()
@@ -77,6 +79,10 @@ class JupyterLab:
             "ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}},
             "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
         }))
+        if self.disabled_extensions:  # as `jupyter labextension disable` records it
+            (config / "labconfig").mkdir()
+            (config / "labconfig" / "page_config.json").write_text(
+                json.dumps({"disabledExtensions": {name: True for name in self.disabled_extensions}}))
         # No "get notified about Jupyter news?" toast over the panels (and no news fetch).
         notification = self.home / "settings" / "@jupyterlab" / "apputils-extension"
         notification.mkdir(parents=True)
