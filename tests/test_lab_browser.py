@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab_support import API, KUBEFLOW_BASE_URL, CHROMIUM, JupyterLab, chromium, open_lab
+from tests.lab_support import API, CHROMIUM, KUBEFLOW_BASE_URL, JupyterLab, chromium, open_lab
 from tests.standins.github import GitHubStandIn
 from tests.standins.kfp import KfpStandin
 
@@ -238,7 +238,8 @@ def test_wizard_creates_a_repository_with_branches_environments_and_secrets(page
     for key, value in typed.items():
         assert wizard.field(key).get_attribute("type") == "password"
         wizard.field(key).fill(value)
-    assert wizard.root.locator('section[data-step="secrets"] fieldset[data-branch="development"] [data-key]').count() == 0
+    development = wizard.root.locator('section[data-step="secrets"] fieldset[data-branch="development"]')
+    assert development.locator("[data-key]").count() == 0
     wizard.shot(shots, "wizard-4-secrets.png")
     wizard.next(expect="review")
 
@@ -352,8 +353,8 @@ def test_status_view_opens_from_the_file_browser_and_runs_the_preflight(page, la
     name = f"status-{where}"
     with KfpStandin() as kfp, serve_files({"wine.csv": "fixed acidity;quality\n7.4;5\n"}) as data_url:
         subprocess.run([sys.executable, "-m", "jupyter_mlops", "init", str(lab.root / name), "--yes",
-                        "--set", f"development.kfp.host={kfp.host}", "--set", f"development.data.uri={data_url}wine.csv"],
-                       check=True, capture_output=True)
+                        "--set", f"development.kfp.host={kfp.host}",
+                        "--set", f"development.data.uri={data_url}wine.csv"], check=True, capture_output=True)
         with open(lab.root / name / "README.md", "a") as readme:
             readme.write("\nNotes from the first week.\n")
 

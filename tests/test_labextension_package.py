@@ -51,7 +51,8 @@ def test_own_javascript_stays_within_60_kb():
 def test_wheel_ships_the_prebuilt_extension_and_enables_the_server_extension(tmp_path):
     # The same build backend and hook as `pip install .` (no isolation: nothing is downloaded).
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
+         str(REPO)],
         capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
