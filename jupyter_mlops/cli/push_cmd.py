@@ -68,9 +68,9 @@ def run(args: argparse.Namespace, ui) -> int:
     root = Path(args.path)
     secrets = None
     if args.secrets_file:
-        from ..operations.push import _load
+        from ..operations.push import require_project
 
-        secrets = assign_to_branches(read_env_file(args.secrets_file), _load(root.absolute()))
+        secrets = assign_to_branches(read_env_file(args.secrets_file), require_project(root.absolute()))
     token = github_token(ui) if needs_github(root, args) else None
     progress = Progress(ui.event)
     plan = plan_push(

@@ -152,10 +152,10 @@ def plan_secrets_set(
     """Validate names and values before any call; ``values`` are NAME → value (see ``assign_to_branches``)."""
     from ..github.client import GitHubClient
     from ..github.secrets import validate
-    from .push import _load
+    from .push import require_project
 
     root = Path(root).absolute()
-    spec = _load(root)
+    spec = require_project(root)
     if not values:
         raise InvalidInput("No secret to set; give NAME and a value")
     by_branch = assign_to_branches(values, spec, env)
@@ -229,10 +229,10 @@ def list_secrets(
     """Names and update times (GitHub never returns values), and the required names still missing."""
     from ..github.client import GitHubClient
     from ..github.secrets import SecretStore
-    from .push import _load
+    from .push import require_project
 
     root = Path(root).absolute()
-    spec = _load(root)
+    spec = require_project(root)
     branches = check_branch(spec, env)
     repo = resolve_repo(root, spec, github_url=github_url)
     client = client or GitHubClient(token or "", repo.api_url)

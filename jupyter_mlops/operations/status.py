@@ -74,10 +74,10 @@ class StatusResult:
 
 
 def project_status(root: Path | str) -> StatusResult:
-    from .push import _load, recorded_github
+    from .push import recorded_github, require_project
 
     root = Path(root).absolute()
-    spec = _load(root)
+    spec = require_project(root)
     origin = remote.get_url(root)
     recorded = recorded_github(root)
     if recorded:
