@@ -45,7 +45,7 @@ class _WizardVerb:
         from .cli.common import add_path
 
         p = sub.add_parser("wizard", help=WIZARD_HELP, description=WIZARD_HELP[0].upper() + WIZARD_HELP[1:] + ".")
-        add_path(p, "folder for the new project (default: the current folder)")
+        add_path(p, "folder the project's folder is created in (default: the current folder)")
         p.set_defaults(handler=None)
 
 

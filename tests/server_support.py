@@ -6,7 +6,9 @@ OpenAPI document shipped in the package.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -115,3 +117,21 @@ def check_schema(component: str, payload: Any) -> None:
     """``payload`` matches ``components/schemas/<component>`` of the document (e.g. a job's result)."""
     errors = list(_schema_validator({"$ref": f"#/components/schemas/{component}"}).iter_errors(payload))
     assert not errors, f"{component}: {errors[0].message} at {list(errors[0].absolute_path)}"
+
+
+@pytest.fixture
+def server_log(jp_serverapp):
+    """Everything the server logs while the test runs, at DEBUG: Jupyter's log, the extension's own logger
+    (which does not propagate: it carries the access log of our routes) and the root logger (jobs)."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    loggers = [jp_serverapp.log, jp_serverapp.web_app.settings["jupyter_mlops"].log, logging.getLogger()]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.DEBUG)
+    yield stream.getvalue
+    for lg, level in zip(loggers, levels, strict=True):
+        lg.removeHandler(handler)
+        lg.setLevel(level)

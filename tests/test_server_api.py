@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from jupyter_mlops.jobs import INTERNAL_ERROR
 from jupyter_mlops.spec import json_schema
 from tests.server_support import server_config
 
@@ -199,3 +200,20 @@ async def test_cancelling_a_finished_job_is_409(api):
 async def test_unknown_routes_under_the_api_are_json_404(api, jp_fetch):
     resp = await jp_fetch("jupyter-mlops", "api", "nope", raise_error=False)
     assert resp.code == 404 and b'"reason": "not_found"' in resp.body
+
+
+async def test_an_unexpected_error_is_a_generic_500_and_a_log_line_without_the_token(api, monkeypatch, server_log):
+    from jupyter_mlops.server import actions
+
+    token = "ghp_" + "Unexpected9" * 3
+
+    def broken(*args):
+        raise RuntimeError(f"bug while holding {args[-1]}")
+
+    monkeypatch.setattr(actions, "secrets_list", broken)
+    status, body = await api.call("GET", "secrets", params={"path": "p"}, headers={"X-GitHub-Token": token},
+                                  validate=False)
+    assert status == 500 and body == {"message": INTERNAL_ERROR, "reason": "internal_error"}
+    logged = server_log()
+    assert "RuntimeError: bug while holding ********" in logged and "500 GET" in logged
+    assert token not in logged

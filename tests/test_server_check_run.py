@@ -3,8 +3,6 @@ by the job only. Data is the generated project's synthetic sample; Kubeflow is t
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from tests.generated_support import StaticFiles, write_synthetic_sample
@@ -50,9 +48,9 @@ async def test_check_passes_and_streams_each_line_as_an_event(api, data_server, 
     assert {("data", "done"), ("kfp", "done"), ("check", "done")} <= steps
 
 
-async def test_check_uses_the_credentials_of_the_request_and_never_shows_them(api, data_server, monkeypatch, caplog):
+async def test_check_uses_the_credentials_of_the_request_and_never_shows_them(api, data_server, monkeypatch,
+                                                                              server_log):
     await make_wine(api, data_server, monkeypatch)
-    caplog.set_level(logging.DEBUG)
     with KfpStandin("dex", password="Right-Pass-1", multi_user=True) as kfp:
         monkeypatch.setenv("KFP_HOST", kfp.host)
         good = await api.wait((await api.post("check", {"path": "wine", "branch": "staging", "credentials": {
@@ -62,7 +60,7 @@ async def test_check_uses_the_credentials_of_the_request_and_never_shows_them(ap
     assert good["state"] == "succeeded", good["error"]
     assert bad["state"] == "failed" and bad["error"]["reason"] == "unauthenticated"
     assert "credentials are missing or were rejected" in bad["error"]["message"]
-    seen = repr(good) + repr(bad) + "\n".join(r.getMessage() for r in caplog.records)
+    seen = repr(good) + repr(bad) + server_log()
     assert "Right-Pass-1" not in seen and "Wrong-Pass-2" not in seen
 
 
