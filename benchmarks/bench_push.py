@@ -84,12 +84,14 @@ def main() -> None:
           f"{args.latency * 1000:.0f} ms per request; {args.rounds} rounds (median)")
     for concurrency, runs in results.items():
         wall = statistics.median(r[0] for r in runs)
+        best = min(r[0] for r in runs)
         api, git = runs[0][1], runs[0][2]
         floor = (api + git) * args.latency
         label = "push as shipped" if concurrency != 1 else "same push, serial"
-        print(f"{label:<18} (concurrency {concurrency}): {api} API calls + {git} git requests, wall {wall:.2f} s, "
-              f"wall / (calls x {args.latency * 1000:.0f} ms) = {wall / floor:.2f}")
-    print("goal: push as shipped <= 0.35")
+        print(f"{label:<18} (concurrency {concurrency}): {api} API calls + {git} git requests, wall {wall:.2f} s "
+              f"(best {best:.2f} s), wall / (calls x {args.latency * 1000:.0f} ms) = {wall / floor:.2f} "
+              f"(best {best / floor:.2f})")
+    print("goal: push as shipped <= 0.35 (the median; the machine's other load shows as the gap to the best)")
 
 
 if __name__ == "__main__":
