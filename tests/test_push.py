@@ -281,6 +281,9 @@ def test_without_environments_secrets_fall_back_to_prefixed_repository_secrets(
     assert git(root, "rev-parse", "development~1").strip() == scaffold
     for branch in BRANCHES:
         assert loads(git(root, "show", f"{branch}:mlops.toml")).secrets_mode == "repository"
+        # the CI that GitHub runs reads the names that exist
+        workflow = git(root, "show", f"{branch}:.github/workflows/staging.yml")
+        assert "secrets.STAGING_KFP_PASSWORD" in workflow and "secrets.KFP_PASSWORD" not in workflow
     assert loads((root / "mlops.toml").read_text()).secrets_mode == "repository"
     assert git(root, "status", "--porcelain") == ""
     env_calls = [c for c in gh.calls if c.method == "PUT" and "/environments/" in c.path]
