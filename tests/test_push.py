@@ -498,3 +498,38 @@ def test_independent_calls_run_concurrently_within_a_small_bound(project, github
     # and the whole setup took far less than one call after the other
     span = max(c.time for c in gh.calls) - min(c.start for c in gh.calls)
     assert span < 0.6 * len(gh.calls) * 0.15
+
+
+def test_on_a_terminal_the_token_and_missing_secrets_are_asked_without_echo(project, github_standin):
+    """A person at a terminal: no GITHUB_TOKEN, so a hidden prompt; then the missing secrets; then the plan."""
+    import os
+    import sys
+
+    import pexpect
+
+    gh = github_standin
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN")}
+    child = pexpect.spawn(sys.executable, ["-m", "jupyter_mlops", "push", str(project), "--owner", "octo",
+                                           "--github-url", gh.api_url], env=env, encoding="utf-8", timeout=60)
+    transcript = []
+    child.logfile_read = type("Log", (), {"write": lambda self, s: transcript.append(s), "flush": lambda self: 0})()
+    child.expect("GitHub token")
+    child.sendline(gh.token)
+    answers = {"KFP_USERNAME for staging": "ana@example.org", "KFP_PASSWORD for staging": "s3cret-staging",
+               "KFP_USERNAME for production": "", "KFP_PASSWORD for production": "s3cret-prod"}
+    for prompt, answer in answers.items():
+        child.expect(prompt)
+        child.sendline(answer)
+    child.expect(r"Apply this plan\? \[Y/n\]")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    output = "".join(transcript)
+    assert child.exitstatus == 0, output
+    for secret in (gh.token, "s3cret-staging", "s3cret-prod"):
+        assert secret not in output, "a hidden prompt echoed its input"
+    assert "KFP_USERNAME for production: not given" in output  # Enter skipped it, and the plan says so
+    assert remote_state(gh, "octo", "wine-quality")["environments"]["staging"]["secrets"] == {
+        "KFP_USERNAME": "ana@example.org", "KFP_PASSWORD": "s3cret-staging"}
+    assert remote_state(gh, "octo", "wine-quality")["environments"]["production"]["secrets"] == {
+        "KFP_PASSWORD": "s3cret-prod"}
