@@ -345,6 +345,38 @@ def test_github_refusing_the_token_is_shown_on_the_token_field(page, lab, github
     assert wizard.error("token").splitlines()[0] == message.splitlines()[0]
 
 
+def test_cancel_stops_the_push_and_create_again_finishes_it(page, lab, github, where):
+    name = f"resumed-{where}"
+    wizard = open_wizard_from_launcher(page)
+    wizard.fill(name=name)
+    wizard.next(expect="platform")
+    wizard.next(expect="github")
+    wizard.fill(owner=github.login, github_url=github.api_url, token=github.token)
+    wizard.next(expect="secrets")
+    wizard.next(expect="review")
+    github.set_latency(3, paths="/user/repos")  # GitHub takes its time to create the repository
+    try:
+        wizard.next(expect="create")
+        page.locator(".jp-mlops-event.jp-mlops-start", has_text=f"Creating {github.login}/{name}").wait_for(
+            timeout=TIMEOUT)
+        wizard.root.locator(".jp-mlops-footer button", has_text="Cancel").click()
+        page.locator(".jp-mlops-result h3, .jp-mlops-Wizard .jp-mlops-banner:visible").first.wait_for(timeout=TIMEOUT)
+    finally:
+        github.set_latency(0)
+    # The push stopped after its current step: the repository exists, nothing was pushed to it
+    assert "cancelled" in wizard.banner().lower()
+    repo = github.state.repo(github.login, name)
+    assert repo is not None and repo.branches() == {} and not repo.environments
+
+    # Create again: init has nothing left to do, push finishes what it started
+    wizard.root.locator(".jp-mlops-footer button", has_text="Back").click()
+    wizard.next(expect="create")
+    page.locator(".jp-mlops-result h3, .jp-mlops-Wizard .jp-mlops-banner:visible").first.wait_for(timeout=TIMEOUT)
+    assert wizard.banner() == ""
+    assert set(repo.branches()) == {"development", "staging", "production"}
+    assert set(repo.environments) == {"development", "staging", "production"}
+
+
 # ---------------------------------------------------------------- the status view
 
 
