@@ -533,3 +533,18 @@ def test_on_a_terminal_the_token_and_missing_secrets_are_asked_without_echo(proj
         "KFP_USERNAME": "ana@example.org", "KFP_PASSWORD": "s3cret-staging"}
     assert remote_state(gh, "octo", "wine-quality")["environments"]["production"]["secrets"] == {
         "KFP_PASSWORD": "s3cret-prod"}
+
+
+def test_fine_grained_token_missing_a_permission_is_told_which(project, github_standin):
+    gh = github_standin
+    token = gh.new_token(scopes=None, permissions={"administration": "write", "contents": "write"})
+    proc = push_cli(project, gh, "--owner", "octo", "--secrets-file", str(project.parent / "ci.env"),
+                    env={"GITHUB_TOKEN": token})
+    assert proc.returncode == 2
+    assert "The token needs the permission(s) environments=" in proc.stderr
+    assert "settings/personal-access-tokens" in proc.stderr
+    assert "Request GET" not in proc.stderr, "PyGithub's retry log stays out of the CLI's output"
+    # with the permission added, running push again finishes the job
+    proc = push_cli(project, gh, "--secrets-file", str(project.parent / "ci.env"))
+    assert proc.returncode == 0, proc.stderr
+    assert remote_state(gh, "octo", "wine-quality") == expected_state(project)

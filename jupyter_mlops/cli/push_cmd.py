@@ -39,7 +39,7 @@ def register(sub) -> None:
     p.add_argument(
         "--secrets-file",
         metavar="FILE.env",
-        help="CI secret values to set where not set yet: NAME=value (every branch) or "
+        help="CI secret values to set where not set yet: NAME=value (the branches that need NAME) or "
         "BRANCH_NAME=value, e.g. STAGING_KFP_PASSWORD=… (one branch)",
     )
     add_yes(p)

@@ -127,6 +127,8 @@ class GitHubClient:
                 return self._idle.pop()
         from github import Auth, Github, GithubRetry
 
+        _quiet_pygithub()
+
         retry = GithubRetry(
             total=self.retry.total,
             backoff_factor=self.retry.backoff_factor,
@@ -260,6 +262,16 @@ class GitHubClient:
         from ..remote import header_env
 
         return header_env(git_url, "x-access-token", self._token, base)
+
+
+def _quiet_pygithub() -> None:
+    """PyGithub logs every retry at INFO to stderr from import on; our progress events already say what
+    happens, so its default drops to WARNING (a level someone chose, e.g. DEBUG, is left alone)."""
+    import logging
+
+    logger = logging.getLogger("github")
+    if logger.level == logging.INFO:
+        logger.setLevel(logging.WARNING)
 
 
 def _decode(output: Any) -> Any:

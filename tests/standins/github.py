@@ -90,6 +90,21 @@ def _key_id() -> str:
 class TokenInfo:
     login: str
     scopes: tuple[str, ...] | None = ("repo", "workflow")  # None: a fine-grained token (no scopes header)
+    # fine-grained tokens: repository permissions it has, e.g. {"secrets": "write"}; None: every permission
+    permissions: dict[str, str] | None = None
+
+    def require(self, permission: str, level: str) -> None:
+        """docs.github.com/rest/authentication/permissions-required-for-fine-grained-personal-access-tokens:
+        a call the token lacks the permission for answers 403 and names the permission it needs in
+        X-Accepted-GitHub-Permissions."""
+        if self.scopes is not None or self.permissions is None:
+            return
+        have = self.permissions.get(permission)
+        if have == level or (have == "write" and level == "read"):
+            return
+        err = ApiError(403, "Resource not accessible by personal access token")
+        err.headers["X-Accepted-GitHub-Permissions"] = f"{permission}={level}"
+        raise err
 
 
 @dataclass
@@ -292,14 +307,27 @@ class GitHubStandIn:
         self.state.orgs[login.lower()] = org
         return org
 
-    def add_token(self, token: str, login: str, scopes: tuple[str, ...] | None = ("repo", "workflow")) -> str:
+    def add_token(
+        self,
+        token: str,
+        login: str,
+        scopes: tuple[str, ...] | None = ("repo", "workflow"),
+        permissions: dict[str, str] | None = None,
+    ) -> str:
         if login.lower() not in self.state.users:
             self.add_user(login)
-        self.state.tokens[token] = TokenInfo(login, tuple(scopes) if scopes is not None else None)
+        self.state.tokens[token] = TokenInfo(login, tuple(scopes) if scopes is not None else None, permissions)
         return token
 
-    def new_token(self, login: str | None = None, scopes: tuple[str, ...] | None = ("repo", "workflow")) -> str:
-        return self.add_token("ghp_" + _secrets.token_hex(18), login or self.login, scopes)
+    def new_token(
+        self,
+        login: str | None = None,
+        scopes: tuple[str, ...] | None = ("repo", "workflow"),
+        permissions: dict[str, str] | None = None,
+    ) -> str:
+        """``scopes=None``: a fine-grained token (``github_pat_…``), limited to ``permissions`` when given."""
+        prefix = "ghp_" if scopes is not None else "github_pat_"
+        return self.add_token(prefix + _secrets.token_hex(18), login or self.login, scopes, permissions)
 
     # ------------------------------------------------------------ controls
 
@@ -1106,12 +1134,14 @@ def list_repo_secrets(s, token, owner, name, data, query):
 @route("GET", "/repos/" + SEG + "/" + SEG + "/actions/secrets/public-key")
 def get_repo_public_key(s, token, owner, name, data, query):
     """docs.github.com/rest/actions/secrets#get-a-repository-public-key"""
+    token.require("secrets", "read")
     return 200, _admin_repo(s, token, owner, name).keys.public_json()
 
 
 @route("PUT", "/repos/" + SEG + "/" + SEG + "/actions/secrets/" + SEG)
 def put_repo_secret(s, token, owner, name, secret_name, data, query):
     """docs.github.com/rest/actions/secrets#create-or-update-a-repository-secret (201 created, 204 updated)"""
+    token.require("secrets", "write")
     repo = _admin_repo(s, token, owner, name)
     return _put_secret(repo.secrets, repo.keys, secret_name, data)
 
@@ -1126,6 +1156,7 @@ def list_env_secrets(s, token, owner, name, env_name, data, query):
 @route("GET", "/repos/" + SEG + "/" + SEG + "/environments/" + SEG + "/secrets/public-key")
 def get_env_public_key(s, token, owner, name, env_name, data, query):
     """docs.github.com/rest/actions/secrets#get-an-environment-public-key"""
+    token.require("environments", "read")
     _admin_repo(s, token, owner, name)
     return 200, _env_for(s, token, owner, name, env_name)[1].keys.public_json()
 
@@ -1133,6 +1164,7 @@ def get_env_public_key(s, token, owner, name, env_name, data, query):
 @route("PUT", "/repos/" + SEG + "/" + SEG + "/environments/" + SEG + "/secrets/" + SEG)
 def put_env_secret(s, token, owner, name, env_name, secret_name, data, query):
     """docs.github.com/rest/actions/secrets#create-or-update-an-environment-secret (201 created, 204 updated)"""
+    token.require("environments", "write")
     _admin_repo(s, token, owner, name)
     env = _env_for(s, token, owner, name, env_name)[1]
     return _put_secret(env.secrets, env.keys, secret_name, data)
