@@ -368,7 +368,7 @@ def _push(repo: Path, url: str, plan: SyncPlan, project: str, pushes: list[tuple
         if proc.returncode != 0 and (target in rejected or not rejected):
             merge.status = SKIPPED
             merge.note = (f"the push to {target} was refused ({rejected.get(target) or _last_line(proc.stderr)}); "
-                          "someone may have pushed meanwhile: run sync again")
+                          "if someone pushed meanwhile, run sync again; a protected branch takes `sync --pr`")
             progress.emit("push", "warn", f"{project} {merge.branch}: {merge.note}")
     if plan.pr:
         _open_prs(plan, url, project, [m for m, _ in pushes if m.status == UPDATED], progress)
