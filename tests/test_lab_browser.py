@@ -29,10 +29,6 @@ from tests.lab_support import API, CHROMIUM, KUBEFLOW_BASE_URL, JupyterLab, chro
 from tests.standins.github import GitHubStandIn
 from tests.standins.kfp import KfpStandin
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: run .ci/system-packages (apt-get install chromium)"
-)
-
 BASE_URLS = {"root": "/", "kubeflow": KUBEFLOW_BASE_URL}
 TIMEOUT = 120_000  # ms, for a whole init + push job
 
@@ -73,6 +69,8 @@ def lab(where, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run .ci/system-packages (apt-get install chromium)")
     with chromium() as b:
         yield b
 
