@@ -277,6 +277,9 @@ def test_wizard_creates_a_repository_with_branches_environments_and_secrets(page
                             capture_output=True, text=True)
     assert leaked.stdout == ""
     assert github.token not in (lab.root / name / ".git" / "config").read_text()
+    server_log = lab.log_path.read_text(errors="replace")
+    for value in [github.token, *typed.values()]:
+        assert value not in server_log
 
 
 def test_bad_project_name_shows_the_rule_and_creates_nothing(page, lab, github, shots):
@@ -301,6 +304,27 @@ def test_bad_project_name_shows_the_rule_and_creates_nothing(page, lab, github, 
     wizard.fill(name="wine-quality-fixed")
     page.wait_for_function(
         "document.querySelector('.jp-mlops-Wizard [data-error-for=name]').textContent === ''")
+
+
+def test_branch_list_and_name_reshape_the_platform_step(page, lab):
+    wizard = open_wizard_from_launcher(page)
+    wizard.fill(name="churn", branches="dev, prod")
+    wizard.next(expect="platform")
+    tabs = [t.inner_text() for t in wizard.root.locator(".jp-mlops-tab").all()]
+    assert tabs == ["dev", "prod"]
+    status, defaults = lab.api("defaults?name=churn&branches=dev,prod")
+    assert status == 200
+    for key in ("dev.kfp.experiment", "dev.kfp.auth", "prod.kfp.auth", "prod.kfp.namespace"):
+        assert wizard.field(key).input_value() == defaults["settings"][key]
+    assert wizard.field("dev.kfp.experiment").input_value() == "churn-dev"
+
+    # A value the user typed survives a rename; derived ones follow the new name
+    wizard.fill(dev__kfp__namespace="team-a")
+    wizard.root.locator(".jp-mlops-footer button", has_text="Back").click()
+    wizard.fill(name="churn-model")
+    wizard.next(expect="platform")
+    assert wizard.field("dev.kfp.namespace").input_value() == "team-a"
+    assert wizard.field("dev.kfp.experiment").input_value() == "churn-model-dev"
 
 
 def test_server_refusal_is_shown_next_to_the_field_it_is_about(page, lab, github):
