@@ -38,6 +38,13 @@ def test_installed_extension_is_the_current_build():
         assert installed["jupyterlab"]["_build"] == current["jupyterlab"]["_build"], (
             "the installed lab extension is older than jupyter_mlops/labextension: run pip install -e . again")
     assert (built_extension_dir() / installed["jupyterlab"]["_build"]["load"]).is_file()
+    sources = [f for d in ("src", "style") for f in (REPO / "labextension" / d).rglob("*") if f.is_file()]
+    if built.exists() and sources:  # and the build is not older than the TypeScript and CSS it comes from
+        newest_source = max(sources, key=lambda f: f.stat().st_mtime)
+        assert newest_source.stat().st_mtime <= built.stat().st_mtime, (
+            f"{newest_source.relative_to(REPO)} changed after the last build: cd labextension && jlpm build:prod, "
+            "then pip install -e . --no-deps"
+        )
 
 
 def test_own_javascript_stays_within_60_kb():
