@@ -180,8 +180,16 @@ class JobManager:
         self._futures: dict[str, Future] = {}
         self._lock = threading.Lock()
 
+    def ensure_idle(self, path: str) -> None:
+        """Conflict when an unfinished job works on ``path``: two jobs must not change one folder at once."""
+        busy = [j for j in list(self._jobs.values()) if j.path == path and j.state not in FINISHED]
+        if busy:
+            raise Conflict(f"The {busy[0].kind} job {busy[0].id} is still {busy[0].state} on "
+                           f"{path or 'the root folder'}; wait for it to end (or cancel it), then try again.")
+
     def submit(self, job: Job) -> Job:
         with self._lock:
+            self.ensure_idle(job.path)
             waiting = sum(1 for j in self._jobs.values() if j.state == "queued")
             if waiting >= self.max_pending:
                 raise TooManyJobs(f"{waiting} jobs are already waiting; wait for one to finish, then try again.")

@@ -3,6 +3,7 @@ and credentials scrubbed from everything a job shows."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 
@@ -11,8 +12,10 @@ import pytest
 from jupyter_mlops.errors import Conflict, InvalidInput, NotFound
 from jupyter_mlops.jobs import INTERNAL_ERROR, REDACTED, Job, JobManager, TooManyJobs
 
+_names = itertools.count()
 
-def blocking_job(gate: threading.Event, **kw) -> Job:
+
+def blocking_job(gate: threading.Event, path: str | None = None, **kw) -> Job:
     def run(progress):
         progress.emit("wait", "start", "waiting for the gate")
         while not gate.wait(0.01):
@@ -20,7 +23,7 @@ def blocking_job(gate: threading.Event, **kw) -> Job:
         progress.emit("wait", "done", "through")
         return {"ok": True}
 
-    return Job("init", run, **kw)
+    return Job("init", run, path=path or f"project-{next(_names)}", **kw)
 
 
 @pytest.fixture
@@ -102,3 +105,14 @@ def test_shutdown_cancels_running_jobs_and_joins_the_workers():
     jobs.shutdown(timeout=10)
     assert job.state == "cancelled"
     assert [t for t in threading.enumerate() if t not in before and t.is_alive()] == []
+
+
+def test_a_second_job_on_the_same_folder_waits_for_the_first(manager):
+    gate = threading.Event()
+    first = manager.submit(blocking_job(gate, path="projects/wine"))
+    with pytest.raises(Conflict, match=f"The init job {first.id} is still (queued|running) on projects/wine"):
+        manager.submit(blocking_job(gate, path="projects/wine"))
+    gate.set()
+    assert first.done.wait(5)
+    second = manager.submit(blocking_job(gate, path="projects/wine"))  # the folder is free again
+    assert second.done.wait(5) and second.state == "succeeded"

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 
 import pytest
 
-from jupyter_mlops.jobs import INTERNAL_ERROR
+from jupyter_mlops.jobs import INTERNAL_ERROR, Job
 from jupyter_mlops.spec import json_schema
 from tests.server_support import server_config
 
@@ -217,3 +218,25 @@ async def test_an_unexpected_error_is_a_generic_500_and_a_log_line_without_the_t
     logged = server_log()
     assert "RuntimeError: bug while holding ********" in logged and "500 GET" in logged
     assert token not in logged
+
+
+async def test_a_second_job_on_a_busy_folder_is_409_before_any_planning(api, monkeypatch):
+    from jupyter_mlops.server import actions, handlers
+
+    gate = threading.Event()
+
+    def held_init(root_dir, body):  # an init job that runs until the test lets it go
+        return Job("init", lambda progress: {"released": gate.wait(30)}, path=body["path"])
+
+    monkeypatch.setattr(handlers.InitHandler, "action", staticmethod(held_init))
+    planned = []
+    monkeypatch.setattr(actions, "push_job", lambda *a: planned.append(a))
+    _, first = await api.post("init", {"path": "p"})
+    for route in ("init", "push"):
+        status, body = await api.post(route, {"path": "p"})
+        assert status == 409 and body["reason"] == "conflict" and first["id"] in body["message"]
+    assert planned == []
+    gate.set()
+    assert (await api.wait(first))["state"] == "succeeded"
+    status, _ = await api.post("init", {"path": "other"})
+    assert status == 202  # another folder is never blocked

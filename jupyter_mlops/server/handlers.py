@@ -16,6 +16,7 @@ from jupyter_server.utils import url_path_join
 from ..errors import InvalidInput, MlopsError, NotFound
 from ..jobs import INTERNAL_ERROR, Job, JobManager, redact
 from . import actions, apidoc
+from .paths import relative, resolve
 
 AUTH_RESOURCE = "jupyter_mlops"
 API = "jupyter-mlops/api"
@@ -165,6 +166,8 @@ class JobRoute(MlopsHandler):
     @_route
     async def post(self) -> None:
         body = self.json_body(self.schema)
+        # Before planning: a plan read while another job writes the same folder would read half a project.
+        self.jobs.ensure_idle(relative(self.root_dir, resolve(self.root_dir, body["path"])))
         self.accepted(await self.blocking(self.action, self.root_dir, body))
 
 
