@@ -58,6 +58,11 @@ async def test_schema_is_the_spec_schema_for_the_branches(api):
     assert "main.kfp.host" in body["properties"] and "staging.kfp.host" not in body["properties"]
 
 
+async def test_schema_refuses_bad_branch_names(api):
+    status, body = await api.get("schema", branches="dev,dev")
+    assert status == 400 and "branch names repeat" in body["message"]
+
+
 async def test_validate_reports_each_bad_field_with_what_to_do(api):
     status, body = await api.post("validate", {"settings": {
         "name": "wine quality", "staging.kfp.host": "ftp://host", "staging.kfp.auth": "magic",

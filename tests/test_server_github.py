@@ -151,6 +151,17 @@ async def test_bad_secret_names_are_400_and_nothing_is_sent(api, github_standin,
     assert github_standin.write_calls() == []
 
 
+@pytest.mark.parametrize("params, code, words", [
+    ({"path": "nowhere"}, 404, "not a jupyter-mlops project"),
+    ({}, 400, "'path' is missing"),
+    ({"path": "wine", "env": "nightly"}, 400, "no such branch"),
+])
+async def test_secrets_list_refusals(api, params, code, words):
+    await make_project(api, owner="octo")
+    status, body = await api.call("GET", "secrets", params=params, headers={"X-GitHub-Token": "ghp_unused0"})
+    assert status == code and words in body["message"]
+
+
 async def test_secrets_for_a_project_not_on_github_is_400(api):
     await make_project(api)
     status, body = await api.post("secrets", {"path": "wine", "secrets": {"KFP_TOKEN": "v"}, "token": "ghp_x"})
