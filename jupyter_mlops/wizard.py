@@ -23,7 +23,8 @@ from .spec import BRANCH_SETTINGS, SETTINGS, check_url
 from .wizard_fields import WIDE, Field, SecretField, note
 
 GLOBAL = {s.key: s for s in SETTINGS}
-PROJECT_KEYS = ("name", "description", "python", "license", "example", "branches")
+# Every project-wide setting of the spec's table except the owner, which the GitHub step asks.
+PROJECT_KEYS = tuple(s.key for s in SETTINGS if s.key != "owner")
 
 
 class Step:
