@@ -497,7 +497,7 @@ def test_independent_calls_run_concurrently_within_a_small_bound(project, github
     assert 2 <= in_flight <= 4
     # and the whole setup took far less than one call after the other
     span = max(c.time for c in gh.calls) - min(c.start for c in gh.calls)
-    assert span < 0.6 * len(gh.calls) * 0.15
+    assert span < 0.75 * len(gh.calls) * 0.15  # one after the other would take at least 1.0 x
 
 
 def test_on_a_terminal_the_token_and_missing_secrets_are_asked_without_echo(project, github_standin):
