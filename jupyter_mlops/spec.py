@@ -25,6 +25,8 @@ WINE_DATA_URI = "https://archive.ics.uci.edu/ml/machine-learning-databases/wine-
 INCLUSTER_MLFLOW = "http://mlflow.mlflow.svc.cluster.local:5000"
 INCLUSTER_MINIO = "http://mlflow-minio-service.mlflow.svc.cluster.local:9000"
 KUBEFLOW_USER_NAMESPACE = "kubeflow-user-example-com"
+GHCR = "ghcr.io"
+REGISTRY_SECRETS = ["REGISTRY_USERNAME", "REGISTRY_PASSWORD"]
 
 # ---------------------------------------------------------------- validators
 # Each returns an error message (what is wrong and what to do) or None.
@@ -165,6 +167,93 @@ def check_python(value: str) -> str | None:
     return None
 
 
+# GitHub Actions schedules: POSIX cron, 5 fields, UTC; operators * , - / (docs: "events that trigger workflows").
+_CRON_FIELDS = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")),
+    ("day of week", 0, 6, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")),
+)
+_CRON_HINT = "write 5 fields (minute hour day-of-month month day-of-week, in UTC), e.g. 0 3 * * 1"
+
+
+def _cron_value(text: str, low: int, names: tuple[str, ...]) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if text.upper() in names:
+        return names.index(text.upper()) + low
+    return None
+
+
+def _cron_field_problem(text: str, label: str, low: int, high: int, names: tuple[str, ...]) -> str | None:
+    for part in text.split(","):
+        base, slash, step = part.partition("/")
+        if slash and not (step.isdigit() and 1 <= int(step) <= high - low + 1):
+            return f"{label} step {step!r} must be a number from 1 to {high - low + 1}"
+        if base == "*":
+            continue
+        ends = base.split("-")
+        if len(ends) > 2 or not all(ends):
+            return f"{label} {part!r} is not a value, a range a-b, a list a,b or */n"
+        values = [_cron_value(e, low, names) for e in ends]
+        for end, value in zip(ends, values):
+            if value is None:
+                return f"{label} {end!r} is not a number" + (f" or a name ({names[0]}…)" if names else "")
+            if not low <= value <= high:
+                return f"{label} {value} is outside {low}–{high}"
+        if len(values) == 2 and values[0] > values[1]:
+            return f"{label} range {base!r} runs backwards"
+    return None
+
+
+def check_cron(value: str) -> str | None:
+    """A GitHub Actions ``schedule`` cron expression; empty means no schedule."""
+    if value == "":
+        return None
+    fields = value.split()
+    if len(fields) != 5:
+        return f"{value!r} has {len(fields)} field(s); {_CRON_HINT}"
+    for text, (label, low, high, names) in zip(fields, _CRON_FIELDS):
+        if problem := _cron_field_problem(text, label, low, high, names):
+            return f"{value!r}: {problem}; {_CRON_HINT}"
+    return None
+
+
+_REGISTRY = re.compile(
+    r"^(?P<host>(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)(?::(?P<port>\d{1,5}))?"
+    r"(?P<path>(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)$"
+)
+
+
+def check_registry(value: str) -> str | None:
+    """A container registry: a host (with optional port and namespace path), as in image references."""
+    if "://" in value:
+        return f"{value!r}: give the registry without a scheme, e.g. ghcr.io or registry.example.org:5000/team"
+    match = _REGISTRY.match(value)
+    if not match or ("." not in match["host"] and match["host"] != "localhost" and not match["port"]):
+        hint = "; image names are lower-case" if value != value.lower() else ""
+        return (
+            f"{value!r} is not a registry host{hint}; write it like ghcr.io, docker.io or "
+            "registry.example.org:5000/team"
+        )
+    if match["port"] and not 0 < int(match["port"]) < 65536:
+        return f"{value!r} has port {match['port']}, outside 1–65535"
+    return None
+
+
+def check_data_remote(value: str) -> str | None:
+    """Where DVC keeps the data's versions for a branch: an s3:// bucket (MinIO/S3) or a local folder."""
+    if value.startswith("s3://"):
+        return None if _S3.match(value) else f"{value!r} is not an s3:// location; write it like s3://mlflow/dvc/project"
+    if value.startswith("/") and not any(ord(c) < 0o40 for c in value):
+        return None
+    return (
+        f"{value!r} is not a DVC remote this project can use; give s3://bucket/prefix (MinIO/S3, with the branch's "
+        "s3.endpoint) or an absolute local folder"
+    )
+
+
 # ---------------------------------------------------------------- the settings table
 
 
@@ -187,6 +276,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("license", "License", "placeholder leaves a LICENSE with instructions", "choice", LICENSES),
     Setting("example", "Example pipeline", "Include the wine-quality example pipeline", "boolean"),
     Setting("branches", "Branches", "Comma-separated; the first is the default branch", "list"),
+    Setting("data.dvc", "DVC data", "Version data/ with DVC; each branch's data.remote holds the versions", "boolean"),
+    Setting("containers", "Container steps", "Package the example's train step as an image CI builds", "boolean"),
+    Setting("registry", "Image registry", "Where CI pushes step images (ghcr.io: the workflow token)",
+            check=check_registry),
+    Setting("compare", "Model comparison", "Notebook and parameter sweep comparing models in MLflow", "boolean"),
 )
 
 BRANCH_SETTINGS: tuple[Setting, ...] = (
@@ -199,6 +293,10 @@ BRANCH_SETTINGS: tuple[Setting, ...] = (
             check=check_url),
     Setting("s3.endpoint", "S3/MinIO endpoint", "For s3:// data and artifacts (empty: AWS S3)", check=check_url),
     Setting("data.uri", "Data URI", "http(s)://, s3://bucket/key or a path in the repo", check=check_data_uri),
+    Setting("data.remote", "DVC remote", "With data.dvc: s3://bucket/prefix on s3.endpoint, or a local folder",
+            check=check_data_remote),
+    Setting("schedule", "Schedule", "Cron (UTC) for scheduled retraining, e.g. 0 3 * * 1; empty: none",
+            check=check_cron),
 )
 
 
@@ -211,16 +309,23 @@ class BranchSettings:
     mlflow_uri: str = INCLUSTER_MLFLOW
     s3_endpoint: str = INCLUSTER_MINIO
     data_uri: str = WINE_DATA_URI
+    data_remote: str = ""
+    schedule: str = ""
+    # Project-wide options the branch's secrets depend on, kept in step by ProjectSpec (not settings).
+    dvc: bool = False
+    registry: str = ""  # the image registry when the project builds step images
 
     def required_secrets(self) -> list[str]:
-        """Secret names this branch's CI needs, from its auth mode and data location."""
+        """Secret names this branch's CI needs, from its auth mode, data location and image registry."""
         names = []
         if self.kfp_auth == "token":
             names.append("KFP_TOKEN")
         elif self.kfp_auth == "dex":
             names += ["KFP_USERNAME", "KFP_PASSWORD"]
-        if self.data_uri.startswith("s3://"):
+        if self.data_uri.startswith("s3://") or (self.dvc and self.data_remote.startswith("s3://")):
             names += ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+        if self.registry and self.registry.split("/")[0] != GHCR:
+            names += REGISTRY_SECRETS  # ghcr.io takes the workflow's own GITHUB_TOKEN
         return names
 
 
@@ -236,6 +341,10 @@ class ProjectSpec:
     python: str = "3.11"
     license: str = "placeholder"
     example: bool = True
+    data_dvc: bool = False
+    containers: bool = False
+    registry: str = GHCR
+    compare: bool = False
     branches: dict[str, BranchSettings] = field(default_factory=dict)
     kind: str = "project"
     # Written by later commands and read back: push records how secrets are scoped, new/sync the upstream.
@@ -250,7 +359,14 @@ class ProjectSpec:
     def default(cls, name: str, branches: Iterable[str] = DEFAULT_BRANCHES) -> ProjectSpec:
         spec = cls(name=name)
         spec.branches = {b: default_branch_settings(name, b) for b in branches}
+        spec._share_options()
         return spec
+
+    def _share_options(self) -> None:
+        """Hand the project-wide options that decide branch secrets (DVC on S3, a registry) to each branch."""
+        for settings in self.branches.values():
+            settings.dvc = self.data_dvc
+            settings.registry = self.registry if self.containers else ""
 
     @property
     def branch_names(self) -> list[str]:
@@ -274,7 +390,7 @@ class ProjectSpec:
         if key == "branches":
             return ",".join(self.branches)
         if key in GLOBAL_KEYS:
-            return getattr(self, key)
+            return getattr(self, _attr(key))
         branch, sub = split_branch_key(key, self.branch_names)
         return getattr(self.branches[branch], _attr(sub))
 
@@ -288,7 +404,8 @@ class ProjectSpec:
             value = _coerce(setting, raw, key)
             if key == "name" and value != self.name:
                 self._rename(value)
-            setattr(self, key, value)
+            setattr(self, _attr(key), value)
+            self._share_options()
             return
         branch, sub = split_branch_key(key, self.branch_names)
         setting = BRANCH_KEYS[sub]
@@ -299,6 +416,8 @@ class ProjectSpec:
         for branch, settings in self.branches.items():
             if settings.kfp_experiment == f"{self.name}-{branch}":
                 settings.kfp_experiment = f"{new}-{branch}"
+            if settings.data_remote == default_data_remote(self.name):
+                settings.data_remote = default_data_remote(new)
 
     def _set_branches(self, raw: Any) -> None:
         names = [b.strip() for b in (raw.split(",") if isinstance(raw, str) else list(raw)) if b.strip()]
@@ -313,6 +432,7 @@ class ProjectSpec:
             b: self.branches.get(b) or default_branch_settings(self.name, b, position=i)
             for i, b in enumerate(names)
         }
+        self._share_options()
 
     def update(self, values: dict[str, Any]) -> None:
         """Apply many settings; ``branches`` first so per-branch keys of new branches resolve. All errors at once."""
@@ -350,12 +470,19 @@ class ProjectSpec:
             bs = self.branches[b]
             if bs.kfp_auth != "incluster" and not bs.kfp_host:
                 problems.append(f"{b}.kfp.host: empty; give the KFP URL, or set {b}.kfp.auth=incluster")
+            if self.data_dvc and not bs.data_remote:
+                problems.append(f"{b}.data.remote: empty; data.dvc needs where the versions live, e.g. "
+                                f"{default_data_remote(self.name)}")
+        if self.compare and not self.example:
+            problems.append("compare: the model comparison sweeps the example pipeline's parameters and compares "
+                            "its metrics; set example=true, or compare=false")
         if self.kind not in KINDS:
             problems.append(f"kind: {self.kind!r} is not one of {', '.join(KINDS)}")
         if self.secrets_mode not in SECRETS_MODES:
             problems.append(f"secrets_mode: {self.secrets_mode!r} is not one of {', '.join(SECRETS_MODES)}")
         if problems:
             raise InvalidInput("The project settings are not valid:", details=problems)
+        self._share_options()
         return self
 
     # ----------------------------------------------------------- secrets
@@ -380,13 +507,19 @@ def default_branch_settings(name: str, branch: str, position: int | None = None)
     the full Kubeflow (Dex login, profile namespace, KFP under /pipeline) for the others."""
     first = branch == DEFAULT_BRANCHES[0] if position is None else position == 0
     if first:
-        return BranchSettings(kfp_experiment=f"{name}-{branch}")
+        return BranchSettings(kfp_experiment=f"{name}-{branch}", data_remote=default_data_remote(name))
     return BranchSettings(
         kfp_host="http://localhost:8080/pipeline",
         kfp_auth="dex",
         kfp_namespace=KUBEFLOW_USER_NAMESPACE,
         kfp_experiment=f"{name}-{branch}",
+        data_remote=default_data_remote(name),
     )
+
+
+def default_data_remote(name: str) -> str:
+    """The platform's MinIO already has the ``mlflow`` bucket; versions are content-addressed, so branches share it."""
+    return f"s3://mlflow/dvc/{name.lower()}"
 
 
 def split_branch_key(key: str, branches: list[str]) -> tuple[str, str]:
@@ -440,14 +573,16 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
 
 
 def to_toml_dict(spec: ProjectSpec) -> dict:
-    project = {s.key: spec.get(s.key) for s in SETTINGS if s.key != "branches"}
+    project: dict[str, Any] = {}
+    for s in SETTINGS:
+        if s.key != "branches":
+            _nest(project, s.key, spec.get(s.key))
     project["branches"] = spec.branch_names
     branches = {}
     for b, bs in spec.branches.items():
-        nested: dict[str, dict] = {}
+        nested: dict[str, Any] = {}
         for s in BRANCH_SETTINGS:
-            group, leaf = s.key.split(".")
-            nested.setdefault(group, {})[leaf] = getattr(bs, _attr(s.key))
+            _nest(nested, s.key, getattr(bs, _attr(s.key)))
         branches[b] = nested
     tool = {"template_version": spec.template_version, "kind": spec.kind, "secrets_mode": spec.secrets_mode}
     if spec.upstream:
@@ -455,6 +590,14 @@ def to_toml_dict(spec: ProjectSpec) -> dict:
     if spec.remote:
         tool["remote"] = spec.remote
     return {"mlops": tool, "project": project, "branches": branches}
+
+
+def _nest(table: dict[str, Any], key: str, value: Any) -> None:
+    """``data.dvc`` → ``[data] dvc``: dotted keys become TOML tables, as users would write them."""
+    *groups, leaf = key.split(".")
+    for group in groups:
+        table = table.setdefault(group, {})
+    table[leaf] = value
 
 
 def dumps(spec: ProjectSpec) -> str:
@@ -472,11 +615,10 @@ def from_toml_dict(data: dict, *, source: str = "mlops.toml") -> ProjectSpec:
         name = project.pop("name")
         branches = project.pop("branches", list(DEFAULT_BRANCHES))
         spec = ProjectSpec.default(name, branches)
-        values: dict[str, Any] = dict(project)
+        values: dict[str, Any] = dict(_walk(project))
         for b, groups in data.get("branches", {}).items():
-            for group, leaves in groups.items():
-                for leaf, value in leaves.items():
-                    values[f"{b}.{group}.{leaf}"] = value
+            for key, value in _walk(groups):
+                values[f"{b}.{key}"] = value
         spec.update(values)
         spec.kind = tool.get("kind", "project")
         spec.secrets_mode = tool.get("secrets_mode", "environments")
@@ -531,7 +673,7 @@ def flatten_settings(data: dict) -> dict[str, Any]:
     out: dict[str, Any] = {}
     project = data.get("project")
     if isinstance(project, dict):
-        out.update(project)
+        out.update(_walk(project))
     branches = data.get("branches")
     if isinstance(branches, dict):
         for b, groups in branches.items():

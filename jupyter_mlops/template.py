@@ -42,9 +42,12 @@ class ManifestEntry:
     def included(self, spec: ProjectSpec) -> bool:
         if not self.when:
             return True
-        negate = self.when.startswith("!")
-        flag = bool(getattr(spec, self.when.lstrip("!")))
-        return flag != negate
+        return all(_flag(spec, part.strip()) for part in self.when.split("&"))
+
+
+def _flag(spec: ProjectSpec, name: str) -> bool:
+    """``example`` is true when the setting is; ``!example`` when it is not."""
+    return bool(getattr(spec, name.lstrip("!"))) != name.startswith("!")
 
 
 @dataclass(frozen=True)
