@@ -1,0 +1,169 @@
+"""What every src/pipelines/<branch>/main.py runs (kept here, org-owned, so main.py stays tiny).
+
+    python src/pipelines/<branch>/main.py                 preflight, compile, upload a version, start a run
+    python src/pipelines/<branch>/main.py --wait          ... and wait for the run's end
+    python src/pipelines/<branch>/main.py --check         the preflight only
+    python src/pipelines/<branch>/main.py --compile-only  compile to build/<branch>/pipeline.yaml (no network)
+    python src/pipelines/<branch>/main.py --local         run the whole pipeline here on kfp.local
+
+Exit codes: 0 done; 1 a check, the submission or the run failed; 2 a configuration or usage error;
+3 credentials missing or rejected; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from src.helpers import report
+from src.helpers.config import ROOT, ConfigError, load_branch_config
+from src.helpers.report import StepFailed
+
+
+def compile_pipeline(branch: str, output: Path | None = None) -> Path:
+    """Compile the shared pipeline for ``branch`` to YAML, parameter defaults from the branch config."""
+    from kfp import compiler
+
+    from src.helpers.local_run import pipeline_arguments
+    from src.pipelines.pipeline import pipeline
+
+    config = load_branch_config(branch)
+    output = output or ROOT / "build" / branch / "pipeline.yaml"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    compiler.Compiler().compile(
+        pipeline_func=pipeline,
+        package_path=str(output),
+        pipeline_name=config.pipeline_name,
+        pipeline_parameters=pipeline_arguments(config, pipeline) or None,
+    )
+    return output
+
+
+def build_parser(branch: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"python src/pipelines/{branch}/main.py",
+        description=f"Check, compile and submit the {branch} branch's pipeline, or run it here.",
+        epilog="Exit codes: 0 done, 1 failed, 2 configuration error, 3 credentials missing or rejected.",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="only run the preflight checks")
+    mode.add_argument("--compile-only", action="store_true", help="only compile (what pull requests run)")
+    mode.add_argument(
+        "--local", action="store_true", help="run the whole pipeline on this machine (kfp.local)"
+    )
+    parser.add_argument(
+        "--wait", action="store_true", help="wait for the submitted run to finish; fail if it fails"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=3600, metavar="SECONDS", help="how long --wait waits (default 3600)"
+    )
+    parser.add_argument(
+        "--skip-check",
+        action="store_true",
+        help="skip the preflight (CI runs it as its own step just before)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help=f"where to write the compiled YAML (default build/{branch}/pipeline.yaml)",
+    )
+    return parser
+
+
+def main(branch: str, argv: list[str] | None = None) -> int:
+    args = build_parser(branch).parse_args(argv)
+    try:
+        return _run(branch, args)
+    except ConfigError as exc:
+        report.fail("config", str(exc))
+        return 2
+    except StepFailed as exc:
+        if not getattr(exc, "reported", False):
+            report.fail("run" if not args.check else "check", exc.message, exc.fix)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        report.fail("run", "interrupted")
+        return 130
+
+
+def _run(branch: str, args: argparse.Namespace) -> int:
+    config = load_branch_config(branch)
+    if args.compile_only:
+        path = compile_pipeline(branch, args.output)
+        report.ok("compile", f"{_shown(path)} (no submission)")
+        return 0
+    if args.local:
+        from src.helpers.local_run import run_local
+        from src.helpers.preflight import check_data
+        from src.pipelines.pipeline import pipeline
+
+        if "data_uri" in (pipeline.component_spec.inputs or {}):
+            _reported(lambda: check_data(config, os.environ, local=True), "data")
+        outputs = run_local(config)
+        _print_outputs(outputs)
+        return 0
+    connection = None
+    if not args.skip_check:
+        from src.helpers.preflight import run_preflight
+
+        try:
+            connection = run_preflight(config)
+        except StepFailed as exc:
+            exc.reported = True
+            raise
+        if args.check:
+            report.ok("check", f"the {branch} branch is ready to submit")
+            return 0
+    from src.helpers.kfp_client import connect
+    from src.helpers.local_run import pipeline_arguments
+    from src.helpers.submit import submit, wait_for_run, write_job_summary
+    from src.pipelines.pipeline import pipeline
+
+    path = compile_pipeline(branch, args.output)
+    report.ok("compile", _shown(path))
+    connection = connection or connect(config)
+    submission = submit(config, connection, path, pipeline_arguments(config, pipeline))
+    try:
+        if args.wait:
+            wait_for_run(connection, submission, args.timeout)
+    finally:
+        write_job_summary(config, submission)
+    return 0
+
+
+def _reported(check, name: str) -> None:
+    try:
+        check()
+    except StepFailed as exc:
+        report.fail(name, exc.message, exc.fix)
+        exc.reported = True
+        raise
+
+
+def _print_outputs(outputs: dict) -> None:
+    if not outputs:
+        report.ok("local", "the pipeline ran to the end")
+        return
+    for name, value in outputs.items():
+        if isinstance(value, dict):
+            shown = ", ".join(
+                f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(value.items())
+            )
+        else:
+            shown = str(value)
+        label = "metrics" if name == "Output" else name
+        report.ok("local", f"the pipeline ran to the end; {label}: {shown}")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":  # pragma: no cover - main.py calls main(BRANCH)
+    sys.exit(2)

@@ -1,0 +1,141 @@
+"""Run the branch's pipeline on this machine with kfp.local: no cluster, no MLflow, no deploy.
+
+The steps run as subprocesses of this Python (kfp.local SubprocessRunner, use_venv=False), with the
+packages already installed here (pip install -r requirements.txt). Outputs land in local_outputs/<branch>/,
+which git ignores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any, Iterator
+
+from src.helpers import report
+from src.helpers.config import ROOT, BranchConfig
+
+OUTPUTS = ROOT / "local_outputs"
+
+
+def pipeline_arguments(config: BranchConfig, pipeline: Any, *, local: bool = False) -> dict[str, Any]:
+    """The run's arguments: config.yaml's params plus what the pipeline takes from the branch config.
+
+    Only names the pipeline declares are passed, so a pipeline without e.g. ``mlflow_uri`` still runs.
+    Local runs never track to MLflow and read a repository-relative data path from this checkout.
+    """
+    data_uri = config.data_uri
+    if local and data_uri and "://" not in data_uri:
+        data_uri = str((ROOT / data_uri).resolve())
+    derived = {
+        "data_uri": data_uri,
+        "s3_endpoint": config.s3_endpoint,
+        "mlflow_uri": "" if local else config.mlflow_uri,
+        "mlflow_experiment": config.experiment,
+        "credentials_secret": config.credentials_secret,
+    }
+    accepted = set(pipeline.component_spec.inputs or {})
+    arguments = {k: v for k, v in derived.items() if k in accepted and v != ""}
+    arguments.update({k: v for k, v in config.params.items() if k in accepted})
+    unknown = sorted(set(config.params) - accepted)
+    if unknown:
+        report.warn(
+            "params", f"config.yaml sets {', '.join(unknown)}, which the pipeline does not take; ignored"
+        )
+    return arguments
+
+
+def _missing_packages(requirements: list[str]) -> list[str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.requirements import Requirement
+
+    missing = []
+    for text in requirements:
+        requirement = Requirement(text)
+        try:
+            installed = version(requirement.name)
+        except PackageNotFoundError:
+            missing.append(text)
+            continue
+        if requirement.specifier and not requirement.specifier.contains(installed, prereleases=True):
+            missing.append(f"{text} (installed: {installed})")
+    return missing
+
+
+@contextlib.contextmanager
+def installed_packages_only(pipeline: Any) -> Iterator[None]:
+    """Run ``pipeline``'s steps with this environment's packages instead of pip-installing them per task.
+
+    In a pod each step first pip-installs its ``packages_to_install``. Locally (use_venv=False) that
+    would call pip in this environment for every task, and could change installed versions; instead
+    we check once that every step's packages are installed and skip the per-task pip call. The
+    pipeline is restored afterwards, so a compile in the same process is unaffected.
+    """
+    import re
+
+    executors = pipeline.pipeline_spec.deployment_spec["executors"]
+    required: list[str] = []
+    saved: dict[str, list[str]] = {}
+    for name in list(executors.keys()):
+        executor = executors[name]
+        if "container" not in executor.keys():
+            continue
+        command = [str(part) for part in executor["container"]["command"]]
+        for i, part in enumerate(command):
+            if "pip install" in part and '"$0" "$@"' in part:
+                for segment in re.findall(r"pip install (.*?)(?:&&|$)", part, flags=re.S):
+                    required += re.findall(r"'([^']+)'", segment)
+                saved[name] = command
+                executor["container"]["command"] = command[:i] + ['"$0" "$@"\n'] + command[i + 1 :]
+                break
+    try:
+        wanted = sorted({r for r in required if not r.startswith(("kfp==", "--", "typing-extensions"))})
+        missing = _missing_packages(wanted)
+        if missing:
+            raise report.StepFailed(
+                f"the steps need packages this environment lacks: {', '.join(missing)}",
+                "pip install -r requirements.txt (or install those packages) and run again",
+            )
+        yield
+    finally:
+        for name, command in saved.items():
+            executors[name]["container"]["command"] = command
+
+
+def run_local(config: BranchConfig) -> dict[str, Any]:
+    """Run the whole pipeline locally and return its outputs (the example returns its metrics)."""
+    from kfp import local
+
+    from src.pipelines.pipeline import pipeline
+
+    root = OUTPUTS / config.branch
+    root.mkdir(parents=True, exist_ok=True)
+    arguments = pipeline_arguments(config, pipeline, local=True)
+    report.info("local", f"running {config.pipeline_name} on kfp.local; outputs in {root.relative_to(ROOT)}/")
+    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(root), raise_on_error=True)
+    with installed_packages_only(pipeline):
+        try:
+            task = pipeline(**arguments)
+        except RuntimeError as exc:
+            raise report.StepFailed(
+                f"the local run failed: {exc}", "read the failing step's log above"
+            ) from None
+    outputs = _plain(task.outputs)
+    run_folder = max((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, default=root)
+    (root / "last-run.json").write_text(
+        json.dumps({"run": run_folder.name, "outputs": outputs}, indent=2) + "\n"
+    )
+    return outputs
+
+
+def _plain(outputs: Any) -> dict[str, Any]:
+    """Pipeline outputs as plain values: parameters as they are, artifacts as their metadata."""
+    if outputs is None:
+        return {}
+    if not isinstance(outputs, dict):
+        outputs = {"Output": outputs}
+    plain = {}
+    for name, value in outputs.items():
+        metadata = getattr(value, "metadata", None)
+        plain[name] = dict(metadata) if isinstance(metadata, dict) else value
+    return plain

@@ -1,0 +1,195 @@
+"""Submit the compiled pipeline with the kfp v2 SDK: a new version of the branch's pipeline (named by
+branch and commit), a run in the branch's experiment, and its link; optionally wait for the run's end."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from src.helpers import report
+from src.helpers.config import ROOT, BranchConfig
+from src.helpers.kfp_client import Connection
+from src.helpers.report import AuthFailed, StepFailed
+
+FINAL_STATES = {"SUCCEEDED", "FAILED", "SKIPPED", "CANCELED", "CANCELING"}
+
+
+@dataclass
+class Submission:
+    pipeline_id: str
+    version_id: str
+    version_name: str
+    experiment_id: str
+    run_id: str
+    url: str
+    state: str = ""
+
+
+def version_name(branch: str, env: Mapping[str, str] | None = None) -> str:
+    """``<branch>-<commit>``; a run from uncommitted changes adds ``-dirty-<UTC time>`` (never reused)."""
+    env = os.environ if env is None else env
+    sha = env.get("GITHUB_SHA", "")
+    dirty = False
+    if not sha:
+        try:
+            sha = _git("rev-parse", "HEAD")
+            dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+        except (OSError, subprocess.CalledProcessError):
+            sha = ""
+    name = f"{branch}-{sha[:12]}" if sha else f"{branch}-uncommitted"
+    if dirty or not sha:
+        name += "-dirty-" + datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S")
+    return name
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+
+@contextlib.contextmanager
+def _api(action: str) -> Iterator[None]:
+    """Turn the SDK's exceptions into one clear line (401/403 are credential problems)."""
+    import kfp_server_api
+    import urllib3
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # the SDK prints its own links; we print ours
+            yield
+    except kfp_server_api.ApiException as exc:
+        detail = _api_message(exc)
+        if exc.status in (401, 403):
+            raise AuthFailed(
+                f"{action}: KFP refused it (HTTP {exc.status}: {detail})",
+                "check the branch's KFP credentials and namespace",
+            ) from None
+        raise StepFailed(
+            f"{action}: KFP answered HTTP {exc.status}: {detail}", "see the message; fix and run again"
+        ) from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise StepFailed(
+            f"{action}: the KFP API did not answer ({type(exc).__name__})",
+            "check that kfp.host is reachable and run again",
+        ) from None
+
+
+def _api_message(exc: Any) -> str:
+    try:
+        body = json.loads(exc.body or "{}")
+    except (TypeError, ValueError):
+        return str(exc.reason)
+    return str(body.get("message") or body.get("error") or exc.reason)[:300]
+
+
+def _equals(key: str, value: str) -> str:
+    # A v2beta1 filter: https://www.kubeflow.org/docs/components/pipelines/reference/api/kubeflow-pipeline-api-spec/
+    return json.dumps({"predicates": [{"operation": "EQUALS", "key": key, "string_value": value}]})
+
+
+def submit(
+    config: BranchConfig,
+    connection: Connection,
+    package: Path,
+    arguments: dict[str, Any],
+    env: Mapping[str, str] | None = None,
+) -> Submission:
+    client = connection.client()
+    name = config.pipeline_name
+    namespace = connection.namespace or None
+    version = version_name(config.branch, env)
+    with _api(f"finding pipeline {name!r}"):
+        found = client.list_pipelines(filter=_equals("display_name", name), namespace=namespace, page_size=2)
+    pipelines = found.pipelines or []
+    if pipelines:
+        pipeline_id = pipelines[0].pipeline_id
+    else:
+        with _api(f"creating pipeline {name!r}"):
+            pipeline_id = client.upload_pipeline(
+                str(package),
+                pipeline_name=name,
+                namespace=namespace,
+                description=f"{name}: compiled and submitted by CI",
+            ).pipeline_id
+        report.ok("pipeline", f"created pipeline {name}")
+    with _api(f"looking up version {version}"):
+        existing = client.list_pipeline_versions(
+            pipeline_id, filter=_equals("display_name", version), page_size=1
+        )
+    if existing.pipeline_versions:
+        version_id = existing.pipeline_versions[0].pipeline_version_id
+        report.ok("pipeline", f"version {version} of {name} exists already (same commit); reusing it")
+    else:
+        with _api(f"uploading version {version}"):
+            version_id = client.upload_pipeline_version(
+                str(package), pipeline_version_name=version, pipeline_id=pipeline_id
+            ).pipeline_version_id
+        report.ok("pipeline", f"uploaded version {version} of {name}")
+    with _api(f"getting experiment {config.experiment!r}"):
+        experiment = client.create_experiment(name=config.experiment, namespace=namespace)
+    with _api("creating the run"):
+        run = client.run_pipeline(
+            experiment_id=experiment.experiment_id,
+            job_name=f"{name} {version}",
+            pipeline_id=pipeline_id,
+            version_id=version_id,
+            params=arguments,
+        )
+    url = connection.ui_link("runs", run.run_id)
+    report.ok("run", f"created in experiment {config.experiment}: {url}")
+    return Submission(
+        pipeline_id, version_id, version, experiment.experiment_id, run.run_id, url, str(run.state or "")
+    )
+
+
+def wait_for_run(connection: Connection, submission: Submission, timeout: float, poll: float = 10.0) -> str:
+    """Poll the run until it ends; fail when it does not succeed or outlasts ``timeout`` seconds."""
+    client = connection.client()
+    deadline = time.monotonic() + timeout
+    report.info("run", f"waiting for the run to finish (at most {timeout:.0f} s)")
+    state = ""
+    while True:
+        with _api("reading the run's state"):
+            state = str(client.get_run(submission.run_id).state or "").upper()
+        if state in FINAL_STATES:
+            break
+        if time.monotonic() >= deadline:
+            raise StepFailed(
+                f"the run is still {state or 'pending'} after {timeout:.0f} s: {submission.url}",
+                "follow it in the KFP UI, or wait longer with --timeout",
+            )
+        time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+    submission.state = state
+    if state != "SUCCEEDED":
+        raise StepFailed(
+            f"the run ended {state}: {submission.url}", "open the run's page and read the failed step's log"
+        )
+    report.ok("run", f"SUCCEEDED: {submission.url}")
+    return state
+
+
+def write_job_summary(
+    config: BranchConfig, submission: Submission, env: Mapping[str, str] | None = None
+) -> None:
+    """In GitHub Actions, add the run's link to the job summary page."""
+    env = os.environ if env is None else env
+    path = env.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    lines = [
+        f"### {config.pipeline_name} on {config.branch}",
+        "",
+        f"- Run: [{submission.run_id}]({submission.url})"
+        + (f" ({submission.state})" if submission.state else ""),
+        f"- Pipeline version: `{submission.version_name}`",
+        f"- Experiment: `{config.experiment}`",
+        "",
+    ]
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))

@@ -1,0 +1,17 @@
+"""Entry point of the staging branch: `python src/pipelines/staging/main.py --help`.
+
+Its configuration sits beside it: platform.yaml (endpoints, auth; org-owned) and config.yaml
+(experiment, data, parameters; project-owned). CI on the staging branch runs this file.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from src.helpers.entrypoint import main  # noqa: E402
+
+BRANCH = "staging"
+
+if __name__ == "__main__":
+    raise SystemExit(main(BRANCH))

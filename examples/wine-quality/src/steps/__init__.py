@@ -1,0 +1,1 @@
+"""Pipeline steps: plain, unit-tested Python functions wrapped as KFP components."""
