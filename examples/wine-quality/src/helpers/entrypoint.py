@@ -5,6 +5,7 @@
     python src/pipelines/<branch>/main.py --check         the preflight only
     python src/pipelines/<branch>/main.py --compile-only  compile to build/<branch>/pipeline.yaml (no network)
     python src/pipelines/<branch>/main.py --local         run the whole pipeline here on kfp.local
+    ... --param alpha=0.2                                  one run with a parameter other than config.yaml's
 
 Exit codes: 0 done; 1 a check, the submission or the run failed; 2 a configuration or usage error;
 3 credentials missing or rejected; 130 interrupted.
@@ -65,6 +66,14 @@ def build_parser(branch: str) -> argparse.ArgumentParser:
         help="skip the preflight (CI runs it as its own step just before)",
     )
     parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a pipeline parameter for this run instead of config.yaml's (repeatable); in CI the "
+        "Run-workflow form's fields arrive the same way",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         metavar="PATH",
@@ -89,11 +98,26 @@ def main(branch: str, argv: list[str] | None = None) -> int:
         return 130
 
 
+def parameter_overrides(args: argparse.Namespace) -> dict[str, str]:
+    """The Run-workflow form's fields (RUN_INPUTS in CI), then ``--param`` on top."""
+    from src.helpers.trigger import dispatch_inputs
+
+    overrides = dispatch_inputs()
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--param {item!r}: write it as NAME=VALUE, e.g. --param alpha=0.2")
+        overrides[name.strip()] = value
+    return overrides
+
+
 def _run(branch: str, args: argparse.Namespace) -> int:
     config = load_branch_config(branch)
+    overrides = parameter_overrides(args)
     if args.compile_only:
         path = compile_pipeline(branch, args.output)
         report.ok("compile", f"{_shown(path)} (no submission)")
+        _report_images()
         return 0
     if args.local:
         from src.helpers.local_run import run_local
@@ -102,7 +126,7 @@ def _run(branch: str, args: argparse.Namespace) -> int:
 
         if "data_uri" in (pipeline.component_spec.inputs or {}):
             _reported(lambda: check_data(config, os.environ, local=True), "data")
-        outputs = run_local(config)
+        outputs = run_local(config, overrides)
         _print_outputs(outputs)
         return 0
     connection = None
@@ -118,20 +142,31 @@ def _run(branch: str, args: argparse.Namespace) -> int:
             report.ok("check", f"the {branch} branch is ready to submit")
             return 0
     from src.helpers.kfp_client import connect
-    from src.helpers.local_run import pipeline_arguments
+    from src.helpers.local_run import apply_overrides, pipeline_arguments
     from src.helpers.submit import submit, wait_for_run, write_job_summary
     from src.pipelines.pipeline import pipeline
 
+    arguments = apply_overrides(pipeline_arguments(config, pipeline), overrides, pipeline)
     path = compile_pipeline(branch, args.output)
     report.ok("compile", _shown(path))
+    _report_images()
     connection = connection or connect(config)
-    submission = submit(config, connection, path, pipeline_arguments(config, pipeline))
+    submission = submit(config, connection, path, arguments)
     try:
         if args.wait:
             wait_for_run(connection, submission, args.timeout)
     finally:
         write_job_summary(config, submission)
     return 0
+
+
+def _report_images() -> None:
+    """The image each containerised step runs (src/steps/<step>/Dockerfile), when the project has any."""
+    try:
+        from src.helpers.images import report_images
+    except ImportError:  # no step of this project is packaged as an image
+        return
+    report_images()
 
 
 def _reported(check, name: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from pathlib import Path
 from typing import Any, Iterator
 
 from src.helpers import report
@@ -24,6 +25,10 @@ def pipeline_arguments(config: BranchConfig, pipeline: Any, *, local: bool = Fal
     Local runs never track to MLflow and read a repository-relative data path from this checkout.
     """
     data_uri = config.data_uri
+    if data_versioned(config):
+        from src.helpers.data_version import pinned
+
+        data_uri = pinned(config).url  # the version this commit's DVC pointer names, in the branch's remote
     if local and data_uri and "://" not in data_uri:
         data_uri = str((ROOT / data_uri).resolve())
     derived = {
@@ -42,6 +47,56 @@ def pipeline_arguments(config: BranchConfig, pipeline: Any, *, local: bool = Fal
             "params", f"config.yaml sets {', '.join(unknown)}, which the pipeline does not take; ignored"
         )
     return arguments
+
+
+def data_versioned(config: BranchConfig) -> bool:
+    """data.uri is a file in this repository tracked by DVC (a ``<file>.dvc`` pointer beside it)."""
+    uri = config.data_uri
+    if not uri or "://" in uri or Path(uri).is_absolute():
+        return False
+    return (ROOT / ".dvc").is_dir() and (ROOT / f"{uri}.dvc").is_file()
+
+
+_TYPES = {"Float": float, "Integer": int, "String": str, "Boolean": bool}
+
+
+def apply_overrides(arguments: dict[str, Any], overrides: dict[str, Any], pipeline: Any) -> dict[str, Any]:
+    """``arguments`` with ``overrides`` (a manual run's inputs, a sweep's parameter set) on top.
+
+    Text values (workflow inputs, ``--param``) are converted to the parameter's type; an unknown name or a
+    value of the wrong type is a configuration error that names the parameter.
+    """
+    from src.helpers.config import ConfigError
+
+    declared = pipeline.component_spec.inputs or {}
+    out = dict(arguments)
+    for name, value in overrides.items():
+        if name not in declared:
+            raise ConfigError(
+                f"parameter {name!r} is not one the pipeline takes; it takes {', '.join(sorted(declared))}"
+            )
+        out[name] = _convert(name, value, _TYPES.get(str(declared[name].type), str))
+    return out
+
+
+def _convert(name: str, value: Any, kind: type) -> Any:
+    from src.helpers.config import ConfigError
+
+    if not isinstance(value, str):
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+            return value
+        raise ConfigError(f"parameter {name}: {value!r} is not a {kind.__name__}")
+    text = value.strip()
+    if kind is bool:
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        raise ConfigError(f"parameter {name}: {value!r} is not true or false")
+    try:
+        return kind(text)
+    except ValueError:
+        raise ConfigError(f"parameter {name}: {value!r} is not a {kind.__name__}") from None
 
 
 def _missing_packages(requirements: list[str]) -> list[str]:
@@ -102,18 +157,31 @@ def installed_packages_only(pipeline: Any) -> Iterator[None]:
             executors[name]["container"]["command"] = command
 
 
-def run_local(config: BranchConfig) -> dict[str, Any]:
-    """Run the whole pipeline locally and return its outputs (the example returns its metrics)."""
+def lightweight_steps(pipeline: Any) -> contextlib.AbstractContextManager:
+    """Steps packaged as container images (src/steps/<step>/Dockerfile) run here as the Python function
+    they wrap, since kfp.local's SubprocessRunner runs lightweight components only."""
+    try:
+        from src.helpers.images import as_lightweight
+    except ImportError:  # no step of this project is packaged as an image
+        return contextlib.nullcontext()
+    return as_lightweight(pipeline)
+
+
+def run_local(config: BranchConfig, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run the whole pipeline locally and return its outputs (the example returns its metrics).
+
+    ``overrides`` replace parameters of config.yaml for this run (a sweep's parameter set).
+    """
     from kfp import local
 
     from src.pipelines.pipeline import pipeline
 
     root = OUTPUTS / config.branch
     root.mkdir(parents=True, exist_ok=True)
-    arguments = pipeline_arguments(config, pipeline, local=True)
+    arguments = apply_overrides(pipeline_arguments(config, pipeline, local=True), overrides or {}, pipeline)
     report.info("local", f"running {config.pipeline_name} on kfp.local; outputs in {root.relative_to(ROOT)}/")
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(root), raise_on_error=True)
-    with installed_packages_only(pipeline):
+    with lightweight_steps(pipeline), installed_packages_only(pipeline):
         try:
             task = pipeline(**arguments)
         except RuntimeError as exc:

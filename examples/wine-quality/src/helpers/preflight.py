@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from src.helpers import report
 from src.helpers.config import ROOT, BranchConfig, ConfigError, load_branch_config
 from src.helpers.kfp_client import Connection, connect, in_cluster, port_forward_hint
+from src.helpers.local_run import data_versioned
 from src.helpers.report import AuthFailed, StepFailed
 
 TIMEOUT = 20
@@ -30,10 +31,14 @@ def check_data(config: BranchConfig, env: Mapping[str, str], *, local: bool = Fa
     if not uri:
         report.skip("data", f"no data to check ({where} is empty)")
         return
-    if uri.startswith(("http://", "https://")):
+    if data_versioned(config):
+        from src.helpers.data_version import check_pinned
+
+        check_pinned(config, env, local=local)
+    elif uri.startswith(("http://", "https://")):
         _check_http_data(uri)
     elif uri.startswith("s3://"):
-        _check_s3_data(config, uri, env)
+        check_s3_object(config, uri, env)
     else:
         path = Path(uri[len("file://") :] if uri.startswith("file://") else uri)
         path = path if path.is_absolute() else ROOT / path
@@ -68,14 +73,26 @@ def _check_http_data(uri: str) -> None:
     report.ok("data", f"{uri} is reachable (HTTP {answer.status_code}{size})")
 
 
-def _check_s3_data(config: BranchConfig, uri: str, env: Mapping[str, str]) -> None:
+def check_s3_object(
+    config: BranchConfig,
+    uri: str,
+    env: Mapping[str, str],
+    *,
+    endpoint: str | None = None,
+    missing: tuple[str, str] | None = None,
+    what: str = "",
+) -> None:
+    """``uri`` exists on MinIO/S3 (``endpoint``, default the branch's s3.endpoint) and the AWS_* keys read it.
+
+    ``missing``: the message and fix when it does not exist; ``what``: how the success line names it.
+    """
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         if not env.get(name):
             raise AuthFailed(
                 f"{uri} needs {name}, which is not set",
                 f"in CI: `jupyter mlops secrets set {name} --env {config.branch}`; locally: export {name}",
             )
-    endpoint = config.s3_endpoint
+    endpoint = config.s3_endpoint if endpoint is None else endpoint
     if endpoint and _cluster_only(endpoint) and not in_cluster(env):
         report.skip(
             "data", f"{uri} is on {endpoint}, which only the cluster's pods reach; not checked from here"
@@ -102,15 +119,18 @@ def _check_s3_data(config: BranchConfig, uri: str, env: Mapping[str, str]) -> No
                 "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket's policy",
             ) from None
         if status == 404:
-            raise StepFailed(
-                f"{uri} does not exist on {endpoint or 'S3'}", "check the bucket and key in data.uri"
-            ) from None
+            message, fix = missing or (
+                f"{uri} does not exist on {endpoint or 'S3'}",
+                "check the bucket and key in data.uri",
+            )
+            raise StepFailed(message, fix) from None
         raise StepFailed(f"{uri}: {exc}", "check data.uri and s3.endpoint") from None
     except botocore.exceptions.BotoCoreError as exc:
         raise StepFailed(
             f"cannot reach {endpoint or 'S3'}: {exc}", "check s3.endpoint in platform.yaml"
         ) from None
-    report.ok("data", f"{uri} is readable ({_size(head.get('ContentLength', 0))})")
+    size = _size(head.get("ContentLength", 0))
+    report.ok("data", f"{what} is readable ({size}) at {uri}" if what else f"{uri} is readable ({size})")
 
 
 def check_kfp(config: BranchConfig, env: Mapping[str, str], *, prefer_incluster: bool = False) -> Connection:

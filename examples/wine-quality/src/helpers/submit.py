@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from src.helpers import report
+from src.helpers import report, trigger
 from src.helpers.config import ROOT, BranchConfig
 from src.helpers.kfp_client import Connection
 from src.helpers.report import AuthFailed, StepFailed
@@ -31,19 +31,19 @@ class Submission:
     run_id: str
     url: str
     state: str = ""
+    started_by: str = ""
 
 
 def version_name(branch: str, env: Mapping[str, str] | None = None) -> str:
     """``<branch>-<commit>``; a run from uncommitted changes adds ``-dirty-<UTC time>`` (never reused)."""
     env = os.environ if env is None else env
-    sha = env.get("GITHUB_SHA", "")
+    sha = trigger.commit(env)
     dirty = False
-    if not sha:
+    if sha and not env.get("GITHUB_SHA"):
         try:
-            sha = _git("rev-parse", "HEAD")
             dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
         except (OSError, subprocess.CalledProcessError):
-            sha = ""
+            dirty = False
     name = f"{branch}-{sha[:12]}" if sha else f"{branch}-uncommitted"
     if dirty or not sha:
         name += "-dirty-" + datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S")
@@ -99,11 +99,15 @@ def submit(
     package: Path,
     arguments: dict[str, Any],
     env: Mapping[str, str] | None = None,
+    label: str = "",
 ) -> Submission:
+    """Upload ``package`` as the commit's version and start a run named after what started it
+    (``label``, else the detected trigger: code, data, schedule, manual or local)."""
     client = connection.client()
     name = config.pipeline_name
     namespace = connection.namespace or None
     version = version_name(config.branch, env)
+    started_by = label or trigger.detect(env).label
     with _api(f"finding pipeline {name!r}"):
         found = client.list_pipelines(filter=_equals("display_name", name), namespace=namespace, page_size=2)
     pipelines = found.pipelines or []
@@ -136,15 +140,23 @@ def submit(
     with _api("creating the run"):
         run = client.run_pipeline(
             experiment_id=experiment.experiment_id,
-            job_name=f"{name} {version}",
+            job_name=f"{name} {version} [{started_by}]",
             pipeline_id=pipeline_id,
             version_id=version_id,
             params=arguments,
         )
     url = connection.ui_link("runs", run.run_id)
     report.ok("run", f"created in experiment {config.experiment}: {url}")
+    report.info("run", f"started by {started_by}")
     return Submission(
-        pipeline_id, version_id, version, experiment.experiment_id, run.run_id, url, str(run.state or "")
+        pipeline_id,
+        version_id,
+        version,
+        experiment.experiment_id,
+        run.run_id,
+        url,
+        str(run.state or ""),
+        started_by,
     )
 
 
@@ -188,6 +200,7 @@ def write_job_summary(
         f"- Run: [{submission.run_id}]({submission.url})"
         + (f" ({submission.state})" if submission.state else ""),
         f"- Pipeline version: `{submission.version_name}`",
+        f"- Started by: {submission.started_by}",
         f"- Experiment: `{config.experiment}`",
         "",
     ]
