@@ -76,10 +76,13 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, lab):
+def page(browser, lab, tmp_path):
     page, api_requests = open_lab(browser, lab)
     page.api_requests = api_requests  # every request to our API, in order
     yield page
+    # Shown by pytest only when the test failed: what the page looked like and what the server said.
+    page.screenshot(path=str(tmp_path / "at-teardown.png"))
+    print(f"screenshot: {tmp_path / 'at-teardown.png'}\nJupyterLab log (tail):\n{lab.log()[-3000:]}")
     page.context.close()
 
 
