@@ -122,7 +122,7 @@ class Wizard:
     def next(self, expect: str | None = None) -> None:
         self.root.locator(".jp-mlops-footer button.jp-mod-accept").click()
         if expect:
-            self.root.locator(f'section[data-step="{expect}"]:visible').wait_for(timeout=30_000)
+            self.root.locator(f'section[data-step="{expect}"]:visible').wait_for(timeout=60_000)
 
     def shot(self, target: Path, name: str) -> None:
         self.page.screenshot(path=str(target / name))
