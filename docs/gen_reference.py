@@ -1,7 +1,10 @@
-"""Generate docs/reference/cli.md from the CLI's own argparse parsers, so the reference cannot drift.
+"""Generate the reference pages from the code itself, so they cannot drift:
 
-    python docs/gen_reference.py          # rewrite the file
-    python docs/gen_reference.py --check  # exit 1 when the committed file is stale (a test runs this)
+- docs/reference/cli.md from the CLI's argparse parsers, and the magics' extra verbs from theirs;
+- docs/reference/settings.md from the settings table (jupyter_mlops/spec.py) and its defaults.
+
+    python docs/gen_reference.py          # rewrite the pages
+    python docs/gen_reference.py --check  # exit 1 when a committed page is stale (tests/test_docs.py runs this)
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-OUT = ROOT / "docs" / "reference" / "cli.md"
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -31,6 +33,16 @@ def _walk(parser: argparse.ArgumentParser, words: list[str], out: list[str]) -> 
         _walk(sub, words + [name], out)
 
 
+def _magic_verbs(out: list[str]) -> None:
+    """The verbs only the notebook faces have (``%mlops wizard``), from the magics' own parser."""
+    from jupyter_mlops.cli import VERBS
+    from jupyter_mlops.magics import parser
+
+    for name, sub in _subparsers(parser()).items():
+        if name not in VERBS:
+            out += [f"### `%mlops {name}`", "", "```text", sub.format_help().rstrip(), "```", ""]
+
+
 def render() -> str:
     import os
 
@@ -42,8 +54,7 @@ def render() -> str:
         "# CLI and magics reference",
         "",
         "Generated from the parsers by `python docs/gen_reference.py`; a test fails when it is stale.",
-        "The `%mlops` magic takes the same words: `%mlops init --name x --yes` is `jupyter mlops init --name x --yes`",
-        "(secret values and tokens are always asked with a hidden prompt, never written in the cell).",
+        "Every verb's settings keys (`--set KEY=VALUE`) are listed in the [settings reference](settings.md).",
         "",
         "```text",
         parser.format_help().rstrip(),
@@ -51,15 +62,101 @@ def render() -> str:
         "",
     ]
     _walk(parser, [], out)
+    out += [
+        "## Magics: `%mlops`",
+        "",
+        "`%load_ext jupyter_mlops` registers the line magic `%mlops`. It takes the CLI's words, parsed by the same",
+        "parsers: `%mlops init --name x --yes` is `jupyter mlops init --name x --yes`. A mistake is an IPython",
+        "`UsageError` (one line, no traceback); results render as HTML with a plain-text fallback. Secret values",
+        "and tokens are always asked with a hidden prompt, never written in the cell. The notebook faces add:",
+        "",
+    ]
+    _magic_verbs(out)
     return "\n".join(out).rstrip() + "\n"
 
 
+def _cell(text: object) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _kind(setting) -> str:
+    if setting.choices:
+        return " \\| ".join(f"`{c}`" for c in setting.choices)
+    return {"boolean": "true \\| false", "list": "comma-separated"}.get(setting.kind, "text")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value}`" if value != "" else "(empty)"
+
+
+def render_settings() -> str:
+    from jupyter_mlops.spec import BRANCH_SETTINGS, SETTINGS, ProjectSpec, dumps
+
+    spec = ProjectSpec.default("wine-quality")
+    first, *others = spec.branch_names
+    out = [
+        "# Settings reference",
+        "",
+        "Generated from the settings table (`jupyter_mlops/spec.py`) by `python docs/gen_reference.py`; a test",
+        "fails when it is stale. The same keys work in `jupyter mlops init --set KEY=VALUE`, `--config FILE`",
+        "(TOML or JSON, flat keys or the `mlops.toml` shape), the wizard's fields and the REST API's `settings`.",
+        "Defaults below are for a project named `wine-quality` with the default branches.",
+        "",
+        "## Project-wide settings",
+        "",
+        "| key | what | values | default |",
+        "|---|---|---|---|",
+    ]
+    for s in SETTINGS:
+        out.append(f"| `{s.key}` | {_cell(s.label)}: {_cell(s.help)} | {_kind(s)} | {_shown(spec.get(s.key))} |")
+    out += [
+        "",
+        "## Per-branch settings",
+        "",
+        "Written `<branch>.<key>`, e.g. `--set staging.kfp.auth=token`. The first branch defaults to a standalone",
+        "KFP on a laptop; the others to a full Kubeflow behind Dex (see [Connecting to the platform](../platform.md)).",
+        "",
+        f"| key | what | values | default ({first}) | default ({', '.join(others)}) |",
+        "|---|---|---|---|---|",
+    ]
+    for s in BRANCH_SETTINGS:
+        later = spec.get(f"{others[0]}.{s.key}") if others else ""
+        later_text = _shown(later).replace(others[0], "<branch>") if others else ""
+        out.append(
+            f"| `<branch>.{s.key}` | {_cell(s.label)}: {_cell(s.help)} | {_kind(s)} | "
+            f"{_shown(spec.get(f'{first}.{s.key}'))} | {later_text} |"
+        )
+    out += [
+        "",
+        "## `mlops.toml` with these defaults",
+        "",
+        "`init` records the settings in the generated repository's `mlops.toml`; later commands read it back.",
+        "",
+        "```toml",
+        dumps(spec).rstrip(),
+        "```",
+    ]
+    return "\n".join(out).rstrip() + "\n"
+
+
+PAGES = {
+    ROOT / "docs" / "reference" / "cli.md": render,
+    ROOT / "docs" / "reference" / "settings.md": render_settings,
+}
+
+
 if __name__ == "__main__":
-    text = render()
-    if "--check" in sys.argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run python docs/gen_reference.py", file=sys.stderr)
-            sys.exit(1)
-    else:
-        OUT.write_text(text)
-        print(f"wrote {OUT.relative_to(ROOT)}")
+    stale = []
+    for path, make in PAGES.items():
+        text = make()
+        if "--check" in sys.argv:
+            if not path.exists() or path.read_text() != text:
+                stale.append(str(path.relative_to(ROOT)))
+        else:
+            path.write_text(text)
+            print(f"wrote {path.relative_to(ROOT)}")
+    if stale:
+        print(f"{', '.join(stale)} stale: run python docs/gen_reference.py", file=sys.stderr)
+        sys.exit(1)

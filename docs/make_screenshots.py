@@ -18,15 +18,16 @@ REPO = Path(__file__).resolve().parents[1]
 IMAGES = REPO / "docs" / "images"
 
 
-def main() -> int:
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, MLOPS_SCREENSHOTS=str(IMAGES))
+def main(target: Path = IMAGES) -> int:
+    """Run the browser tests with their screenshots going to ``target`` (docs/make_wizard_video.py reuses this)."""
+    target.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, MLOPS_SCREENSHOTS=str(target))
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/test_lab_browser.py", "-k", "root", "-q", "-p", "no:cacheprovider"],
         cwd=REPO, env=env,
     )
-    for image in sorted(IMAGES.glob("*.png")):
-        print(image.relative_to(REPO))
+    for image in sorted(target.glob("*.png")):
+        print(image)
     return proc.returncode
 
 

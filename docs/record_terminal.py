@@ -1,0 +1,168 @@
+"""Record docs/media/terminal.cast: `jupyter mlops init` → `push` → `run --local` on the embedded default.
+
+A real run, recorded as a person would see it: an interactive bash on a pseudo-terminal (100×30), each command
+typed into it key by key, and everything the terminal shows written down with its time, in the asciicast v2
+format (asciinema's: a JSON header line, then one `[seconds, "o", text]` line per output). Pauses longer than
+IDLE_LIMIT (waiting on pip-free local pipeline steps, say) are shortened to it, as `asciinema rec -i` does.
+
+No GitHub account, cluster or network: `push` goes to the embedded default (a local bare repository), and the
+pipeline runs on kfp.local with the project's synthetic sample (generated rows with the real schema).
+
+    python docs/record_terminal.py     # writes docs/media/terminal.cast
+    asciinema play docs/media/terminal.cast   # or the player on the documentation's Videos page
+
+CI does not run this (the recording is a committed output of the script).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import struct
+import sys
+import time
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+OUT = DOCS / "media" / "terminal.cast"
+WORK = Path("/tmp/jupyter-mlops-demo")  # a fixed place, so the recording shows the same paths every time
+WIDTH, HEIGHT = 100, 30
+IDLE_LIMIT = 1.5  # seconds: longer pauses are shortened to this
+KEY_DELAY = 0.035  # seconds between typed keys
+AFTER_COMMAND = 1.2  # seconds to read the output before the next command is typed
+TITLE = "jupyter mlops: init → push → run --local on the embedded default"
+COMMANDS = [
+    "jupyter mlops init wine-quality --yes",
+    "cd wine-quality",
+    "jupyter mlops push --yes",
+    "jupyter mlops status",
+    "python -m src.helpers.sample_data",
+    "DATA_URI=data/winequality-red.synthetic.csv jupyter mlops run --local",
+]
+PROMPT = "\x1b[1;34m\\W\x1b[0m $ "
+PROMPT_END = re.compile(r"\x1b\[0m \$ $")
+
+
+class Recorder:
+    """Reads the terminal, keeping each chunk with its (idle-limited) time since the start."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.events: list[tuple[float, str]] = []
+        self.clock = 0.0
+        self.last = time.monotonic()
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.screen = ""  # everything shown, for waiting on the prompt and checking the run
+
+    def _tick(self) -> float:
+        now = time.monotonic()
+        self.clock += min(now - self.last, IDLE_LIMIT)
+        self.last = now
+        return round(self.clock, 6)
+
+    def pump(self, seconds: float) -> None:
+        """Record whatever the terminal shows during ``seconds``."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if not ready:
+                break
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:  # the shell exited
+                return
+            if not data:
+                return
+            text = self.decoder.decode(data)
+            if text:
+                self.events.append((self._tick(), text))
+                self.screen += text
+
+    def wait_for_prompt(self, timeout: float = 900) -> None:
+        end = time.monotonic() + timeout
+        while not PROMPT_END.search(self.screen[-40:]):
+            if time.monotonic() > end:
+                raise SystemExit(f"no prompt after {timeout:.0f} s; the screen ends with:\n{self.screen[-2000:]}")
+            self.pump(0.2)
+
+    def type(self, text: str) -> None:
+        for key in text:
+            os.write(self.fd, key.encode())
+            self.pump(KEY_DELAY)
+        os.write(self.fd, b"\r")
+
+
+def shell_environment(home: Path) -> dict[str, str]:
+    keep = ("PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION")
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env.setdefault("LANG", "C.UTF-8")
+    env.update(HOME=str(home), TERM="xterm-256color", PS1=PROMPT, COLUMNS=str(WIDTH), LINES=str(HEIGHT),
+               PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONWARNINGS="ignore")
+    return env
+
+
+def record() -> list[tuple[float, str]]:
+    import fcntl
+    import termios
+
+    if WORK.exists():
+        shutil.rmtree(WORK)
+    home = WORK / "home"
+    home.mkdir(parents=True)
+    (home / ".gitconfig").write_text("[user]\n\tname = Ada Example\n\temail = ada@example.org\n")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: an interactive bash in the demo folder
+        os.chdir(WORK)
+        os.execvpe("bash", ["bash", "--noprofile", "--norc", "-i"], shell_environment(home))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
+    rec = Recorder(fd)
+    rec.wait_for_prompt(30)
+    rec.events.clear()  # start the recording at the first prompt
+    rec.clock, rec.last = 0.0, time.monotonic()
+    rec.events.append((0.0, rec.screen[rec.screen.rfind("\r\n") + 2 if "\r\n" in rec.screen else 0:]))
+    for command in COMMANDS:
+        rec.pump(0.6)
+        rec.type(command)
+        rec.wait_for_prompt()
+        rec.pump(AFTER_COMMAND)
+    os.write(fd, b"exit\r")
+    rec.pump(1.0)
+    os.waitpid(pid, 0)
+    check(rec.screen)
+    return rec.events
+
+
+def check(screen: str) -> None:
+    """The recording must show a successful run, not a failure."""
+    problems = [marker for marker in ("error:", "Traceback", "✗") if marker in screen]
+    expected = ["Pushed to the embedded default remote", "run --local", "rmse"]
+    problems += [f"missing {text!r}" for text in expected if text not in screen]
+    if problems:
+        raise SystemExit(f"the recorded run did not go as expected ({', '.join(problems)}):\n{screen[-3000:]}")
+
+
+def write(events: list[tuple[float, str]], out: Path = OUT) -> None:
+    header = {"version": 2, "width": WIDTH, "height": HEIGHT, "idle_time_limit": IDLE_LIMIT, "title": TITLE,
+              "env": {"SHELL": "/bin/bash", "TERM": "xterm-256color"}}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as f:
+        f.write(json.dumps(header, ensure_ascii=False) + "\n")
+        for t, text in events:
+            f.write(json.dumps([t, "o", text], ensure_ascii=False) + "\n")
+
+
+def main() -> int:
+    events = record()
+    write(events)
+    print(f"wrote {OUT.relative_to(DOCS.parent)}: {len(events)} events, {events[-1][0]:.1f} s, "
+          f"{OUT.stat().st_size / 1024:.0f} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
