@@ -62,6 +62,22 @@ def run_entry(project: Path, branch: str, *args: str, env: dict[str, str], timeo
                           capture_output=True, text=True, timeout=timeout)
 
 
+def workflow_files(root: Path) -> list[Path]:
+    return sorted((root / ".github" / "workflows").glob("*.yml"))
+
+
+def actionlint(root: Path) -> subprocess.CompletedProcess:
+    """actionlint (the binary bundled in its wheel) on every workflow of a generated repository."""
+    files = [str(p) for p in workflow_files(root)]
+    return subprocess.run(["actionlint", "-no-color", *files], cwd=root, capture_output=True, text=True)
+
+
+def workflow_schema(root: Path) -> subprocess.CompletedProcess:
+    """GitHub's workflow JSON schema (check-jsonschema's bundled copy, offline) on every workflow."""
+    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+                           *map(str, workflow_files(root))], capture_output=True, text=True)
+
+
 class StaticFiles:
     """Serve a folder over HTTP on 127.0.0.1 (an http(s) data URI the preflight and pull_data can read)."""
 

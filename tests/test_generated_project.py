@@ -12,7 +12,7 @@ import yaml
 
 from jupyter_mlops.spec import ProjectSpec
 from jupyter_mlops.template import render
-from tests.generated_support import clean_env, generate, run_entry
+from tests.generated_support import actionlint, clean_env, generate, run_entry, workflow_files, workflow_schema
 
 
 @pytest.fixture(scope="module")
@@ -91,22 +91,16 @@ def rendered(request, tmp_path_factory):
     return spec, write_rendered(spec, tmp_path_factory.mktemp(request.param))
 
 
-def workflows(root: Path) -> list[Path]:
-    return sorted((root / ".github" / "workflows").glob("*.yml"))
-
-
 def test_actionlint_reports_no_error(rendered):
     _, root = rendered
-    files = [str(p) for p in workflows(root)]
-    assert len(files) >= 4
-    proc = subprocess.run(["actionlint", "-no-color", *files], cwd=root, capture_output=True, text=True)
+    assert len(workflow_files(root)) >= 4
+    proc = actionlint(root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_github_workflow_schema_accepts_every_workflow(rendered):
     _, root = rendered
-    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-                           *map(str, workflows(root))], capture_output=True, text=True)
+    proc = workflow_schema(root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
