@@ -24,16 +24,19 @@ def pipeline_arguments(config: BranchConfig, pipeline: Any, *, local: bool = Fal
     Only names the pipeline declares are passed, so a pipeline without e.g. ``mlflow_uri`` still runs.
     Local runs never track to MLflow and read a repository-relative data path from this checkout.
     """
-    data_uri = config.data_uri
+    data_uri, s3_endpoint = config.data_uri, config.s3_endpoint
     if data_versioned(config):
         from src.helpers.data_version import pinned
 
-        data_uri = pinned(config).url  # the version this commit's DVC pointer names, in the branch's remote
+        found = pinned(config)
+        data_uri = found.url  # the version this commit's DVC pointer names, in the branch's remote
+        if local and found.endpoint:  # e.g. a port-forward set with `dvc remote modify --local`
+            s3_endpoint = found.endpoint
     if local and data_uri and "://" not in data_uri:
         data_uri = str((ROOT / data_uri).resolve())
     derived = {
         "data_uri": data_uri,
-        "s3_endpoint": config.s3_endpoint,
+        "s3_endpoint": s3_endpoint,
         "mlflow_uri": "" if local else config.mlflow_uri,
         "mlflow_experiment": config.experiment,
         "credentials_secret": config.credentials_secret,
