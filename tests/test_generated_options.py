@@ -33,6 +33,8 @@ from tests.standins.kfp import KfpStandin
 NAME = "wine-options"
 OPTIONS = ("data.dvc=true", "containers=true", "compare=true", "production.schedule=0 3 * * 1",
            "staging.schedule=*/30 6-18 * * MON-FRI")
+S3_KEYS = {"AWS_ACCESS_KEY_ID": "minio", "AWS_SECRET_ACCESS_KEY": "minio123"}
+S3_KEYS_ARGS = {"aws_access_key_id": "minio", "aws_secret_access_key": "minio123"}
 EXAMPLE_PARAMS = ["model_name", "alpha", "l1_ratio", "test_size", "seed", "max_rmse", "min_r2", "max_mae"]
 
 
@@ -51,10 +53,27 @@ def remote(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def options_project(tmp_path_factory, remote) -> Path:
-    """Every option on: DVC data (development's remote a local folder), the train step as an image,
-    the comparison sweep, schedules on staging and production."""
-    return generate(tmp_path_factory.mktemp("options"), NAME, *OPTIONS, f"development.data.remote={remote}")
+def s3():
+    """An S3 API on 127.0.0.1 (moto's server: the S3 REST API as AWS documents it, like the platform's MinIO)
+    with the bucket the DVC remotes default to; yields its endpoint."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **S3_KEYS_ARGS).create_bucket(Bucket="mlflow")
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def options_project(tmp_path_factory, remote, s3) -> Path:
+    """Every option on: DVC data (development's remote a local folder, staging's the default bucket on the
+    S3 stand-in), the train step as an image, the comparison sweep, schedules on staging and production."""
+    return generate(tmp_path_factory.mktemp("options"), NAME, *OPTIONS, f"development.data.remote={remote}",
+                    f"staging.s3.endpoint={s3}")
 
 
 @pytest.fixture(scope="module")
@@ -246,12 +265,13 @@ def test_the_run_records_what_started_it(options_project, sample, tmp_path):
 
 @pytest.fixture
 def dvc_clone(options_project, tmp_path):
-    """A clone of the options project to version data in (the module's project stays as generated)."""
+    """A clone of the options project to version data in (the module's project stays as generated), its
+    branches reading data/winequality-red.csv as the docs say (data.uri in config.yaml)."""
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(options_project), str(clone))
-    config = clone / "src/pipelines/development/config.yaml"
-    config.write_text(config.read_text().replace(
-        json.dumps(ProjectSpec.default(NAME).branches["development"].data_uri), '"data/winequality-red.csv"'))
+    default_uri = json.dumps(ProjectSpec.default(NAME).branches["development"].data_uri)
+    for config in (clone / "src/pipelines").glob("*/config.yaml"):
+        config.write_text(config.read_text().replace(default_uri, '"data/winequality-red.csv"'))
     return clone
 
 
@@ -300,14 +320,51 @@ def test_a_data_change_pushed_with_dvc_is_what_the_next_run_reads(dvc_clone, rem
     assert "pull_data: 400 rows x 12 columns" in again.stdout
 
 
-def test_dvc_remotes_follow_each_branchs_bucket_and_endpoint(options_project, remote, tmp_path):
+def test_dvc_data_on_the_branchs_s3_bucket(dvc_clone, s3, tmp_path):
+    """staging's remote is the default bucket on its s3.endpoint: what CI checks, submits and the step reads."""
+    new_data_version(dvc_clone, dvc_env(tmp_path), rows=300)
+    with KfpStandin("dex", username="user@example.com", password="12341234", multi_user=True) as kfp:
+        ci = dvc_env(tmp_path, KFP_HOST=kfp.host, KFP_USERNAME="user@example.com", KFP_PASSWORD="12341234")
+        keyless = run_entry(dvc_clone, "staging", "--check", env=ci)
+        assert keyless.returncode == 3
+        assert "needs AWS_ACCESS_KEY_ID, which is not set" in keyless.stdout
+        assert f"s3://mlflow/dvc/{NAME}/files/md5/" in keyless.stdout
+
+        ci.update(S3_KEYS)
+        missing = run_entry(dvc_clone, "staging", "--check", env=ci)
+        assert missing.returncode == 1
+        assert ("is not in DVC remote 'staging' (s3://mlflow/dvc/" in missing.stdout
+                and "`dvc push -r staging`" in missing.stdout), missing.stdout
+        assert "✓ kfp: " in missing.stdout  # every check ran; the data one stopped the job
+        assert kfp.state.uploads == []
+
+        pushed = run([sys.executable, "-m", "dvc", "push", "-q", "-r", "staging"], dvc_clone, ci)
+        assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+        submitted = run_entry(dvc_clone, "staging", env=ci)
+        assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+        (run_,) = kfp.state.runs.values()
+    md5 = yaml.safe_load((dvc_clone / "data/winequality-red.csv.dvc").read_text())["outs"][0]["md5"]
+    url = f"s3://mlflow/dvc/{NAME}/files/md5/{md5[:2]}/{md5[2:]}"
+    assert f"✓ data: data/winequality-red.csv (md5 {md5[:8]}) is readable (" in submitted.stdout
+    assert run_["runtime_config"]["parameters"]["data_uri"] == url  # the pods read this version, no DVC needed
+    assert run_["runtime_config"]["parameters"]["s3_endpoint"] == s3
+    assert "minio123" not in submitted.stdout + submitted.stderr
+
+    local = run_entry(dvc_clone, "staging", "--local", env=dvc_env(tmp_path, **S3_KEYS))
+    assert local.returncode == 0, local.stdout[-3000:] + local.stderr[-3000:]
+    assert f"pull_data: 300 rows x 12 columns from {url}" in local.stdout
+
+
+def test_dvc_remotes_follow_each_branchs_bucket_and_endpoint(options_project, remote, s3, tmp_path):
     proc = run([sys.executable, "-m", "dvc", "remote", "list"], options_project, dvc_env(tmp_path))
     listed = dict(line.split()[:2] for line in proc.stdout.splitlines())
     assert listed == {"development": str(remote), "staging": f"s3://mlflow/dvc/{NAME}",
                       "production": f"s3://mlflow/dvc/{NAME}"}
-    endpoint = run([sys.executable, "-m", "dvc", "config", "remote.staging.endpointurl"], options_project,
-                   dvc_env(tmp_path))
-    assert endpoint.stdout.strip() == "http://mlflow-minio-service.mlflow.svc.cluster.local:9000"
+    for branch, endpoint in (("staging", s3), ("production", ProjectSpec.default(NAME).branches["production"]
+                                                                  .s3_endpoint)):
+        shown = run([sys.executable, "-m", "dvc", "config", f"remote.{branch}.endpointurl"], options_project,
+                    dvc_env(tmp_path))
+        assert shown.stdout.strip() == endpoint
     # S3 remotes read with the branch's AWS_* secrets, in the preflight and the submission.
     steps = workflow(options_project, "staging")["jobs"]["pipeline"]["steps"]
     preflight = next(s for s in steps if str(s.get("name")).startswith("Preflight"))
