@@ -197,7 +197,7 @@ def _cron_field_problem(text: str, label: str, low: int, high: int, names: tuple
         if len(ends) > 2 or not all(ends):
             return f"{label} {part!r} is not a value, a range a-b, a list a,b or */n"
         values = [_cron_value(e, low, names) for e in ends]
-        for end, value in zip(ends, values):
+        for end, value in zip(ends, values, strict=True):
             if value is None:
                 return f"{label} {end!r} is not a number" + (f" or a name ({names[0]}…)" if names else "")
             if not low <= value <= high:
@@ -214,7 +214,7 @@ def check_cron(value: str) -> str | None:
     fields = value.split()
     if len(fields) != 5:
         return f"{value!r} has {len(fields)} field(s); {_CRON_HINT}"
-    for text, (label, low, high, names) in zip(fields, _CRON_FIELDS):
+    for text, (label, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
         if problem := _cron_field_problem(text, label, low, high, names):
             return f"{value!r}: {problem}; {_CRON_HINT}"
     return None
