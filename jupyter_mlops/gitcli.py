@@ -61,6 +61,26 @@ def git(
     return proc
 
 
+def cat_files(repo: Path, objects: Sequence[str]) -> dict[str, bytes]:
+    """Contents of several ``rev:path`` objects in one ``git cat-file --batch`` call; missing ones left out."""
+    request = "".join(f"{o}\n" for o in objects).encode()
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=str(repo), env=_env(), input=request,
+                          capture_output=True)
+    out: dict[str, bytes] = {}
+    data, pos = proc.stdout, 0
+    for obj in objects:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            break
+        header, pos = data[pos:end], end + 1
+        if header.endswith(b" missing") or header.endswith(b" ambiguous"):
+            continue
+        size = int(header.rsplit(b" ", 1)[1])
+        out[obj] = data[pos : pos + size]
+        pos += size + 1
+    return out
+
+
 def is_repo(path: Path) -> bool:
     return (path / ".git").exists()
 

@@ -73,3 +73,20 @@ def test_a_missing_branch_is_reported(new_project):
 def test_status_outside_a_project(tmp_path):
     proc = run_cli("status", str(tmp_path))
     assert proc.returncode == 2 and "jupyter mlops init" in proc.stderr
+
+
+def test_secret_names_follow_the_branch_platform_file_after_a_sync_or_edit(new_project):
+    """CI reads src/pipelines/<branch>/platform.yaml on that branch: when the org switches staging to token
+    auth (sync) the status, secrets and push commands ask for KFP_TOKEN, not the Dex pair mlops.toml recorded."""
+    root = new_project()
+    git(root, "checkout", "-q", "staging")
+    platform = root / "src/pipelines/staging/platform.yaml"
+    platform.write_text(platform.read_text().replace("auth: dex", "auth: token"))
+    git(root, "commit", "-qam", "org: staging uses a bearer token")
+    git(root, "checkout", "-q", "development")
+    proc = run_cli("status", str(root))
+    assert proc.returncode == 0, proc.stderr
+    staging = proc.stdout.split("staging", 1)[1].split("production", 1)[0]
+    assert "KFP_TOKEN" in staging and "KFP_PASSWORD" not in staging
+    production = proc.stdout.split("production", 1)[1]
+    assert "KFP_USERNAME" in production

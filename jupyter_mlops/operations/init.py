@@ -110,6 +110,45 @@ def load_project_spec(root: Path) -> ProjectSpec | None:
     return loads(path.read_text(encoding="utf-8"), source=str(path))
 
 
+# Settings a branch's files in the work tree override: platform.yaml is org-owned and changes with
+# `sync`, config.yaml is the project's; mlops.toml only records what the repository was generated from.
+_FILE_KEYS = {
+    "platform.yaml": (("kfp", "host"), ("kfp", "auth"), ("kfp", "namespace"), ("mlflow", "uri"), ("s3", "endpoint")),
+    "config.yaml": (("data", "uri"),),
+}
+
+
+def apply_branch_files(root: Path, spec: ProjectSpec) -> ProjectSpec:
+    """Bring each branch's platform settings up to date with the files CI will really read — the
+    branch's own ``src/pipelines/<branch>/*.yaml`` at its tip — so commands that derive secret names
+    (push, secrets, status) follow a sync or an edit rather than what mlops.toml first recorded."""
+    import yaml
+
+    texts = _branch_file_texts(root, spec.branch_names)
+    for (branch, filename), text in texts.items():
+        label = f"{branch}:src/pipelines/{branch}/{filename}"
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise InvalidInput(f"{label} is not valid YAML ({exc}); fix it and run again") from None
+        for group, leaf in _FILE_KEYS[filename]:
+            value = (data.get(group) or {}).get(leaf) if isinstance(data, dict) else None
+            if value is None:
+                continue
+            try:
+                spec.set(f"{branch}.{group}.{leaf}", str(value))
+            except InvalidInput as exc:
+                raise InvalidInput(f"{label}: {exc.message}") from None
+    return spec
+
+
+def _branch_file_texts(root: Path, branches: list[str]) -> dict[tuple[str, str], str]:
+    """Each branch's config files at the branch's tip (one git call for all of them)."""
+    wanted = {f"refs/heads/{b}:src/pipelines/{b}/{f}": (b, f) for b in branches for f in _FILE_KEYS}
+    found = gitcli.cat_files(root, list(wanted))
+    return {wanted[obj]: content.decode("utf-8", errors="replace") for obj, content in found.items()}
+
+
 def plan_init(root: Path | str, spec: ProjectSpec) -> InitPlan:
     root = Path(root).absolute()
     spec.validate()

@@ -236,8 +236,9 @@ class PushResult:
 
 
 def require_project(root: Path) -> ProjectSpec:
-    """The project in ``root`` (its mlops.toml and git history), or an error saying what to run first."""
-    from .init import load_project_spec
+    """The project in ``root`` (its mlops.toml and git history, with each branch's platform settings as its
+    files in the work tree say), or an error saying what to run first."""
+    from .init import apply_branch_files, load_project_spec
 
     if not root.is_dir():
         raise InvalidInput(f"{root} is not a folder; give the project folder (created by jupyter mlops init)")
@@ -249,7 +250,7 @@ def require_project(root: Path) -> ProjectSpec:
         )
     if not gitcli.is_repo(root) or not gitcli.has_commits(root):
         raise Conflict(f"{root} has no git history yet; run `jupyter mlops init` there to commit the project.")
-    return spec
+    return apply_branch_files(root, spec)
 
 
 def recorded_github(root: Path) -> tuple[str, str, str] | None:
