@@ -256,12 +256,7 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
                                 plan.spec.branch_names, ident)
         progress.emit("git", "done", f"Committed on {plan.spec.default_branch}; created "
                       f"{', '.join(plan.branches_to_create) or 'no other branches'}")
-        if plan.root.exists():
-            for entry in os.listdir(staging):
-                os.rename(staging / entry, plan.root / entry)
-            staging.rmdir()
-        else:
-            os.rename(staging, plan.root)
+        move_into_place(staging, plan.root)
     except BaseException:
         for proc in (ident_proc, init_proc):
             if proc.poll() is None:
@@ -269,6 +264,17 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
             proc.communicate()
         shutil.rmtree(created_parents or staging, ignore_errors=True)
         raise
+
+
+def move_into_place(staging: Path, target: Path) -> None:
+    """Move a repository built aside into ``target``: a rename, or entry by entry into an existing
+    empty folder (which may be the user's current directory, so it is not replaced)."""
+    if target.exists():
+        for entry in os.listdir(staging):
+            os.rename(staging / entry, target / entry)
+        staging.rmdir()
+    else:
+        os.rename(staging, target)
 
 
 def _first_missing(path: Path) -> Path | None:

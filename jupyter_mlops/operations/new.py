@@ -26,7 +26,7 @@ from .. import gitcli, registry
 from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
 from ..spec import ProjectSpec, check_owner, check_repo_name
-from .init import load_project_spec
+from .init import load_project_spec, move_into_place
 
 DEFAULTS_FILE = "mlops-defaults.toml"
 PERSONALISE_MESSAGE = "Make {name} from the main config repo {main}"
@@ -353,12 +353,7 @@ def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, p
         progress.emit("personalise", "done", f"Personalised {sum(len(v) for v in edits.values())} project-owned "
                       f"files on {', '.join(made)}")
         gitcli.git(["remote", "set-url", "upstream", plan.source.url], staging)
-        if plan.directory.exists():
-            for entry in os.listdir(staging):
-                os.rename(staging / entry, plan.directory / entry)
-            staging.rmdir()
-        else:
-            os.rename(staging, plan.directory)
+        move_into_place(staging, plan.directory)
     except BaseException:
         shutil.rmtree(parent if created_parent else staging, ignore_errors=True)
         raise
