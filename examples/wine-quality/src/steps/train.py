@@ -61,9 +61,13 @@ def train(
     mlflow.set_experiment(mlflow_experiment or model_name)
     with mlflow.start_run() as run:
         mlflow.log_params({"alpha": alpha, "l1_ratio": l1_ratio, "seed": seed, "rows": len(frame)})
-        mlflow.sklearn.log_model(
+        logged = mlflow.sklearn.log_model(
             fitted, artifact_path=model_name, registered_model_name=model_name, serialization_format="pickle"
         )
-        storage_uri = f"{mlflow.get_artifact_uri()}/{model_name}"
+    # Where the registry keeps this version's files (model.pkl, MLmodel): MLflow 3 stores a logged model
+    # beside the run, not under the run's artifacts, so ask the registry rather than build the path.
+    storage_uri = mlflow.MlflowClient().get_model_version_download_uri(
+        model_name, str(logged.registered_model_version)
+    )
     print(f"train: logged to MLflow run {run.info.run_id}; registered model {model_name!r} at {storage_uri}")
     return outputs(storage_uri, run.info.run_id)
