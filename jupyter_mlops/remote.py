@@ -228,6 +228,13 @@ def _push_error(output: str, url: str, doing: str):
             f"Could not {doing} {where}: the remote asked for credentials ({text}). "
             "Check the token or your git credentials for that host."
         )
+    if "does not appear to be a git repository" in text or "Repository not found" in text:
+        from .errors import NotFound
+
+        return NotFound(
+            f"There is no git repository at {where}. Check the URL, or create it first "
+            "(on a server: a new empty repository; for a local path: git init --bare PATH)."
+        )
     if "rejected" in text or "stale info" in text or "non-fast-forward" in text:
         return Conflict(
             f"The remote rejected the push to {where}: {text}. Someone pushed meanwhile; fetch and "

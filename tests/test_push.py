@@ -548,3 +548,13 @@ def test_fine_grained_token_missing_a_permission_is_told_which(project, github_s
     proc = push_cli(project, gh, "--secrets-file", str(project.parent / "ci.env"))
     assert proc.returncode == 0, proc.stderr
     assert remote_state(gh, "octo", "wine-quality") == expected_state(project)
+
+
+def test_push_to_a_remote_that_does_not_exist_says_how_to_create_it(new_project, tmp_path):
+    root = new_project()
+    missing = tmp_path / "nowhere" / "wine-quality.git"
+    proc = run_cli("push", str(root), "--yes", "--remote", str(missing))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "no git repository" in proc.stderr and "git init --bare" in proc.stderr
+    assert "Run the command again" not in proc.stderr
+    assert not missing.exists()

@@ -31,7 +31,7 @@ class TerminalUI:
         if event.state == "start":
             return  # a finished step prints one line; the start is for progress bars
         symbol = SYMBOLS.get(event.state, " ")
-        link = f"  {event.link}" if event.link else ""
+        link = f"  {event.link}" if event.link and event.link not in event.message else ""
         stream = self.err if event.state in ("warn", "fail") else self.out
         print(f"{symbol} {event.message}{link}", file=stream, flush=True)
 
