@@ -17,10 +17,8 @@ from .errors import Conflict
 
 def read_file(repo: Path, branch: str, path: str) -> bytes | None:
     """``path`` as committed on ``branch``, or None when the branch has no such file."""
-    import subprocess
-
-    proc = subprocess.run(["git", "cat-file", "blob", f"refs/heads/{branch}:{path}"], cwd=repo, capture_output=True)
-    return proc.stdout if proc.returncode == 0 else None
+    obj = f"refs/heads/{branch}:{path}"
+    return gitcli.cat_files(repo, [obj]).get(obj)
 
 
 def commit_on_branches(repo: Path, edits: dict[str, dict[str, bytes]], message: str) -> dict[str, str]:

@@ -73,10 +73,7 @@ def run(args: argparse.Namespace, ui) -> int:
             ui.event_warn(f"This folder is already a project: its mlops.toml wins, so {', '.join(ignored)} "
                           "stayed as recorded. Change them in the branch's platform.yaml / config.yaml.")
     if args.dry_run:
-        for line in plan.describe():
-            ui.line(line)
-        ui.line("(dry run: nothing was written)")
-        return 0
+        return ui.dry_run(plan, "written")
     if plan.nothing_to_do:
         ui.line(f"Nothing to do: {plan.root} is already a complete jupyter-mlops project.")
         return 0

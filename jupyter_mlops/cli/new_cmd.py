@@ -61,10 +61,7 @@ def run(args: argparse.Namespace, ui) -> int:
                     description=args.description, settings=settings, remote_url=args.remote, client=client,
                     progress=progress)
     if args.dry_run:
-        for line in plan.describe():
-            ui.line(line)
-        ui.line("(dry run: nothing was changed)")
-        return 0
+        return ui.dry_run(plan)
     if ui.interactive:
         for line in plan.describe():
             ui.line(line)

@@ -35,10 +35,7 @@ def run(args: argparse.Namespace, ui) -> int:
     client = GitHubClient(github_token(ui), args.github_url)
     plan = plan_promote(root, args.source, args.target, github=client)
     if args.dry_run:
-        for line in plan.describe():
-            ui.line(line)
-        ui.line("(dry run: nothing was changed)")
-        return 0
+        return ui.dry_run(plan)
     for note in plan.notes:
         ui.line(note)
     result = apply_promote(plan, Progress(ui.event))

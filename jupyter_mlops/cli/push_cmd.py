@@ -93,10 +93,7 @@ def run(args: argparse.Namespace, ui) -> int:
             if typed:
                 plan.provide_secrets(branch, typed)
     if args.dry_run:
-        for line in plan.describe():
-            ui.line(line)
-        ui.line("(dry run: nothing was changed)")
-        return 0
+        return ui.dry_run(plan)
     if plan.nothing_to_do:
         ui.line(f"Nothing to do: {plan.remote_url} is up to date.")
         for line in plan.describe()[1:]:

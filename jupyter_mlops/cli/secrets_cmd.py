@@ -70,10 +70,7 @@ def _apply(args: argparse.Namespace, ui, values: dict[str, str], token: str) -> 
 
     plan = plan_secrets_set(Path(args.path), values, token=token, env=args.env, github_url=args.github_url)
     if args.dry_run:
-        for line in plan.describe():
-            ui.line(line)
-        ui.line("(dry run: nothing was sent)")
-        return 0
+        return ui.dry_run(plan, "sent")
     apply_secrets_set(plan, Progress(ui.event))
     return 0
 

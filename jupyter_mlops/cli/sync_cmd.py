@@ -54,10 +54,7 @@ def run(args: argparse.Namespace, ui) -> int:
     client = _github_client(args, root, ui) if (root / ".git").exists() else None
     plan = plan_sync(root, all_projects=args.all_projects, pr=args.pr, github=client)
     if args.dry_run:
-        for line in plan.describe():
-            ui.line(line)
-        ui.line("(dry run: nothing was changed)")
-        return 0
+        return ui.dry_run(plan)
     result = apply_sync(plan, Progress(ui.event))
     ui.line("")
     for line in result.table():

@@ -35,6 +35,13 @@ class TerminalUI:
         stream = self.err if event.state in ("warn", "fail") else self.out
         print(f"{symbol} {event.message}{link}", file=stream, flush=True)
 
+    def dry_run(self, plan, nothing: str = "changed") -> int:
+        """Print a plan for ``--dry-run`` (every verb that changes something has one) and say nothing happened."""
+        for text in plan.describe():
+            self.line(text)
+        self.line(f"(dry run: nothing was {nothing})")
+        return 0
+
     def event_warn(self, text: str) -> None:
         print(f"{SYMBOLS['warn']} {text}", file=self.err, flush=True)
 
