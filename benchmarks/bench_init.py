@@ -37,19 +37,28 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-init-"))
-    env = dict(os.environ, GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.org",
-               GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.org")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="Bench",
+        GIT_AUTHOR_EMAIL="bench@example.org",
+        GIT_COMMITTER_NAME="Bench",
+        GIT_COMMITTER_EMAIL="bench@example.org",
+    )
     try:
         # The finished tree the floor copies: exactly what init writes, without .git.
-        subprocess.run([sys.executable, "-m", "jupyter_mlops", "init", str(work / "reference"), "--yes"],
-                       env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "jupyter_mlops", "init", str(work / "reference"), "--yes"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         shutil.rmtree(work / "reference" / ".git")
         ours, floor = [], []
         for i in range(args.rounds):  # interleaved, so machine noise hits both alike
-            floor.append(timed(["bash", "-c", FLOOR],
-                               dict(env, SRC=str(work / "reference"), DST=str(work / f"floor{i}"))))
-            ours.append(timed([sys.executable, "-m", "jupyter_mlops", "init", str(work / f"ours{i}"), "--yes"],
-                              env))
+            floor.append(
+                timed(["bash", "-c", FLOOR], dict(env, SRC=str(work / "reference"), DST=str(work / f"floor{i}")))
+            )
+            ours.append(timed([sys.executable, "-m", "jupyter_mlops", "init", str(work / f"ours{i}"), "--yes"], env))
         files = sum(1 for p in (work / "reference").rglob("*") if p.is_file())
         f, o = statistics.median(floor), statistics.median(ours)
         print(f"files in the tree: {files}; rounds: {args.rounds}")

@@ -104,11 +104,15 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
     med = statistics.median
-    print(f"launcher shown: with the extension {med(on) * 1000:.0f} ms, without {med(off) * 1000:.0f} ms "
-          f"-> ratio {med(on) / med(off):.2f} (goal <= 1.10)")
+    print(
+        f"launcher shown: with the extension {med(on) * 1000:.0f} ms, without {med(off) * 1000:.0f} ms "
+        f"-> ratio {med(on) / med(off):.2f} (goal <= 1.10)"
+    )
     print(f"requests to {API} before a panel is opened: {max(early)} (goal 0)")
-    print(f"wizard ready (click -> defaults shown): {med(wizard) * 1000:.0f} ms; Text File editor: "
-          f"{med(editor) * 1000:.0f} ms -> ratio {med(wizard) / med(editor):.2f} (goal <= 1.5)")
+    print(
+        f"wizard ready (click -> defaults shown): {med(wizard) * 1000:.0f} ms; Text File editor: "
+        f"{med(editor) * 1000:.0f} ms -> ratio {med(wizard) / med(editor):.2f} (goal <= 1.5)"
+    )
 
 
 if __name__ == "__main__":

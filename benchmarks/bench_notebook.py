@@ -29,8 +29,10 @@ import urllib.request
 from pathlib import Path
 
 SHELL = "from IPython.core.interactiveshell import InteractiveShell; shell = InteractiveShell.instance()"
-LOAD = (SHELL + "\nimport time; t = time.perf_counter(); shell.run_line_magic('load_ext', 'jupyter_mlops')\n"
-        "print(time.perf_counter() - t)")
+LOAD = (
+    SHELL + "\nimport time; t = time.perf_counter(); shell.run_line_magic('load_ext', 'jupyter_mlops')\n"
+    "print(time.perf_counter() - t)"
+)
 
 
 def timed(cmd: list[str], env: dict) -> tuple[float, float, str]:
@@ -84,17 +86,33 @@ def bench_status(requests: int, work: Path, env: dict) -> None:
 
     root = work / "root"
     root.mkdir()
-    subprocess.run([sys.executable, "-m", "jupyter_mlops", "init", str(root / "wine-quality"), "--yes"],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "jupyter_mlops", "init", str(root / "wine-quality"), "--yes"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     port, token = free_port(), secrets.token_hex(16)
     config = work / "jupyter_server_config.json"
     config.write_text(json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}}}))
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", f"--config={config}", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", "--ServerApp.open_browser=False",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--allow-root"],
+        [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            f"--config={config}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.open_browser=False",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--allow-root",
+        ],
         env=dict(env, JUPYTER_CONFIG_DIR=str(work / "config"), JUPYTER_RUNTIME_DIR=str(work / "runtime")),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
@@ -129,8 +147,10 @@ def bench_status(requests: int, work: Path, env: dict) -> None:
     print(f"floor GET /api/status (Jupyter's):         median {f * 1000:6.2f} ms  p95 {p95(floor) * 1000:6.2f} ms")
     print(f"project_status() in-process (no HTTP):     median {op * 1000:6.2f} ms  p95 {p95(operation) * 1000:6.2f} ms")
     print(f"GET /jupyter-mlops/api/status?path=…:      median {o * 1000:6.2f} ms  p95 {p95(ours) * 1000:6.2f} ms")
-    print(f"ratio REST status / Jupyter floor: {o / f:.1f}x; REST over the operation alone: "
-          f"{(o - op) * 1000:+.2f} ms ({o / op:.2f}x)")
+    print(
+        f"ratio REST status / Jupyter floor: {o / f:.1f}x; REST over the operation alone: "
+        f"{(o - op) * 1000:+.2f} ms ({o / op:.2f}x)"
+    )
 
 
 def main() -> None:
@@ -141,9 +161,15 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-notebook-"))
     home = work / "home"
     home.mkdir()
-    env = dict(os.environ, HOME=str(home), IPYTHONDIR=str(home / ".ipython"), GIT_AUTHOR_NAME="Bench",
-               GIT_AUTHOR_EMAIL="bench@example.org", GIT_COMMITTER_NAME="Bench",
-               GIT_COMMITTER_EMAIL="bench@example.org")
+    env = dict(
+        os.environ,
+        HOME=str(home),
+        IPYTHONDIR=str(home / ".ipython"),
+        GIT_AUTHOR_NAME="Bench",
+        GIT_AUTHOR_EMAIL="bench@example.org",
+        GIT_COMMITTER_NAME="Bench",
+        GIT_COMMITTER_EMAIL="bench@example.org",
+    )
     try:
         subprocess.run([sys.executable, "-c", SHELL], env=env, check=True)  # first start writes the IPython profile
         bench_load_ext(args.rounds, env)

@@ -58,22 +58,47 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     env = {k: v for k, v in os.environ.items() if k not in ("KFP_HOST", "DATA_URI")}
-    env.update(GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.org", GIT_COMMITTER_NAME="Bench",
-               GIT_COMMITTER_EMAIL="bench@example.org", PIP_NO_INDEX="1")
+    env.update(
+        GIT_AUTHOR_NAME="Bench",
+        GIT_AUTHOR_EMAIL="bench@example.org",
+        GIT_COMMITTER_NAME="Bench",
+        GIT_COMMITTER_EMAIL="bench@example.org",
+        PIP_NO_INDEX="1",
+    )
     try:
         project = work / "wine-quality"
-        subprocess.run([sys.executable, "-m", "jupyter_mlops", "init", str(project), "--yes"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "jupyter_mlops", "init", str(project), "--yes"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         data = project / "data" / "winequality-red.synthetic.csv"
-        subprocess.run([sys.executable, "-m", "src.helpers.sample_data", str(data)], cwd=project, env=env,
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "src.helpers.sample_data", str(data)],
+            cwd=project,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         local_env = dict(env, DATA_URI=str(data))
         local, peer, compile_times = [], [], []
         for _ in range(args.rounds):  # interleaved, so machine noise hits both alike
             peer.append(timed([sys.executable, "-c", IN_PROCESS, str(data)], project, env))
             local.append(timed([sys.executable, "src/pipelines/development/main.py", "--local"], project, local_env))
-            compile_times.append(timed([sys.executable, "src/pipelines/development/main.py", "--compile-only",
-                                        "--output", str(work / "pipeline.yaml")], project, env))
+            compile_times.append(
+                timed(
+                    [
+                        sys.executable,
+                        "src/pipelines/development/main.py",
+                        "--compile-only",
+                        "--output",
+                        str(work / "pipeline.yaml"),
+                    ],
+                    project,
+                    env,
+                )
+            )
         p, m, c = statistics.median(peer), statistics.median(local), statistics.median(compile_times)
         print(f"rounds: {args.rounds}; data: 400 synthetic rows; steps: 5 (pull_data → … → deploy)")
         print(f"same step functions in one process:   median {p:.2f} s")

@@ -39,8 +39,12 @@ def make_project(work: Path, name: str, env: dict) -> Path:
     for b in BRANCHES:
         settings += ["--set", f"{b}.kfp.auth=dex", "--set", f"{b}.data.uri=s3://wine-data/{b}/wine.csv"]
     root = work / name
-    subprocess.run([sys.executable, "-m", "jupyter_mlops", "init", str(root), "--yes", *settings], env=env,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "jupyter_mlops", "init", str(root), "--yes", *settings],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return root
 
 
@@ -66,8 +70,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-push-"))
-    env = dict(os.environ, GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.org",
-               GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.org")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="Bench",
+        GIT_AUTHOR_EMAIL="bench@example.org",
+        GIT_COMMITTER_NAME="Bench",
+        GIT_COMMITTER_EMAIL="bench@example.org",
+    )
     os.environ.update({k: v for k, v in env.items() if k.startswith("GIT_")})
     results: dict[int, list[tuple[float, int, int]]] = {DEFAULT_CONCURRENCY: [], 1: []}
     try:
@@ -80,17 +89,21 @@ def main() -> None:
                     results[concurrency].append(one_push(gh, root, concurrency))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"full setup: repository, 3 branches, 3 environments, 12 secrets, 2 protections; "
-          f"{args.latency * 1000:.0f} ms per request; {args.rounds} rounds (median)")
+    print(
+        f"full setup: repository, 3 branches, 3 environments, 12 secrets, 2 protections; "
+        f"{args.latency * 1000:.0f} ms per request; {args.rounds} rounds (median)"
+    )
     for concurrency, runs in results.items():
         wall = statistics.median(r[0] for r in runs)
         best = min(r[0] for r in runs)
         api, git = runs[0][1], runs[0][2]
         floor = (api + git) * args.latency
         label = "push as shipped" if concurrency != 1 else "same push, serial"
-        print(f"{label:<18} (concurrency {concurrency}): {api} API calls + {git} git requests, wall {wall:.2f} s "
-              f"(best {best:.2f} s), wall / (calls x {args.latency * 1000:.0f} ms) = {wall / floor:.2f} "
-              f"(best {best / floor:.2f})")
+        print(
+            f"{label:<18} (concurrency {concurrency}): {api} API calls + {git} git requests, wall {wall:.2f} s "
+            f"(best {best:.2f} s), wall / (calls x {args.latency * 1000:.0f} ms) = {wall / floor:.2f} "
+            f"(best {best / floor:.2f})"
+        )
     print("goal: push as shipped <= 0.35 (the median; the machine's other load shows as the gap to the best)")
 
 

@@ -76,8 +76,9 @@ def setup_ours(work: Path, n: int, env: dict) -> Path:
 
 def time_ours(main: Path, env: dict) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "jupyter_mlops", "sync", str(main), "--all"], env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "jupyter_mlops", "sync", str(main), "--all"], env=env, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0 or "updated" not in proc.stdout:
         raise SystemExit(f"sync --all failed:\n{proc.stdout}{proc.stderr}")
@@ -104,11 +105,13 @@ def make_copier_template(work: Path, main: Path, env: dict) -> Path:
             text = path.read_text()
             if main_name in text:
                 path.with_name(path.name + ".jinja").write_text(
-                    "{% raw %}" + text.replace(main_name, "{% endraw %}{{ project_name }}{% raw %}") + "{% endraw %}")
+                    "{% raw %}" + text.replace(main_name, "{% endraw %}{{ project_name }}{% raw %}") + "{% endraw %}"
+                )
                 path.unlink()
     (tmpl / "copier.yml").write_text(
         "project_name:\n  type: str\n  help: the project's name\n"
-        "_answers_file: .copier-answers.yml\n_templates_suffix: .jinja\n")
+        "_answers_file: .copier-answers.yml\n_templates_suffix: .jinja\n"
+    )
     # copier's documented answers-file template: update needs it to find the version a project came from
     (tmpl / "{{_copier_conf.answers_file}}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
     git(tmpl, env, "init", "-q", "-b", "main")
@@ -122,8 +125,23 @@ def setup_copier(work: Path, tmpl: Path, n: int, env: dict) -> list[Path]:
     projects = []
     for i in range(n):
         dst = work / "copier-projects" / f"project-{i:03d}"
-        run(["copier", "copy", "--trust", "--defaults", "--quiet", "-d", f"project_name=project-{i:03d}",
-             "--vcs-ref", "v1", str(tmpl), str(dst)], work, env)
+        run(
+            [
+                "copier",
+                "copy",
+                "--trust",
+                "--defaults",
+                "--quiet",
+                "-d",
+                f"project_name=project-{i:03d}",
+                "--vcs-ref",
+                "v1",
+                str(tmpl),
+                str(dst),
+            ],
+            work,
+            env,
+        )
         git(dst, env, "init", "-q", "-b", "development")
         git(dst, env, "add", "-A")
         git(dst, env, "commit", "-q", "-m", "from the template")
@@ -164,8 +182,13 @@ def main() -> None:
         home = work / "home"
         home.mkdir()
         (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.org\n")
-        env = dict(os.environ, HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), GIT_CONFIG_NOSYSTEM="1",
-                   XDG_DATA_HOME=str(work / "data"))
+        env = dict(
+            os.environ,
+            HOME=str(home),
+            GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
+            GIT_CONFIG_NOSYSTEM="1",
+            XDG_DATA_HOME=str(work / "data"),
+        )
         try:
             main_repo = setup_ours(work, n, env)
             tmpl = make_copier_template(work, main_repo, env)
@@ -174,10 +197,13 @@ def main() -> None:
             ours = time_ours(main_repo, env)
             peer = time_copier(projects, env)
             rows.append((n, ours, peer))
-            print(f"N={n:3d}: sync --all {ours:7.2f} s ({ours / n * 1000:6.1f} ms/project, "
-                  f"{ours / (3 * n) * 1000:5.1f} ms/project-branch) | copier update {peer:7.2f} s "
-                  f"({peer / n * 1000:6.1f} ms/project, 1 branch each) | ours/copier per project "
-                  f"{(ours / n) / (peer / n):.2f}", flush=True)
+            print(
+                f"N={n:3d}: sync --all {ours:7.2f} s ({ours / n * 1000:6.1f} ms/project, "
+                f"{ours / (3 * n) * 1000:5.1f} ms/project-branch) | copier update {peer:7.2f} s "
+                f"({peer / n * 1000:6.1f} ms/project, 1 branch each) | ours/copier per project "
+                f"{(ours / n) / (peer / n):.2f}",
+                flush=True,
+            )
         finally:
             shutil.rmtree(work, ignore_errors=True)
     first = rows[0]
@@ -187,8 +213,10 @@ def main() -> None:
         ours_scale, peer_scale = (ours / n) / (first[1] / first[0]), (peer / n) / (first[2] / first[0])
         print(f"  N={n:3d}: ours {ours_scale:.2f}  copier {peer_scale:.2f}")
     worst = max((ours / n) / (peer / n) for n, ours, peer in rows)
-    print(f"ours / copier per project, worst over N: {worst:.2f} (goal <= 0.5; ours merges 3 branches per "
-          "project, copier updates 1)")
+    print(
+        f"ours / copier per project, worst over N: {worst:.2f} (goal <= 0.5; ours merges 3 branches per "
+        "project, copier updates 1)"
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ def main(target: Path = IMAGES) -> int:
     env = dict(os.environ, MLOPS_SCREENSHOTS=str(target))
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/test_lab_browser.py", "-k", "root", "-q", "-p", "no:cacheprovider"],
-        cwd=REPO, env=env,
+        cwd=REPO,
+        env=env,
     )
     for image in sorted(target.glob("*.png")):
         print(image)

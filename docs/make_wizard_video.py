@@ -54,8 +54,23 @@ def assemble(frames: Path, out: Path = OUT) -> Path:
         scale = f"fps=2,scale={WIDTH}:-2:flags=lanczos"
         graph = f"[0:v]{scale},split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=sierra2_4a"
         subprocess.run(
-            ["ffmpeg", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
-             "-filter_complex", graph, "-loop", "0", str(out)],
+            [
+                "ffmpeg",
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                "-filter_complex",
+                graph,
+                "-loop",
+                "0",
+                str(out),
+            ],
             check=True,
         )
     return out

@@ -101,8 +101,15 @@ def shell_environment(home: Path) -> dict[str, str]:
     keep = ("PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION")
     env = {k: v for k, v in os.environ.items() if k in keep}
     env.setdefault("LANG", "C.UTF-8")
-    env.update(HOME=str(home), TERM="xterm-256color", PS1=PROMPT, COLUMNS=str(WIDTH), LINES=str(HEIGHT),
-               PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONWARNINGS="ignore")
+    env.update(
+        HOME=str(home),
+        TERM="xterm-256color",
+        PS1=PROMPT,
+        COLUMNS=str(WIDTH),
+        LINES=str(HEIGHT),
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PYTHONWARNINGS="ignore",
+    )
     return env
 
 
@@ -124,7 +131,7 @@ def record() -> list[tuple[float, str]]:
     rec.wait_for_prompt(30)
     rec.events.clear()  # start the recording at the first prompt
     rec.clock, rec.last = 0.0, time.monotonic()
-    rec.events.append((0.0, rec.screen[rec.screen.rfind("\r\n") + 2 if "\r\n" in rec.screen else 0:]))
+    rec.events.append((0.0, rec.screen[rec.screen.rfind("\r\n") + 2 if "\r\n" in rec.screen else 0 :]))
     for command in COMMANDS:
         rec.pump(0.6)
         rec.type(command)
@@ -147,8 +154,14 @@ def check(screen: str) -> None:
 
 
 def write(events: list[tuple[float, str]], out: Path = OUT) -> None:
-    header = {"version": 2, "width": WIDTH, "height": HEIGHT, "idle_time_limit": IDLE_LIMIT, "title": TITLE,
-              "env": {"SHELL": "/bin/bash", "TERM": "xterm-256color"}}
+    header = {
+        "version": 2,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "idle_time_limit": IDLE_LIMIT,
+        "title": TITLE,
+        "env": {"SHELL": "/bin/bash", "TERM": "xterm-256color"},
+    }
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as f:
         f.write(json.dumps(header, ensure_ascii=False) + "\n")
@@ -159,8 +172,10 @@ def write(events: list[tuple[float, str]], out: Path = OUT) -> None:
 def main() -> int:
     events = record()
     write(events)
-    print(f"wrote {OUT.relative_to(DOCS.parent)}: {len(events)} events, {events[-1][0]:.1f} s, "
-          f"{OUT.stat().st_size / 1024:.0f} KiB")
+    print(
+        f"wrote {OUT.relative_to(DOCS.parent)}: {len(events)} events, {events[-1][0]:.1f} s, "
+        f"{OUT.stat().st_size / 1024:.0f} KiB"
+    )
     return 0
 
 

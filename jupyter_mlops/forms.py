@@ -38,7 +38,7 @@ def required_secrets(spec: ProjectSpec) -> dict[str, list[str]]:
 
 def _strip_key(key: str, message: str) -> str:
     prefix = f"{key}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 def field_errors(values: dict[str, Any]) -> tuple[dict[str, str], ProjectSpec | None]:

@@ -31,8 +31,9 @@ def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def start(args: Sequence[str], cwd: Path | str) -> subprocess.Popen:
     """Start a git command without waiting, to overlap it with other work; finish it with ``wait``."""
-    return subprocess.Popen(["git", *args], cwd=str(cwd), env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        ["git", *args], cwd=str(cwd), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def wait(proc: subprocess.Popen, what: str, *, check: bool = True) -> str:
@@ -51,9 +52,7 @@ def git(
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run(
-            ["git", *args], cwd=str(cwd), env=_env(env), input=input, capture_output=True, text=True
-        )
+        proc = subprocess.run(["git", *args], cwd=str(cwd), env=_env(env), input=input, capture_output=True, text=True)
     except FileNotFoundError:
         raise InvalidInput("git is not installed or not on PATH; install git and try again") from None
     if check and proc.returncode != 0:
@@ -64,8 +63,7 @@ def git(
 def cat_files(repo: Path, objects: Sequence[str]) -> dict[str, bytes]:
     """Contents of several ``rev:path`` objects in one ``git cat-file --batch`` call; missing ones left out."""
     request = "".join(f"{o}\n" for o in objects).encode()
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=str(repo), env=_env(), input=request,
-                          capture_output=True)
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=str(repo), env=_env(), input=request, capture_output=True)
     out: dict[str, bytes] = {}
     data, pos = proc.stdout, 0
     for obj in objects:
@@ -179,8 +177,9 @@ def commit_tree_fast(
         out += f"reset refs/heads/{branch}\nfrom :{commit_mark}\n".encode()
     out += b"done\n"
     env = dict(os.environ, LC_ALL="C")
-    proc = subprocess.run(["git", "fast-import", "--quiet", "--done"], cwd=str(repo), input=bytes(out),
-                          capture_output=True, env=env)
+    proc = subprocess.run(
+        ["git", "fast-import", "--quiet", "--done"], cwd=str(repo), input=bytes(out), capture_output=True, env=env
+    )
     if proc.returncode != 0:
         raise GitError(f"git fast-import failed in {repo}: {proc.stderr.decode(errors='replace').strip()}")
     git(["reset", "-q"], repo)

@@ -131,8 +131,9 @@ class Job:
             with self._lock:
                 self._finish("failed", error=_redact_tree(error_payload(exc), self.secrets))
         except BaseException as exc:  # noqa: BLE001 - a job must always end in a state
-            log.error("job %s (%s) failed: %s: %s", self.id, self.kind, type(exc).__name__,
-                      redact(str(exc), self.secrets))
+            log.error(
+                "job %s (%s) failed: %s: %s", self.id, self.kind, type(exc).__name__, redact(str(exc), self.secrets)
+            )
             with self._lock:
                 self._finish("failed", error=error_payload(exc))
         finally:
@@ -184,8 +185,10 @@ class JobManager:
         """Conflict when an unfinished job works on ``path``: two jobs must not change one folder at once."""
         busy = [j for j in list(self._jobs.values()) if j.path == path and j.state not in FINISHED]
         if busy:
-            raise Conflict(f"The {busy[0].kind} job {busy[0].id} is still {busy[0].state} on "
-                           f"{path or 'the root folder'}; wait for it to end (or cancel it), then try again.")
+            raise Conflict(
+                f"The {busy[0].kind} job {busy[0].id} is still {busy[0].state} on "
+                f"{path or 'the root folder'}; wait for it to end (or cancel it), then try again."
+            )
 
     def submit(self, job: Job) -> Job:
         with self._lock:
@@ -209,8 +212,9 @@ class JobManager:
     def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id)
         if job is None:
-            raise NotFound(f"There is no job {job_id!r} (jobs are forgotten when the server restarts); "
-                           "start the operation again.")
+            raise NotFound(
+                f"There is no job {job_id!r} (jobs are forgotten when the server restarts); start the operation again."
+            )
         return job
 
     def cancel(self, job_id: str) -> Job:

@@ -24,8 +24,7 @@ def _parser_class():
 
     class MagicArgumentParser(argparse.ArgumentParser):
         def error(self, message: str):
-            raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}\n"
-                             f"(see {self.prog} --help)")
+            raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}\n(see {self.prog} --help)")
 
         def exit(self, status: int = 0, message: str | None = None):
             if status:

@@ -12,8 +12,14 @@ from dataclasses import dataclass, field
 from .cli.ui import SYMBOLS, TerminalUI
 from .progress import Event
 
-_COLOURS = {"done": "#1a7f37", "skip": "#57606a", "warn": "#9a6700", "fail": "#cf222e", "error": "#cf222e",
-            "start": "#0969da"}
+_COLOURS = {
+    "done": "#1a7f37",
+    "skip": "#57606a",
+    "warn": "#9a6700",
+    "fail": "#cf222e",
+    "error": "#cf222e",
+    "start": "#0969da",
+}
 
 
 @dataclass
@@ -62,8 +68,10 @@ class Report:
                 text += f' <a href="{link}" target="_blank" rel="noopener">{html.escape(e.link)}</a>'
             rows.append(f"<li{style}><code>{html.escape(symbol) or '&nbsp;'}</code> {text}</li>")
         state = "" if self.ok else ' <span style="color:#cf222e">(failed)</span>'
-        return (f'<div class="jupyter-mlops-report"><strong>{html.escape(self.title)}</strong>{state}'
-                f'<ul style="list-style:none;padding-left:0.5em;margin:0.3em 0">{"".join(rows)}</ul></div>')
+        return (
+            f'<div class="jupyter-mlops-report"><strong>{html.escape(self.title)}</strong>{state}'
+            f'<ul style="list-style:none;padding-left:0.5em;margin:0.3em 0">{"".join(rows)}</ul></div>'
+        )
 
 
 class _Html:

@@ -39,7 +39,7 @@ def render_text(owners: dict[str, str]) -> str:
         "# Who owns each file (written by jupyter-mlops; org-owned: the main config repo publishes it).\n"
         "# project: the project's own; `jupyter mlops sync` and the upstream-check workflow never change it.\n"
         "# org: the organisation's; updates from the main repo are merged in. Files listed nowhere are merged\n"
-        "# like org files. Entries may be fnmatch patterns, e.g. \"src/steps/*\".\n\n"
+        '# like org files. Entries may be fnmatch patterns, e.g. "src/steps/*".\n\n'
     )
     data = {
         "project": sorted(p for p, o in owners.items() if o == "project"),

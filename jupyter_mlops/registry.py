@@ -34,8 +34,13 @@ class ProjectEntry:
         return f"{_ref_safe(owner)}/{_ref_safe(self.name)}"
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "url": self.url, "github": self.github, "method": self.method,
-                "created": self.created}
+        return {
+            "name": self.name,
+            "url": self.url,
+            "github": self.github,
+            "method": self.method,
+            "created": self.created,
+        }
 
 
 def _ref_safe(text: str) -> str:
@@ -56,8 +61,9 @@ def entry_commit(repo: Path, entry: ProjectEntry) -> str:
 def record(repo: Path, main_url: str, entry: ProjectEntry, env: dict | None = None) -> None:
     """Push the entry's ref to the main repo (replacing an older entry for the same project)."""
     commit = entry_commit(repo, entry)
-    proc = gitcli.git(["push", "--quiet", "--force", main_url, f"{commit}:{NAMESPACE}/{entry.key}"], repo,
-                      env=env, check=False)
+    proc = gitcli.git(
+        ["push", "--quiet", "--force", main_url, f"{commit}:{NAMESPACE}/{entry.key}"], repo, env=env, check=False
+    )
     if proc.returncode != 0:
         from .remote import redact
 
@@ -69,8 +75,9 @@ def read(repo: Path, main_url: str | None, env: dict | None = None) -> list[Proj
     from ._toml import tomllib
 
     if main_url:
-        gitcli.git(["fetch", "--quiet", "--no-tags", "--prune", main_url, f"+{NAMESPACE}/*:{NAMESPACE}/*"], repo,
-                   env=env)
+        gitcli.git(
+            ["fetch", "--quiet", "--no-tags", "--prune", main_url, f"+{NAMESPACE}/*:{NAMESPACE}/*"], repo, env=env
+        )
     out = gitcli.git(["for-each-ref", "--format=%(contents:body)%00", NAMESPACE], repo).stdout
     entries = []
     for text in out.split("\0"):
@@ -78,8 +85,15 @@ def read(repo: Path, main_url: str | None, env: dict | None = None) -> list[Proj
             continue
         try:
             data = tomllib.loads(text)
-            entries.append(ProjectEntry(str(data["name"]), str(data["url"]), str(data.get("github", "")),
-                                        str(data.get("method", "mirror")), str(data.get("created", ""))))
+            entries.append(
+                ProjectEntry(
+                    str(data["name"]),
+                    str(data["url"]),
+                    str(data.get("github", "")),
+                    str(data.get("method", "mirror")),
+                    str(data.get("created", "")),
+                )
+            )
         except (tomllib.TOMLDecodeError, KeyError):
             continue  # not ours: someone else's ref in the namespace
     return entries

@@ -68,25 +68,31 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("branches", "Branches", "Comma-separated; the first is the default branch", "list"),
     Setting("data.dvc", "DVC data", "Version data/ with DVC; each branch's data.remote holds the versions", "boolean"),
     Setting("containers", "Container steps", "Package the example's train step as an image CI builds", "boolean"),
-    Setting("registry", "Image registry", "Where CI pushes step images (ghcr.io: the workflow token)",
-            check=check_registry),
+    Setting(
+        "registry", "Image registry", "Where CI pushes step images (ghcr.io: the workflow token)", check=check_registry
+    ),
     Setting("compare", "Model comparison", "Notebook and parameter sweep comparing models in MLflow", "boolean"),
 )
 
 BRANCH_SETTINGS: tuple[Setting, ...] = (
     Setting("kfp.host", "KFP host", "Kubeflow Pipelines API URL (empty in-cluster)", check=check_url),
     Setting("kfp.auth", "KFP auth", "none, token, dex (Kubeflow login) or incluster", "choice", AUTH_MODES),
-    Setting("kfp.namespace", "Namespace", "Kubeflow profile namespace (empty for standalone KFP)",
-            check=check_namespace),
+    Setting(
+        "kfp.namespace", "Namespace", "Kubeflow profile namespace (empty for standalone KFP)", check=check_namespace
+    ),
     Setting("kfp.experiment", "Experiment", "KFP experiment the branch's runs go to", check=check_experiment),
-    Setting("mlflow.uri", "MLflow URI", "Tracking server the pipeline logs to (empty: no tracking)",
-            check=check_url),
+    Setting("mlflow.uri", "MLflow URI", "Tracking server the pipeline logs to (empty: no tracking)", check=check_url),
     Setting("s3.endpoint", "S3/MinIO endpoint", "For s3:// data and artifacts (empty: AWS S3)", check=check_url),
     Setting("data.uri", "Data URI", "http(s)://, s3://bucket/key or a path in the repo", check=check_data_uri),
-    Setting("data.remote", "DVC remote", "With data.dvc: s3://bucket/prefix on s3.endpoint, or a local folder",
-            check=check_data_remote),
-    Setting("schedule", "Schedule", "Cron (UTC) for scheduled retraining, e.g. 0 3 * * 1; empty: none",
-            check=check_cron),
+    Setting(
+        "data.remote",
+        "DVC remote",
+        "With data.dvc: s3://bucket/prefix on s3.endpoint, or a local folder",
+        check=check_data_remote,
+    ),
+    Setting(
+        "schedule", "Schedule", "Cron (UTC) for scheduled retraining, e.g. 0 3 * * 1; empty: none", check=check_cron
+    ),
 )
 
 
@@ -219,8 +225,7 @@ class ProjectSpec:
         if problems:
             raise InvalidInput("branches: " + "; ".join(problems))
         self.branches = {
-            b: self.branches.get(b) or default_branch_settings(self.name, b, position=i)
-            for i, b in enumerate(names)
+            b: self.branches.get(b) or default_branch_settings(self.name, b, position=i) for i, b in enumerate(names)
         }
         self._share_options()
 
@@ -261,11 +266,15 @@ class ProjectSpec:
             if bs.kfp_auth != "incluster" and not bs.kfp_host:
                 problems.append(f"{b}.kfp.host: empty; give the KFP URL, or set {b}.kfp.auth=incluster")
             if self.data_dvc and not bs.data_remote:
-                problems.append(f"{b}.data.remote: empty; data.dvc needs where the versions live, e.g. "
-                                f"{default_data_remote(self.name)}")
+                problems.append(
+                    f"{b}.data.remote: empty; data.dvc needs where the versions live, e.g. "
+                    f"{default_data_remote(self.name)}"
+                )
         if self.compare and not self.example:
-            problems.append("compare: the model comparison sweeps the example pipeline's parameters and compares "
-                            "its metrics; set example=true, or compare=false")
+            problems.append(
+                "compare: the model comparison sweeps the example pipeline's parameters and compares "
+                "its metrics; set example=true, or compare=false"
+            )
         if self.kind not in KINDS:
             problems.append(f"kind: {self.kind!r} is not one of {', '.join(KINDS)}")
         if self.secrets_mode not in SECRETS_MODES:
@@ -315,8 +324,8 @@ def default_data_remote(name: str) -> str:
 def split_branch_key(key: str, branches: list[str]) -> tuple[str, str]:
     for branch in sorted(branches, key=len, reverse=True):
         prefix = branch + "."
-        if key.startswith(prefix) and key[len(prefix):] in BRANCH_KEYS:
-            return branch, key[len(prefix):]
+        if key.startswith(prefix) and key[len(prefix) :] in BRANCH_KEYS:
+            return branch, key[len(prefix) :]
     known = ", ".join([s.key for s in SETTINGS] + [f"<branch>.{s.key}" for s in BRANCH_SETTINGS])
     head = key.split(".", 1)[0]
     if "." in key and head not in branches and key.split(".", 1)[1] in BRANCH_KEYS:

@@ -91,8 +91,11 @@ def merge_upstream(repo: Path, branch: str, ours: str, theirs: str, message: str
     if ours == theirs or is_ancestor(repo, theirs, ours):
         return result
     ownership = read_ownership(repo, theirs, ours)
-    proc = gitcli.git(["merge-tree", "--write-tree", "-z", "--name-only", "--allow-unrelated-histories",
-                       ours, theirs], repo, check=False)
+    proc = gitcli.git(
+        ["merge-tree", "--write-tree", "-z", "--name-only", "--allow-unrelated-histories", ours, theirs],
+        repo,
+        check=False,
+    )
     if proc.returncode not in (0, 1):
         raise gitcli.GitError(f"git merge-tree failed in {repo}: {proc.stderr.strip()}")
     tree, conflicted, messages = _parse_merge_tree(proc.stdout, proc.returncode == 1)
@@ -133,7 +136,7 @@ def _parse_merge_tree(out: str, has_conflicts: bool) -> tuple[str, list[str], di
     # Each message: <number of paths> NUL <paths…> NUL <type> NUL <message> NUL
     while i < len(parts) and parts[i].isdigit():
         count = int(parts[i])
-        paths = parts[i + 1: i + 1 + count]
+        paths = parts[i + 1 : i + 1 + count]
         kind, text = parts[i + 1 + count], parts[i + 2 + count].strip()
         i += 3 + count
         if kind.startswith("CONFLICT"):
@@ -145,7 +148,7 @@ def _parse_merge_tree(out: str, has_conflicts: bool) -> tuple[str, list[str], di
 def _describe(path: str, messages: dict[str, tuple[str, str]]) -> tuple[str, str]:
     kind, text = messages.get(path, ("CONFLICT (contents)", f"Merge conflict in {path}"))
     # "CONFLICT (contents)" → "content"; "CONFLICT (modify/delete)" → "modify/delete"
-    inner = kind[kind.find("(") + 1: kind.rfind(")")] if "(" in kind else kind
+    inner = kind[kind.find("(") + 1 : kind.rfind(")")] if "(" in kind else kind
     return ("content" if inner == "contents" else inner), text
 
 

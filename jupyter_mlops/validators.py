@@ -226,7 +226,9 @@ def check_registry(value: str) -> str | None:
 def check_data_remote(value: str) -> str | None:
     """Where DVC keeps the data's versions for a branch: an s3:// bucket (MinIO/S3) or a local folder."""
     if value.startswith("s3://"):
-        return None if _S3.match(value) else f"{value!r} is not an s3:// location; write it like s3://mlflow/dvc/project"
+        return (
+            None if _S3.match(value) else f"{value!r} is not an s3:// location; write it like s3://mlflow/dvc/project"
+        )
     if value.startswith("/") and not any(ord(c) < 0o40 for c in value):
         return None
     return (

@@ -59,15 +59,26 @@ class ProjectStep(Step):
         wz = self.wizard
         for key in PROJECT_KEYS:
             wz.add_field(key, GLOBAL[key])
-        self.folder = w.Text(value=wz.values["name"], description="Folder", style={"description_width": "11em"},
-                             layout=WIDE, placeholder="where the project is created, relative to the wizard's folder")
+        self.folder = w.Text(
+            value=wz.values["name"],
+            description="Folder",
+            style={"description_width": "11em"},
+            layout=WIDE,
+            placeholder="where the project is created, relative to the wizard's folder",
+        )
         self.folder_error = w.HTML()
         self.folder.observe(lambda _c: wz.changed(), names="value")
         self._name = wz.values["name"]
         wz.fields["name"].input.observe(self._follow_name, names="value")
-        self.box.children = [note(f"The project is created in a new folder under <code>{html.escape(str(wz.root))}"
-                                  "</code>, with branches, CI workflows and the pipeline skeleton."),
-                             *[wz.fields[k].box for k in PROJECT_KEYS], self.folder, self.folder_error]
+        self.box.children = [
+            note(
+                f"The project is created in a new folder under <code>{html.escape(str(wz.root))}"
+                "</code>, with branches, CI workflows and the pipeline skeleton."
+            ),
+            *[wz.fields[k].box for k in PROJECT_KEYS],
+            self.folder,
+            self.folder_error,
+        ]
 
     def _follow_name(self, change: dict) -> None:
         """Values derived from the name (folder, experiments) follow it until the user changes them."""
@@ -85,8 +96,9 @@ class ProjectStep(Step):
         ok = self.wizard.show_errors(PROJECT_KEYS, errors)
         folder = self.folder.value.strip()
         message = None if folder else "give the folder to create the project in, e.g. wine-quality"
-        self.folder_error.value = (f'<span style="color:#cf222e;margin-left:11.5em">{html.escape(message)}</span>'
-                                   if message else "")
+        self.folder_error.value = (
+            f'<span style="color:#cf222e;margin-left:11.5em">{html.escape(message)}</span>' if message else ""
+        )
         return ok and not message
 
 
@@ -95,9 +107,13 @@ class PlatformStep(Step):
 
     def build(self) -> None:
         self.tabs = w.Tab()
-        self.box.children = [note("Where each branch's pipeline runs. The first branch defaults to a laptop "
-                                  "KFP (port-forwarded, no login); the others to a full Kubeflow with Dex login."),
-                             self.tabs]
+        self.box.children = [
+            note(
+                "Where each branch's pipeline runs. The first branch defaults to a laptop "
+                "KFP (port-forwarded, no login); the others to a full Kubeflow with Dex login."
+            ),
+            self.tabs,
+        ]
         self._built: list[str] = []
 
     def enter(self) -> None:
@@ -127,32 +143,57 @@ class GitHubStep(Step):
         wz.add_field("owner", GLOBAL["owner"])
         style = {"description_width": "11em"}
         self.private = w.Checkbox(value=True, description="Private repository", indent=True)
-        self.github_url = w.Text(description="GitHub API URL", style=style, layout=WIDE,
-                                 placeholder="empty for github.com; https://HOST/api/v3 for GitHub Enterprise")
+        self.github_url = w.Text(
+            description="GitHub API URL",
+            style=style,
+            layout=WIDE,
+            placeholder="empty for github.com; https://HOST/api/v3 for GitHub Enterprise",
+        )
         self.github_url_error = w.HTML()
-        self.remote = w.Text(description="Git remote", style=style, layout=WIDE,
-                             placeholder="without an owner: empty for a local bare repository, or any git URL")
-        self.token = SecretField("GitHub token", "classic: repo + workflow scopes; fine-grained: contents, "
-                                 "workflows, environments, secrets (read and write)", wz.changed)
+        self.remote = w.Text(
+            description="Git remote",
+            style=style,
+            layout=WIDE,
+            placeholder="without an owner: empty for a local bare repository, or any git URL",
+        )
+        self.token = SecretField(
+            "GitHub token",
+            "classic: repo + workflow scopes; fine-grained: contents, "
+            "workflows, environments, secrets (read and write)",
+            wz.changed,
+        )
         self.hint = note("")
         for widget in (self.github_url, self.remote):
             widget.observe(lambda _c: wz.changed(), names="value")
-        self.box.children = [self.hint, wz.fields["owner"].box, self.token.box, self.private, self.github_url,
-                             self.github_url_error, self.remote]
+        self.box.children = [
+            self.hint,
+            wz.fields["owner"].box,
+            self.token.box,
+            self.private,
+            self.github_url,
+            self.github_url_error,
+            self.remote,
+        ]
 
     def check(self) -> bool:
         owner = self.wizard.value("owner")
         self.hint.value = note(
             f"The repository will be created as <b>{html.escape(owner)}/{html.escape(self.wizard.value('name'))}"
-            "</b>; the token is used for this run only and is not stored." if owner else
-            "No owner: the project is pushed to a local bare repository next to it (or to the git remote "
-            "below) — no account needed. Give an owner to create it on GitHub.").value
+            "</b>; the token is used for this run only and is not stored."
+            if owner
+            else "No owner: the project is pushed to a local bare repository next to it (or to the git remote "
+            "below) — no account needed. Give an owner to create it on GitHub."
+        ).value
         ok = self.wizard.show_errors(["owner"], self.wizard.errors())
         url_problem = check_url(self.github_url.value.strip())
-        self.github_url_error.value = (f'<span style="color:#cf222e;margin-left:11.5em">github_url: '
-                                       f"{html.escape(url_problem)}</span>" if url_problem else "")
-        token_problem = ("a token is needed to create the repository on GitHub"
-                         if owner and not self.token.input.value else None)
+        self.github_url_error.value = (
+            f'<span style="color:#cf222e;margin-left:11.5em">github_url: {html.escape(url_problem)}</span>'
+            if url_problem
+            else ""
+        )
+        token_problem = (
+            "a token is needed to create the repository on GitHub" if owner and not self.token.input.value else None
+        )
         self.token.show_error(token_problem)
         return ok and not url_problem and not token_problem
 
@@ -169,14 +210,22 @@ class SecretsStep(Step):
         required = forms.required_secrets(spec) if spec else {}
         rows: list[w.Widget] = []
         if not self.wizard.value("owner"):
-            rows.append(note("CI secrets live on GitHub. Without an owner there is nowhere to set them yet: "
-                             "after pushing to GitHub, set them with <code>%mlops secrets set NAME --env BRANCH"
-                             "</code>. The names each branch needs are listed in the review."))
+            rows.append(
+                note(
+                    "CI secrets live on GitHub. Without an owner there is nowhere to set them yet: "
+                    "after pushing to GitHub, set them with <code>%mlops secrets set NAME --env BRANCH"
+                    "</code>. The names each branch needs are listed in the review."
+                )
+            )
         elif not any(required.values()):
             rows.append(note("With these settings no branch needs a secret."))
         else:
-            rows.append(note("Values are encrypted for the branch's GitHub environment and never stored here. "
-                             "Leave a field empty to set it later with <code>%mlops secrets set</code>."))
+            rows.append(
+                note(
+                    "Values are encrypted for the branch's GitHub environment and never stored here. "
+                    "Leave a field empty to set it later with <code>%mlops secrets set</code>."
+                )
+            )
             for branch, names in required.items():
                 for name in names:
                     if (branch, name) not in self.fields:
@@ -202,8 +251,10 @@ class ReviewStep(Step):
             self.plan = self.wizard.make_plan()
         except MlopsError as exc:
             self.state = "fail"
-            self.summary.value = (f'<div style="color:#cf222e"><b>This cannot be created:</b><pre>'
-                                  f"{html.escape(str(exc))}</pre>Go back and change the folder or the settings.</div>")
+            self.summary.value = (
+                f'<div style="color:#cf222e"><b>This cannot be created:</b><pre>'
+                f"{html.escape(str(exc))}</pre>Go back and change the folder or the settings.</div>"
+            )
             return
         self.state = "configured"
         self.summary.value = self.wizard.describe(self.plan)
@@ -213,8 +264,9 @@ class CreateStep(Step):
     title = "Create"
 
     def build(self) -> None:
-        self.bar = w.FloatProgress(value=0, min=0, max=1, description="Progress", layout=WIDE,
-                                   style={"description_width": "11em"})
+        self.bar = w.FloatProgress(
+            value=0, min=0, max=1, description="Progress", layout=WIDE, style={"description_width": "11em"}
+        )
         self.log = w.HTML()
         self.links = w.HTML()
         self.box.children = [self.bar, self.log, self.links]
@@ -247,8 +299,7 @@ class Wizard:
         self.back_button.on_click(lambda _b: self.go(self.index - 1))
         self.next_button.on_click(lambda _b: self.go(self.index + 1))
         self.create_button.on_click(lambda _b: self.start())
-        self.widget = w.VBox([self.header, self.body, w.HBox([self.back_button, self.next_button,
-                                                               self.create_button])])
+        self.widget = w.VBox([self.header, self.body, w.HBox([self.back_button, self.next_button, self.create_button])])
         self.go(0)
 
     # ------------------------------------------------------------ values and validation
@@ -283,8 +334,9 @@ class Wizard:
             if key in self.fields or key in self.values:
                 out[key] = self.value(key)
             else:
-                self.values[key] = out[key] = forms.default_spec(self.value("name") or "ml-project",
-                                                                 self.branches()).get(key)
+                self.values[key] = out[key] = forms.default_spec(
+                    self.value("name") or "ml-project", self.branches()
+                ).get(key)
         return out
 
     def errors(self) -> dict[str, str]:
@@ -348,15 +400,20 @@ class Wizard:
 
     def describe(self, plan) -> str:
         owner, name = self.value("owner"), plan.spec.name
-        where = (f"GitHub repository <b>{html.escape(owner)}/{html.escape(name)}</b> "
-                 f"({'private' if self.github.private.value else 'public'})" if owner
-                 else "a local bare repository (no GitHub account needed)")
+        where = (
+            f"GitHub repository <b>{html.escape(owner)}/{html.escape(name)}</b> "
+            f"({'private' if self.github.private.value else 'public'})"
+            if owner
+            else "a local bare repository (no GitHub account needed)"
+        )
         needed = [f"{b}: {', '.join(n)}" for b, n in self.secrets.required.items() if n]
         given = [f"{b}: {n}" for (b, n), f in self.secrets.fields.items() if f.input.value]
-        return (f"<pre>{html.escape(chr(10).join(plan.describe()))}</pre>"
-                f"<p>Then push all branches to {where}.</p>"
-                f"<p>Secrets CI needs: {html.escape('; '.join(needed) or 'none')}<br>"
-                f"Secrets to set now: {html.escape(', '.join(given) or 'none')}</p>")
+        return (
+            f"<pre>{html.escape(chr(10).join(plan.describe()))}</pre>"
+            f"<p>Then push all branches to {where}.</p>"
+            f"<p>Secrets CI needs: {html.escape('; '.join(needed) or 'none')}<br>"
+            f"Secrets to set now: {html.escape(', '.join(given) or 'none')}</p>"
+        )
 
     def start(self) -> None:
         """The Create button: run init (and the push, when available) on a background thread."""
@@ -366,8 +423,12 @@ class Wizard:
         token = self.github.token.take()
         secret_values = {key: f.take() for key, f in self.secrets.fields.items()}
         secret_values = {k: v for k, v in secret_values.items() if v}
-        push = {"owner": self.value("owner"), "private": self.github.private.value,
-                "github_url": self.github_url_value(), "remote": self.github.remote.value.strip()}
+        push = {
+            "owner": self.value("owner"),
+            "private": self.github.private.value,
+            "github_url": self.github_url_value(),
+            "remote": self.github.remote.value.strip(),
+        }
 
         def run(progress):
             from .wizard_flow import create_project
@@ -405,9 +466,11 @@ class Wizard:
             step.state, step.bar.bar_style = "fail", "danger"
             error = job.error or {}
             details = "".join(f"<li>{html.escape(d)}</li>" for d in error.get("details", []))
-            step.links.value = (f'<div style="color:#cf222e"><b>{html.escape(error.get("message", "Failed"))}'
-                                f"</b><ul>{details}</ul>Fix it and press Create again: finished steps are "
-                                "not repeated.</div>")
+            step.links.value = (
+                f'<div style="color:#cf222e"><b>{html.escape(error.get("message", "Failed"))}'
+                f"</b><ul>{details}</ul>Fix it and press Create again: finished steps are "
+                "not repeated.</div>"
+            )
         self.update_nav()
 
     def wait(self, timeout: float | None = None) -> bool:

@@ -24,8 +24,9 @@ class Field:
         elif setting.kind == "choice":
             self.input = w.Dropdown(options=list(setting.choices), value=value, layout=WIDE, **common)
         else:
-            self.input = w.Text(value=str(value), placeholder=setting.help, layout=WIDE, continuous_update=True,
-                                **common)
+            self.input = w.Text(
+                value=str(value), placeholder=setting.help, layout=WIDE, continuous_update=True, **common
+            )
         self.error = w.HTML()
         self.box = w.VBox([self.input, self.error])
         self.input.observe(lambda _change: on_change(), names="value")
@@ -39,8 +40,9 @@ class Field:
         self.input.value = new
 
     def show_error(self, message: str | None) -> None:
-        self.error.value = (f'<span style="color:#cf222e;margin-left:11.5em">{html.escape(message)}</span>'
-                            if message else "")
+        self.error.value = (
+            f'<span style="color:#cf222e;margin-left:11.5em">{html.escape(message)}</span>' if message else ""
+        )
 
     @property
     def error_text(self) -> str:
@@ -51,8 +53,7 @@ class SecretField:
     """A password input (the value never leaves the widget except into the job that uses it)."""
 
     def __init__(self, label: str, help: str, on_change: Callable[[], None] | None = None) -> None:
-        self.input = w.Password(description=label, placeholder=help, tooltip=help, style=LABEL_STYLE,
-                                layout=WIDE)
+        self.input = w.Password(description=label, placeholder=help, tooltip=help, style=LABEL_STYLE, layout=WIDE)
         self.error = w.HTML()
         self.box = w.VBox([self.input, self.error])
         if on_change is not None:
@@ -64,8 +65,9 @@ class SecretField:
         return value
 
     def show_error(self, message: str | None) -> None:
-        self.error.value = (f'<span style="color:#cf222e;margin-left:11.5em">{html.escape(message)}</span>'
-                            if message else "")
+        self.error.value = (
+            f'<span style="color:#cf222e;margin-left:11.5em">{html.escape(message)}</span>' if message else ""
+        )
 
 
 def note(text: str) -> w.HTML:

@@ -9,9 +9,18 @@ from pathlib import Path
 from .progress import Progress
 
 
-def create_project(target: Path, spec, progress: Progress, *, token: str = "",
-                   secrets: dict[tuple[str, str], str] | None = None, owner: str = "", private: bool = True,
-                   github_url: str | None = None, remote: str = "") -> dict:
+def create_project(
+    target: Path,
+    spec,
+    progress: Progress,
+    *,
+    token: str = "",
+    secrets: dict[tuple[str, str], str] | None = None,
+    owner: str = "",
+    private: bool = True,
+    github_url: str | None = None,
+    remote: str = "",
+) -> dict:
     """``secrets``: (branch, NAME) → value. Returns what the last step shows: folder, repository, notes."""
     from .operations.init import apply_init, plan_init
     from .operations.push import apply_push, plan_push
@@ -21,12 +30,25 @@ def create_project(target: Path, spec, progress: Progress, *, token: str = "",
     by_branch: dict[str, dict[str, str]] = {}
     for (branch, name), value in (secrets or {}).items():
         by_branch.setdefault(branch, {})[name] = value
-    plan = plan_push(target, token=token or None, owner=owner or None, private=private, github_url=github_url,
-                     remote_url=remote or None, secrets=by_branch, progress=progress)
+    plan = plan_push(
+        target,
+        token=token or None,
+        owner=owner or None,
+        private=private,
+        github_url=github_url,
+        remote_url=remote or None,
+        secrets=by_branch,
+        progress=progress,
+    )
     progress.check_cancelled()
     pushed = apply_push(plan, progress)
     notes = list(pushed.warnings)
     for branch, names in pushed.secrets_missing.items():
         notes += [f"{branch}: {n} not set yet — %mlops secrets set {n} --env {branch}" for n in names]
-    return {"path": str(target), "url": pushed.repo_url, "remote": pushed.remote_url, "target": pushed.target,
-            "notes": notes}
+    return {
+        "path": str(target),
+        "url": pushed.repo_url,
+        "remote": pushed.remote_url,
+        "target": pushed.target,
+        "notes": notes,
+    }

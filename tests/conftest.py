@@ -13,8 +13,12 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins: list[str] = ["pytest_jupyter.jupyter_server", "tests.standins.github_fixtures",
-                             "tests.server_support", "tests.generated_support"]
+pytest_plugins: list[str] = [
+    "pytest_jupyter.jupyter_server",
+    "tests.standins.github_fixtures",
+    "tests.server_support",
+    "tests.generated_support",
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,18 +31,36 @@ def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-                "GITHUB_TOKEN", "GH_TOKEN", "KFP_HOST", "KFP_TOKEN", "KFP_USERNAME", "KFP_PASSWORD"):
+    for var in (
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "KFP_HOST",
+        "KFP_TOKEN",
+        "KFP_USERNAME",
+        "KFP_PASSWORD",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 
 
-def run_cli(*args: str, cwd: Path | str | None = None, input: str | None = None,
-            env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path | str | None = None, input: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run `jupyter mlops ARGS` as a user would: a separate process, its exit code and output."""
     full_env = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "jupyter_mlops", *args], cwd=cwd, input=input,
-                          capture_output=True, text=True, env=full_env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "jupyter_mlops", *args],
+        cwd=cwd,
+        input=input,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+    )
 
 
 def git(repo: Path | str, *args: str) -> str:

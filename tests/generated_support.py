@@ -20,18 +20,37 @@ import pytest
 from tests.conftest import run_cli
 
 # Variables a developer's shell may carry that would change what the entry point does.
-_CLEARED = ("KFP_HOST", "DATA_URI", "KFP_TOKEN", "KFP_USERNAME", "KFP_PASSWORD", "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY", "KF_PIPELINES_SA_TOKEN_PATH", "GITHUB_SHA", "GITHUB_STEP_SUMMARY",
-            "KUBERNETES_SERVICE_HOST", "KF_PIPELINES_ENDPOINT", "KF_PIPELINES_UI_ENDPOINT")
+_CLEARED = (
+    "KFP_HOST",
+    "DATA_URI",
+    "KFP_TOKEN",
+    "KFP_USERNAME",
+    "KFP_PASSWORD",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "KF_PIPELINES_SA_TOKEN_PATH",
+    "GITHUB_SHA",
+    "GITHUB_STEP_SUMMARY",
+    "KUBERNETES_SERVICE_HOST",
+    "KF_PIPELINES_ENDPOINT",
+    "KF_PIPELINES_UI_ENDPOINT",
+)
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
-    env.update(HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), GIT_CONFIG_NOSYSTEM="1",
-               GIT_AUTHOR_NAME="Test User", GIT_AUTHOR_EMAIL="test@example.org",
-               GIT_COMMITTER_NAME="Test User", GIT_COMMITTER_EMAIL="test@example.org",
-               # A step whose packages were missing would make pip reach for the network: fail instead.
-               PIP_NO_INDEX="1", PYTHONUNBUFFERED="1")
+    env.update(
+        HOME=str(home),
+        GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="Test User",
+        GIT_AUTHOR_EMAIL="test@example.org",
+        GIT_COMMITTER_NAME="Test User",
+        GIT_COMMITTER_EMAIL="test@example.org",
+        # A step whose packages were missing would make pip reach for the network: fail instead.
+        PIP_NO_INDEX="1",
+        PYTHONUNBUFFERED="1",
+    )
     env.update(extra)
     return env
 
@@ -48,18 +67,26 @@ def generate(parent: Path, name: str, *settings: str) -> Path:
 
 def write_synthetic_sample(project: Path, target: Path) -> Path:
     """The generated project's own generator: 400 deterministic, clearly synthetic rows."""
-    proc = subprocess.run([sys.executable, "-m", "src.helpers.sample_data", str(target)], cwd=project,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "src.helpers.sample_data", str(target)], cwd=project, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert "synthetic" in proc.stdout
     return target
 
 
-def run_entry(project: Path, branch: str, *args: str, env: dict[str, str], timeout: float = 300
-              ) -> subprocess.CompletedProcess:
+def run_entry(
+    project: Path, branch: str, *args: str, env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run the branch's entry point as CI does (its folder, its own main.py)."""
-    return subprocess.run([sys.executable, f"src/pipelines/{branch}/main.py", *args], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, f"src/pipelines/{branch}/main.py", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def workflow_files(root: Path) -> list[Path]:
@@ -74,8 +101,18 @@ def actionlint(root: Path) -> subprocess.CompletedProcess:
 
 def workflow_schema(root: Path) -> subprocess.CompletedProcess:
     """GitHub's workflow JSON schema (check-jsonschema's bundled copy, offline) on every workflow."""
-    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-                           *map(str, workflow_files(root))], capture_output=True, text=True)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, workflow_files(root)),
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 class StaticFiles:

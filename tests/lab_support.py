@@ -46,8 +46,13 @@ def free_port() -> int:
 class JupyterLab:
     """``jupyter lab`` in a subprocess; ``url`` opens it (with the token), ``api(route)`` calls our REST API."""
 
-    def __init__(self, root: Path, base_url: str = "/", env: dict[str, str] | None = None,
-                 disabled_extensions: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        root: Path,
+        base_url: str = "/",
+        env: dict[str, str] | None = None,
+        disabled_extensions: tuple[str, ...] = (),
+    ) -> None:
         self.root = Path(root)
         self.disabled_extensions = disabled_extensions
         self.base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
@@ -75,14 +80,19 @@ class JupyterLab:
         config.mkdir()
         # The installed extensions are used as installed; this only makes sure the server extension is on
         # even where the environment's etc/jupyter config is absent (an editable install of an old version).
-        (config / "jupyter_server_config.json").write_text(json.dumps({
-            "ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}},
-            "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
-        }))
+        (config / "jupyter_server_config.json").write_text(
+            json.dumps(
+                {
+                    "ServerApp": {"jpserver_extensions": {"jupyter_mlops": True}},
+                    "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
+                }
+            )
+        )
         if self.disabled_extensions:  # as `jupyter labextension disable` records it
             (config / "labconfig").mkdir()
             (config / "labconfig" / "page_config.json").write_text(
-                json.dumps({"disabledExtensions": {name: True for name in self.disabled_extensions}}))
+                json.dumps({"disabledExtensions": {name: True for name in self.disabled_extensions}})
+            )
         # No "get notified about Jupyter news?" toast over the panels (and no news fetch).
         notification = self.home / "settings" / "@jupyterlab" / "apputils-extension"
         notification.mkdir(parents=True)
@@ -103,14 +113,22 @@ class JupyterLab:
             JUPYTERLAB_WORKSPACES_DIR=str(self.home / "workspaces"),
         )
         cmd = [
-            sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
             f"--ServerApp.base_url={self.base_url}",
         ]
         self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -142,7 +160,9 @@ class JupyterLab:
         """Call our REST API directly (as the panel does, with the token), for comparing what the UI shows."""
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            self.server_url + API + route, data=data, method=method or ("POST" if data else "GET"),
+            self.server_url + API + route,
+            data=data,
+            method=method or ("POST" if data else "GET"),
             headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
         )
         try:

@@ -68,6 +68,9 @@ def make_main_local(tmp: Path) -> tuple[Path, Path]:
 
 def new_local(tmp: Path, name: str, bare_main: Path) -> Path:
     """A project made from a local main repo, with its own bare remote beside the main repo's."""
-    ok(run_cli("new", name, "--from", str(bare_main), "--remote", str(bare_main.parent / f"{name}.git"), "--yes",
-               cwd=tmp))
+    ok(
+        run_cli(
+            "new", name, "--from", str(bare_main), "--remote", str(bare_main.parent / f"{name}.git"), "--yes", cwd=tmp
+        )
+    )
     return tmp / name

@@ -69,8 +69,16 @@ class Api:
     def __init__(self, fetch, root: Path) -> None:
         self.fetch, self.root = fetch, root
 
-    async def call(self, method: str, route: str, body: Any = None, *, params: dict | None = None,
-                   headers: dict | None = None, validate: bool = True) -> tuple[int, Any]:
+    async def call(
+        self,
+        method: str,
+        route: str,
+        body: Any = None,
+        *,
+        params: dict | None = None,
+        headers: dict | None = None,
+        validate: bool = True,
+    ) -> tuple[int, Any]:
         kwargs: dict[str, Any] = {"method": method, "raise_error": False, "headers": dict(headers or {})}
         if body is not None:
             kwargs["body"] = body if isinstance(body, (str, bytes)) else json.dumps(body)

@@ -17,8 +17,11 @@ from tests.conftest import run_cli
 from tests.generated_support import clean_env, run_entry
 from tests.standins.kfp import KfpStandin
 
-METRICS = re.compile(r"^✓ local: the pipeline ran to the end; metrics: mae=(?P<mae>[\d.]+), r2=(?P<r2>[-\d.]+), "
-                     r"rmse=(?P<rmse>[\d.]+)$", re.M)
+METRICS = re.compile(
+    r"^✓ local: the pipeline ran to the end; metrics: mae=(?P<mae>[\d.]+), r2=(?P<r2>[-\d.]+), "
+    r"rmse=(?P<rmse>[\d.]+)$",
+    re.M,
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +37,14 @@ def test_local_run_goes_end_to_end_and_prints_the_metrics(local_run):
     assert local_run.returncode == 0, local_run.stdout[-4000:] + local_run.stderr[-2000:]
     out = local_run.stdout
     assert "✓ data: " in out and "winequality-red.synthetic.csv exists" in out
-    for step in ("pull_data: 400 rows x 12 columns", "preprocess: 300 training rows, 100 test rows",
-                 "train: ElasticNet(alpha=0.1, l1_ratio=0.5) fitted on 300 rows",
-                 "train: no MLflow tracking URI configured", "passed the thresholds",
-                 "deploy: skipped, not running on a Kubernetes cluster"):
+    for step in (
+        "pull_data: 400 rows x 12 columns",
+        "preprocess: 300 training rows, 100 test rows",
+        "train: ElasticNet(alpha=0.1, l1_ratio=0.5) fitted on 300 rows",
+        "train: no MLflow tracking URI configured",
+        "passed the thresholds",
+        "deploy: skipped, not running on a Kubernetes cluster",
+    ):
         assert step in out, step
     metrics = METRICS.search(out)
     assert metrics, out[-2000:]
@@ -51,8 +58,9 @@ def test_local_outputs_stay_out_of_git(local_run, wine_project):
     assert runs and (runs[0] / "train" / "model").is_file() and (runs[0] / "preprocess" / "scaler").is_file()
     last = json.loads((outputs / "last-run.json").read_text())
     assert last["run"] == runs[0].name and set(last["outputs"]["Output"]) == {"rmse", "r2", "mae"}
-    status = subprocess.run(["git", "status", "--porcelain", "--ignored=no"], cwd=wine_project,
-                            capture_output=True, text=True, check=True).stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored=no"], cwd=wine_project, capture_output=True, text=True, check=True
+    ).stdout
     assert status == "", status
 
 
@@ -89,12 +97,18 @@ def test_check_cli_passes_on_a_reachable_platform(wine_project, synthetic_data, 
     assert "✓ check: the development branch is ready to submit" in proc.stdout
 
 
-def test_check_cli_takes_credentials_from_the_environment_and_exits_2_when_rejected(wine_project, synthetic_data,
-                                                                                      tmp_path):
+def test_check_cli_takes_credentials_from_the_environment_and_exits_2_when_rejected(
+    wine_project, synthetic_data, tmp_path
+):
     _, files = synthetic_data
     with KfpStandin("dex", password="right", multi_user=True) as kfp:
-        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"),
-                        KFP_USERNAME="user@example.com", KFP_PASSWORD="right")
+        env = clean_env(
+            tmp_path,
+            KFP_HOST=kfp.host,
+            DATA_URI=files.url("winequality-red.synthetic.csv"),
+            KFP_USERNAME="user@example.com",
+            KFP_PASSWORD="right",
+        )
         good = run_cli("check", str(wine_project), "--branch", "staging", env=env)
         env["KFP_PASSWORD"] = "wrong"
         bad = run_cli("check", str(wine_project), "--branch", "staging", env=env)

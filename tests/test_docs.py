@@ -22,8 +22,13 @@ MEDIA = DOCS / "media"
 
 
 def mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
-                          cwd=config.parent, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 # ---------------------------------------------------------------- the site
@@ -37,9 +42,22 @@ def test_the_site_builds_strict_with_zero_warnings_and_loads_nothing_from_outsid
     assert "WARNING" not in output, output
 
     # every page of the navigation is there, with the generated references and the videos
-    for page in ("index", "install", "guide/create", "guide/push", "guide/secrets", "github", "platform",
-                 "generated-repo", "troubleshooting", "videos", "reference/cli", "reference/settings",
-                 "reference/rest-api", "jupyterlab"):
+    for page in (
+        "index",
+        "install",
+        "guide/create",
+        "guide/push",
+        "guide/secrets",
+        "github",
+        "platform",
+        "generated-repo",
+        "troubleshooting",
+        "videos",
+        "reference/cli",
+        "reference/settings",
+        "reference/rest-api",
+        "jupyterlab",
+    ):
         assert (site / f"{page}.html").is_file(), page
     assert (site / "media" / "wizard.gif").is_file() and (site / "media" / "terminal.cast").is_file()
     assert (site / "assets" / "asciinema-player" / "asciinema-player.min.js").is_file()
@@ -64,8 +82,9 @@ def test_a_broken_link_or_anchor_fails_the_build(tmp_path):
 
 @pytest.mark.parametrize("script", ["gen_reference.py", "gen_rest_api.py"])
 def test_the_generated_references_are_current(script):
-    proc = subprocess.run([sys.executable, str(DOCS / script), "--check"], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(DOCS / script), "--check"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -128,8 +147,9 @@ def test_ci_runs_the_readme_test_command():
     """.ci/run extracts the command after "Run the tests:" from the README: the same one the README shows."""
     _, shown = quick_start()
     line = next(ln for ln in (REPO_ROOT / ".ci" / "run").read_text().splitlines() if ln.startswith("test_command="))
-    proc = subprocess.run(["bash", "-c", f'{line}\nprintf %s "$test_command"'], cwd=REPO_ROOT, capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        ["bash", "-c", f'{line}\nprintf %s "$test_command"'], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
     assert proc.stdout == shown == 'pip install -e ".[test]" && python -m pytest -q'
 
 
@@ -160,8 +180,9 @@ def test_the_quick_start_runs_as_written_on_the_embedded_default(tmp_path):
                 continue
             if command.startswith("pip install "):
                 command = command.replace("pip install ", f"{sys.executable} -m pip install --no-index ", 1)
-            proc = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True,
-                                  timeout=600)
+            proc = subprocess.run(
+                ["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+            )
             assert proc.returncode == 0, f"{command}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
             outputs.append(proc.stdout)
     text = "\n".join(outputs)
@@ -171,8 +192,13 @@ def test_the_quick_start_runs_as_written_on_the_embedded_default(tmp_path):
     assert re.search(r"rmse=\d", text)
     remote = Path(os.environ["HOME"]) / ".local" / "share" / "jupyter-mlops" / "remotes" / "wine-quality.git"
     assert f"Pushed to the embedded default remote {remote}" in text
-    heads = subprocess.run(["git", "for-each-ref", "--format=%(refname:short)", "refs/heads"], cwd=remote,
-                           capture_output=True, text=True, check=True).stdout.split()
+    heads = subprocess.run(
+        ["git", "for-each-ref", "--format=%(refname:short)", "refs/heads"],
+        cwd=remote,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert sorted(heads) == ["development", "production", "staging"]
     for branch in heads:
         assert f"origin/{branch}" in text
@@ -191,8 +217,13 @@ def test_the_terminal_recording_is_an_asciicast_of_init_push_and_a_local_run():
     assert all(isinstance(e[0], (int, float)) and e[1] == "o" and isinstance(e[2], str) for e in events)
     assert times == sorted(times) and times[-1] < 180, "events in order, a short recording"
     screen = "".join(e[2] for e in events)
-    for shown in ("jupyter mlops init wine-quality --yes", "jupyter mlops push --yes", "jupyter mlops run --local",
-                  "Pushed to the embedded default remote", "the pipeline ran to the end"):
+    for shown in (
+        "jupyter mlops init wine-quality --yes",
+        "jupyter mlops push --yes",
+        "jupyter mlops run --local",
+        "Pushed to the embedded default remote",
+        "the pipeline ran to the end",
+    ):
         assert shown in screen, shown
     assert "error:" not in screen and "Traceback" not in screen
     assert (MEDIA / "terminal.cast").stat().st_size < 1_000_000

@@ -12,8 +12,9 @@ SCRIPT = REPO_ROOT / "scripts" / "refresh_example.py"
 
 
 def test_the_committed_example_is_what_init_generates_now():
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--check"], cwd=REPO_ROOT, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--check"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -55,8 +55,14 @@ def tracked(tmp_path_factory):
     store = (parent / "mlruns").as_uri()
     # MLflow 3 refuses a file store unless told it is wanted; sqlite would need SQLAlchemy (not installed).
     env = clean_env(parent / "wine-tracked-home", MLFLOW_ALLOW_FILE_STORE="true")
-    proc = subprocess.run([sys.executable, "-c", TRAIN_TRACKED, str(sample), store], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", TRAIN_TRACKED, str(sample), store],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULTS "))
     return project, store, json.loads(line.removeprefix("RESULTS ")), proc.stdout

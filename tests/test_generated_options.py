@@ -31,8 +31,13 @@ from tests.generated_support import (
 from tests.standins.kfp import KfpStandin
 
 NAME = "wine-options"
-OPTIONS = ("data.dvc=true", "containers=true", "compare=true", "production.schedule=0 3 * * 1",
-           "staging.schedule=*/30 6-18 * * MON-FRI")
+OPTIONS = (
+    "data.dvc=true",
+    "containers=true",
+    "compare=true",
+    "production.schedule=0 3 * * 1",
+    "staging.schedule=*/30 6-18 * * MON-FRI",
+)
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "minio", "AWS_SECRET_ACCESS_KEY": "minio123"}
 S3_KEYS_ARGS = {"aws_access_key_id": "minio", "aws_secret_access_key": "minio123"}
 EXAMPLE_PARAMS = ["model_name", "alpha", "l1_ratio", "test_size", "seed", "max_rmse", "min_r2", "max_mae"]
@@ -72,15 +77,26 @@ def s3():
 def options_project(tmp_path_factory, remote, s3) -> Path:
     """Every option on: DVC data (development's remote a local folder, staging's the default bucket on the
     S3 stand-in), the train step as an image, the comparison sweep, schedules on staging and production."""
-    return generate(tmp_path_factory.mktemp("options"), NAME, *OPTIONS, f"development.data.remote={remote}",
-                    f"staging.s3.endpoint={s3}")
+    return generate(
+        tmp_path_factory.mktemp("options"),
+        NAME,
+        *OPTIONS,
+        f"development.data.remote={remote}",
+        f"staging.s3.endpoint={s3}",
+    )
 
 
 @pytest.fixture(scope="module")
 def skeleton_options(tmp_path_factory) -> Path:
     """The bare skeleton with its hello step as an image, a custom registry and a development schedule."""
-    return generate(tmp_path_factory.mktemp("skeleton-options"), "plain-options", "example=false",
-                    "containers=true", "registry=registry.example.org:5000/ml", "development.schedule=15 4 * * *")
+    return generate(
+        tmp_path_factory.mktemp("skeleton-options"),
+        "plain-options",
+        "example=false",
+        "containers=true",
+        "registry=registry.example.org:5000/ml",
+        "development.schedule=15 4 * * *",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -103,16 +119,19 @@ def workflow(project: Path, name: str) -> dict:
 # ---------------------------------------------------------------- settings
 
 
-@pytest.mark.parametrize("setting, message", [
-    ("production.schedule=61 3 * * 1", "production.schedule: '61 3 * * 1': minute 61 is outside 0–59"),
-    ("production.schedule=0 3 * *", "has 4 field(s); write 5 fields (minute hour day-of-month month day-of-week"),
-    ("staging.schedule=0 3 * * FUN", "day of week 'FUN' is not a number or a name"),
-    ("development.schedule=*/0 * * * *", "minute step '0' must be a number from 1 to 60"),
-    ("registry=https://ghcr.io", "give the registry without a scheme, e.g. ghcr.io"),
-    ("registry=GHCR.io/Team", "image names are lower-case"),
-    ("staging.data.remote=bucket/dvc", "give s3://bucket/prefix (MinIO/S3, with the branch's s3.endpoint)"),
-    ("data.dvc=maybe", "data.dvc: 'maybe' is not true or false"),
-])
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("production.schedule=61 3 * * 1", "production.schedule: '61 3 * * 1': minute 61 is outside 0–59"),
+        ("production.schedule=0 3 * *", "has 4 field(s); write 5 fields (minute hour day-of-month month day-of-week"),
+        ("staging.schedule=0 3 * * FUN", "day of week 'FUN' is not a number or a name"),
+        ("development.schedule=*/0 * * * *", "minute step '0' must be a number from 1 to 60"),
+        ("registry=https://ghcr.io", "give the registry without a scheme, e.g. ghcr.io"),
+        ("registry=GHCR.io/Team", "image names are lower-case"),
+        ("staging.data.remote=bucket/dvc", "give s3://bucket/prefix (MinIO/S3, with the branch's s3.endpoint)"),
+        ("data.dvc=maybe", "data.dvc: 'maybe' is not true or false"),
+    ],
+)
 def test_a_bad_option_is_refused_with_what_to_write(tmp_path, setting, message):
     target = tmp_path / "refused"
     proc = run_cli("init", str(target), "--yes", "--set", setting)
@@ -136,7 +155,11 @@ def test_options_round_trip_through_mlops_toml():
     assert "[project.data]\ndvc = true" in dumps(spec)
     # DVC on S3 needs the AWS_* keys, a registry other than ghcr.io its login, on every branch.
     assert again.branches["development"].required_secrets() == [
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "REGISTRY_USERNAME", "REGISTRY_PASSWORD"]
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "REGISTRY_USERNAME",
+        "REGISTRY_PASSWORD",
+    ]
 
 
 def test_the_defaults_add_no_option_files():
@@ -150,7 +173,8 @@ def test_the_defaults_add_no_option_files():
         flow = yaml.safe_load(files[f".github/workflows/{branch}.yml"])
         assert "schedule" not in flow[True] and list(flow["jobs"]) == ["pipeline"]
         assert spec.branches[branch].required_secrets() == (
-            [] if branch == "development" else ["KFP_USERNAME", "KFP_PASSWORD"])
+            [] if branch == "development" else ["KFP_USERNAME", "KFP_PASSWORD"]
+        )
 
 
 # ---------------------------------------------------------------- the generated repositories are products
@@ -171,8 +195,9 @@ def test_option_project_passes_its_own_tests(option_project, tmp_path):
 def test_option_project_lints_clean(option_project, tmp_path):
     check = run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], option_project, clean_env(tmp_path))
     assert check.returncode == 0, check.stdout + check.stderr
-    fmt = run([sys.executable, "-m", "ruff", "format", "--no-cache", "--check", "."], option_project,
-              clean_env(tmp_path))
+    fmt = run(
+        [sys.executable, "-m", "ruff", "format", "--no-cache", "--check", "."], option_project, clean_env(tmp_path)
+    )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
@@ -193,15 +218,29 @@ def test_workflows_trigger_on_code_and_data_paths_schedules_and_dispatch(options
     for branch, cron in schedules.items():
         on = workflow(options_project, branch)[True]
         assert on["push"]["branches"] == [branch]
-        assert {"src/**", "data/**", "tests/**", "requirements.txt", ".dvc/config",
-                f".github/workflows/{branch}.yml"} <= set(on["push"]["paths"])
+        assert {
+            "src/**",
+            "data/**",
+            "tests/**",
+            "requirements.txt",
+            ".dvc/config",
+            f".github/workflows/{branch}.yml",
+        } <= set(on["push"]["paths"])
         assert not any(p.startswith(("docs", "notebooks", "README")) for p in on["push"]["paths"])
         assert on.get("schedule") == ([{"cron": cron}] if cron else None)
         # Run workflow: wait, and every pipeline parameter of config.yaml (empty keeps config.yaml's).
         inputs = on["workflow_dispatch"]["inputs"]
         assert list(inputs) == ["wait", *params]
-        assert all(inputs[p] == {"description": f"Pipeline parameter {p} (empty keeps config.yaml's)",
-                                 "type": "string", "required": False, "default": ""} for p in params)
+        assert all(
+            inputs[p]
+            == {
+                "description": f"Pipeline parameter {p} (empty keeps config.yaml's)",
+                "type": "string",
+                "required": False,
+                "default": "",
+            }
+            for p in params
+        )
         job = workflow(options_project, branch)["jobs"]["pipeline"]
         checkout = job["steps"][0]
         assert checkout["with"]["ref"] == f"${{{{ github.event_name == 'push' && github.sha || '{branch}' }}}}"
@@ -220,41 +259,64 @@ def test_the_run_records_what_started_it(options_project, sample, tmp_path):
     _, files = sample
     head = git(options_project, "rev-parse", "HEAD").strip()
     event = tmp_path / "event.json"
-    base = dict(DATA_URI=files.url("winequality-red.synthetic.csv"), GITHUB_ACTIONS="true",
-                GITHUB_REPOSITORY=f"Acme/{NAME}", GITHUB_EVENT_PATH=str(event), GITHUB_ACTOR="octocat")
+    base = dict(
+        DATA_URI=files.url("winequality-red.synthetic.csv"),
+        GITHUB_ACTIONS="true",
+        GITHUB_REPOSITORY=f"Acme/{NAME}",
+        GITHUB_EVENT_PATH=str(event),
+        GITHUB_ACTOR="octocat",
+    )
     with KfpStandin("none") as kfp:
         env = dict(clean_env(tmp_path, KFP_HOST=kfp.host), **base)
 
-        event.write_text(json.dumps({"commits": [{"added": [], "removed": [],
-                                                  "modified": ["data/winequality-red.csv.dvc"]}]}))
+        event.write_text(
+            json.dumps({"commits": [{"added": [], "removed": [], "modified": ["data/winequality-red.csv.dvc"]}]})
+        )
         data = submit_with_event(options_project, dict(env, GITHUB_EVENT_NAME="push", GITHUB_SHA=head), kfp)
         assert data["display_name"] == f"{NAME} development-{head[:12]} [data: data/winequality-red.csv.dvc]"
         assert "  run: started by data: data/winequality-red.csv.dvc" in data["stdout"]
 
-        event.write_text(json.dumps({"commits": [{"added": ["src/steps/extra.py"], "removed": [],
-                                                  "modified": ["data/winequality-red.csv.dvc"]}]}))
+        event.write_text(
+            json.dumps(
+                {
+                    "commits": [
+                        {"added": ["src/steps/extra.py"], "removed": [], "modified": ["data/winequality-red.csv.dvc"]}
+                    ]
+                }
+            )
+        )
         code = submit_with_event(options_project, dict(env, GITHUB_EVENT_NAME="push", GITHUB_SHA=head), kfp)
         assert code["display_name"].endswith("[code]")
 
         # A schedule runs on the default branch's GITHUB_SHA; the run names the commit checked out instead.
         event.write_text(json.dumps({"schedule": "0 3 * * 1"}))
-        scheduled = submit_with_event(options_project, dict(env, GITHUB_EVENT_NAME="schedule", GITHUB_SHA="f" * 40),
-                                      kfp)
+        scheduled = submit_with_event(
+            options_project, dict(env, GITHUB_EVENT_NAME="schedule", GITHUB_SHA="f" * 40), kfp
+        )
         assert scheduled["display_name"] == f"{NAME} development-{head[:12]} [schedule: 0 3 * * 1]"
 
         # Run workflow: the form's filled-in fields become the run's parameters, typed as the pipeline declares.
         event.write_text("{}")
         inputs = json.dumps({"wait": False, "alpha": "0.3", "seed": "7", "l1_ratio": ""})
-        manual = submit_with_event(options_project, dict(env, GITHUB_EVENT_NAME="workflow_dispatch",
-                                                         GITHUB_SHA="e" * 40, RUN_INPUTS=inputs), kfp)
+        manual = submit_with_event(
+            options_project,
+            dict(env, GITHUB_EVENT_NAME="workflow_dispatch", GITHUB_SHA="e" * 40, RUN_INPUTS=inputs),
+            kfp,
+        )
         assert manual["display_name"].endswith("[manual: octocat]")
         parameters = manual["runtime_config"]["parameters"]
         assert parameters["alpha"] == 0.3 and parameters["seed"] == 7 and parameters["l1_ratio"] == 0.5
         # One pipeline version per commit, reused by every run of it.
         assert [v["display_name"] for v in kfp.state.versions.values()].count(f"development-{head[:12]}") == 1
 
-        bad = run_entry(options_project, "development", "--skip-check", "--param", "alpha=lots",
-                        env=dict(env, GITHUB_EVENT_NAME="workflow_dispatch"))
+        bad = run_entry(
+            options_project,
+            "development",
+            "--skip-check",
+            "--param",
+            "alpha=lots",
+            env=dict(env, GITHUB_EVENT_NAME="workflow_dispatch"),
+        )
         assert bad.returncode == 2
         assert "✗ config: parameter alpha: 'lots' is not a float" in bad.stdout
         assert len(kfp.state.runs) == 4
@@ -277,8 +339,9 @@ def dvc_clone(options_project, tmp_path):
 
 def new_data_version(clone: Path, env: dict[str, str], rows: int) -> None:
     """What the docs tell a user: write the file, `dvc add` it, commit the pointer (not yet pushed)."""
-    proc = run([sys.executable, "-m", "src.helpers.sample_data", "data/winequality-red.csv", "--rows", str(rows)],
-               clone, env)
+    proc = run(
+        [sys.executable, "-m", "src.helpers.sample_data", "data/winequality-red.csv", "--rows", str(rows)], clone, env
+    )
     assert proc.returncode == 0, proc.stderr
     added = run([sys.executable, "-m", "dvc", "add", "-q", "data/winequality-red.csv"], clone, env)
     assert added.returncode == 0, added.stdout + added.stderr
@@ -297,8 +360,10 @@ def test_a_data_change_pushed_with_dvc_is_what_the_next_run_reads(dvc_clone, rem
     line = missing.stdout.splitlines()[0]
     assert line.startswith("✗ data: data/winequality-red.csv at the version this commit pins (md5 ")
     assert f"is not in DVC remote 'development' ({remote}/files/md5/" in line
-    assert line.endswith("Fix: upload it from a checkout of this commit: `dvc push -r development` "
-                         "(after `dvc add`, the version is in your local DVC cache)")
+    assert line.endswith(
+        "Fix: upload it from a checkout of this commit: `dvc push -r development` "
+        "(after `dvc add`, the version is in your local DVC cache)"
+    )
     assert "pull_data:" not in missing.stdout  # nothing ran
 
     pushed = run([sys.executable, "-m", "dvc", "push", "-q"], dvc_clone, env)
@@ -333,8 +398,10 @@ def test_dvc_data_on_the_branchs_s3_bucket(dvc_clone, s3, tmp_path):
         ci.update(S3_KEYS)
         missing = run_entry(dvc_clone, "staging", "--check", env=ci)
         assert missing.returncode == 1
-        assert ("is not in DVC remote 'staging' (s3://mlflow/dvc/" in missing.stdout
-                and "`dvc push -r staging`" in missing.stdout), missing.stdout
+        assert (
+            "is not in DVC remote 'staging' (s3://mlflow/dvc/" in missing.stdout
+            and "`dvc push -r staging`" in missing.stdout
+        ), missing.stdout
         assert "✓ kfp: " in missing.stdout  # every check ran; the data one stopped the job
         assert kfp.state.uploads == []
 
@@ -358,12 +425,18 @@ def test_dvc_data_on_the_branchs_s3_bucket(dvc_clone, s3, tmp_path):
 def test_dvc_remotes_follow_each_branchs_bucket_and_endpoint(options_project, remote, s3, tmp_path):
     proc = run([sys.executable, "-m", "dvc", "remote", "list"], options_project, dvc_env(tmp_path))
     listed = dict(line.split()[:2] for line in proc.stdout.splitlines())
-    assert listed == {"development": str(remote), "staging": f"s3://mlflow/dvc/{NAME}",
-                      "production": f"s3://mlflow/dvc/{NAME}"}
-    for branch, endpoint in (("staging", s3), ("production", ProjectSpec.default(NAME).branches["production"]
-                                                                  .s3_endpoint)):
-        shown = run([sys.executable, "-m", "dvc", "config", f"remote.{branch}.endpointurl"], options_project,
-                    dvc_env(tmp_path))
+    assert listed == {
+        "development": str(remote),
+        "staging": f"s3://mlflow/dvc/{NAME}",
+        "production": f"s3://mlflow/dvc/{NAME}",
+    }
+    for branch, endpoint in (
+        ("staging", s3),
+        ("production", ProjectSpec.default(NAME).branches["production"].s3_endpoint),
+    ):
+        shown = run(
+            [sys.executable, "-m", "dvc", "config", f"remote.{branch}.endpointurl"], options_project, dvc_env(tmp_path)
+        )
         assert shown.stdout.strip() == endpoint
     # S3 remotes read with the branch's AWS_* secrets, in the preflight and the submission.
     steps = workflow(options_project, "staging")["jobs"]["pipeline"]["steps"]
@@ -436,8 +509,10 @@ def test_the_build_job_runs_only_when_a_steps_folder_changed(options_project, tm
     assert build["strategy"]["matrix"]["step"] == "${{ fromJSON(needs.image-changes.outputs.steps) }}"
     assert build["permissions"] == {"contents": "read", "packages": "write"}
     login, push = build["steps"][1], build["steps"][2]
-    assert login["env"] == {"REGISTRY_USERNAME": "${{ github.actor }}",
-                            "REGISTRY_PASSWORD": "${{ secrets.GITHUB_TOKEN }}"}
+    assert login["env"] == {
+        "REGISTRY_USERNAME": "${{ github.actor }}",
+        "REGISTRY_PASSWORD": "${{ secrets.GITHUB_TOKEN }}",
+    }
     assert 'IMAGE="$(python3 -m src.helpers.images tag "$STEP")"' in push["run"]
     assert 'docker build --tag "$IMAGE" "src/steps/$STEP"' in push["run"] and 'docker push "$IMAGE"' in push["run"]
     assert jobs["pipeline"]["needs"] == "images" and jobs["pipeline"]["if"] == "${{ !failure() && !cancelled() }}"
@@ -447,14 +522,19 @@ def test_another_registry_logs_in_with_the_branchs_secrets(skeleton_options, tmp
     for branch in ("development", "staging", "production"):
         build = workflow(skeleton_options, branch)["jobs"]["images"]
         assert build["environment"] == branch
-        assert build["steps"][1]["env"] == {"REGISTRY_USERNAME": "${{ secrets.REGISTRY_USERNAME }}",
-                                            "REGISTRY_PASSWORD": "${{ secrets.REGISTRY_PASSWORD }}"}
+        assert build["steps"][1]["env"] == {
+            "REGISTRY_USERNAME": "${{ secrets.REGISTRY_USERNAME }}",
+            "REGISTRY_PASSWORD": "${{ secrets.REGISTRY_PASSWORD }}",
+        }
         pipeline_steps = json.dumps(workflow(skeleton_options, branch)["jobs"]["pipeline"])
         assert "REGISTRY_" not in pipeline_steps  # only the build job sees the registry login
     host = run(["python3", "-m", "src.helpers.images", "host"], skeleton_options, clean_env(tmp_path))
     assert host.stdout.strip() == "registry.example.org:5000"
-    tag = run(["python3", "-m", "src.helpers.images", "tag", "hello"], skeleton_options,
-              clean_env(tmp_path, GITHUB_REPOSITORY="acme/plain-options"))
+    tag = run(
+        ["python3", "-m", "src.helpers.images", "tag", "hello"],
+        skeleton_options,
+        clean_env(tmp_path, GITHUB_REPOSITORY="acme/plain-options"),
+    )
     commit = git(skeleton_options, "log", "-1", "--format=%H", "--", "src/steps/hello/").strip()
     assert tag.stdout.strip() == f"registry.example.org:5000/ml/acme/plain-options/hello:{commit}"
 
@@ -474,16 +554,40 @@ def test_the_images_folder_is_what_kfp_runs_inside_the_image(options_project, sa
     pd.read_csv(path, sep=";").to_csv(tmp_path / "train.csv", index=False)
     executor_input = {
         "inputs": {
-            "parameterValues": {"alpha": 0.1, "l1_ratio": 0.5, "target": "quality", "seed": 42, "mlflow_uri": "",
-                                "mlflow_experiment": "", "model_name": "wine", "s3_endpoint": ""},
-            "artifacts": {"train_set": {"artifacts": [{"name": "train_set", "uri": str(tmp_path / "train.csv"),
-                                                       "type": {"schemaTitle": "system.Dataset"}}]}},
+            "parameterValues": {
+                "alpha": 0.1,
+                "l1_ratio": 0.5,
+                "target": "quality",
+                "seed": 42,
+                "mlflow_uri": "",
+                "mlflow_experiment": "",
+                "model_name": "wine",
+                "s3_endpoint": "",
+            },
+            "artifacts": {
+                "train_set": {
+                    "artifacts": [
+                        {
+                            "name": "train_set",
+                            "uri": str(tmp_path / "train.csv"),
+                            "type": {"schemaTitle": "system.Dataset"},
+                        }
+                    ]
+                }
+            },
         },
         "outputs": {
-            "artifacts": {"model": {"artifacts": [{"name": "model", "uri": str(tmp_path / "model"),
-                                                   "type": {"schemaTitle": "system.Model"}}]}},
-            "parameters": {"storage_uri": {"outputFile": str(tmp_path / "storage_uri")},
-                           "mlflow_run_id": {"outputFile": str(tmp_path / "mlflow_run_id")}},
+            "artifacts": {
+                "model": {
+                    "artifacts": [
+                        {"name": "model", "uri": str(tmp_path / "model"), "type": {"schemaTitle": "system.Model"}}
+                    ]
+                }
+            },
+            "parameters": {
+                "storage_uri": {"outputFile": str(tmp_path / "storage_uri")},
+                "mlflow_run_id": {"outputFile": str(tmp_path / "mlflow_run_id")},
+            },
             "outputFile": str(tmp_path / "executor_output.json"),
         },
     }

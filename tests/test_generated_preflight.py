@@ -12,8 +12,9 @@ from tests.standins.mlflow import MlflowStandin
 
 @pytest.fixture(scope="module")
 def s3_project(tmp_path_factory):
-    return generate(tmp_path_factory.mktemp("s3"), "wine-s3", "staging.data.uri=s3://datasets/wine/red.csv",
-                    "staging.kfp.auth=none")
+    return generate(
+        tmp_path_factory.mktemp("s3"), "wine-s3", "staging.data.uri=s3://datasets/wine/red.csv", "staging.kfp.auth=none"
+    )
 
 
 def test_s3_data_without_credentials_names_the_secrets(s3_project, tmp_path):
@@ -28,15 +29,20 @@ def test_s3_data_on_the_in_cluster_minio_is_left_to_the_pods(s3_project, tmp_pat
         env = clean_env(tmp_path, KFP_HOST=kfp.host, AWS_ACCESS_KEY_ID="minio", AWS_SECRET_ACCESS_KEY="minio123")
         proc = run_entry(s3_project, "staging", "--check", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert ("· data: s3://datasets/wine/red.csv is on http://mlflow-minio-service.mlflow.svc.cluster.local:9000, "
-            "which only the cluster's pods reach; not checked from here") in proc.stdout
+    assert (
+        "· data: s3://datasets/wine/red.csv is on http://mlflow-minio-service.mlflow.svc.cluster.local:9000, "
+        "which only the cluster's pods reach; not checked from here"
+    ) in proc.stdout
     assert "minio123" not in proc.stdout
 
 
-@pytest.mark.parametrize("registered, expected", [
-    ({"wine-quality-development": [1, 2, 3]}, "model 'wine-quality-development' is at version 3"),
-    ({}, "no model 'wine-quality-development' registered yet (this run registers version 1)"),
-])
+@pytest.mark.parametrize(
+    "registered, expected",
+    [
+        ({"wine-quality-development": [1, 2, 3]}, "model 'wine-quality-development' is at version 3"),
+        ({}, "no model 'wine-quality-development' registered yet (this run registers version 1)"),
+    ],
+)
 def test_mlflow_registry_reports_the_previous_model_version(tmp_path, synthetic_data, registered, expected):
     _, files = synthetic_data
     with MlflowStandin(registered) as mlflow, KfpStandin("none") as kfp:
@@ -57,8 +63,9 @@ def test_unreachable_mlflow_warns_but_does_not_stop(wine_project, synthetic_data
     assert "! mlflow: cannot reach http://127.0.0.1:9" in proc.stdout
 
 
-def test_notebook_server_uses_its_service_account_whatever_the_branch_says(wine_project, synthetic_data,
-                                                                            tmp_path, monkeypatch):
+def test_notebook_server_uses_its_service_account_whatever_the_branch_says(
+    wine_project, synthetic_data, tmp_path, monkeypatch
+):
     """The submission notebook in a Kubeflow notebook pod: the development branch says auth none, the KFP
     in front requires the pod's token; the notebook authenticates with it without any setting."""
     from tests.test_generated_notebooks import execute, text_of
@@ -106,8 +113,13 @@ def test_evaluate_logs_its_metrics_to_the_tracked_mlflow_run(wine_project, synth
 
     folder, _ = synthetic_data
     with MlflowStandin(runs=("run-1",)) as mlflow:
-        proc = subprocess.run([sys.executable, "-c", EVALUATE_TRACKED, str(folder / "winequality-red.synthetic.csv"),
-                               mlflow.uri], cwd=wine_project, capture_output=True, text=True, env=clean_env(tmp_path))
+        proc = subprocess.run(
+            [sys.executable, "-c", EVALUATE_TRACKED, str(folder / "winequality-red.synthetic.csv"), mlflow.uri],
+            cwd=wine_project,
+            capture_output=True,
+            text=True,
+            env=clean_env(tmp_path),
+        )
         logged = {m["key"]: m["value"] for m in mlflow.runs["run-1"]}
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "evaluate: metrics logged to MLflow run run-1" in proc.stdout

@@ -64,7 +64,8 @@ def test_pipeline_compiles_for_every_branch(wine_project, branch, tmp_path):
     assert spec.pipeline_info.name == "wine-quality"
     defaults = spec.root.input_definitions.parameters
     assert defaults["model_name"].default_value.string_value == (
-        "wine-quality" if branch == "production" else f"wine-quality-{branch}")
+        "wine-quality" if branch == "production" else f"wine-quality-{branch}"
+    )
     assert defaults["alpha"].default_value.number_value == 0.1
     # deploy runs only under the evaluation's condition
     condition = next(t for name, t in spec.root.dag.tasks.items() if name.startswith("condition"))
@@ -117,8 +118,9 @@ def test_branch_workflows_read_exactly_the_secrets_push_sets(rendered):
         steps = {s.get("name"): s for s in job["steps"]}
         submit = steps["Compile and submit the pipeline"]
         assert submit["run"].startswith(f"python src/pipelines/{branch}/main.py --skip-check")
-        expected = {name: f"${{{{ secrets.{spec.secret_name(branch, name)} }}}}"
-                    for name in settings.required_secrets()}
+        expected = {
+            name: f"${{{{ secrets.{spec.secret_name(branch, name)} }}}}" for name in settings.required_secrets()
+        }
         secret_env = {k: v for k, v in submit.get("env", {}).items() if "secrets." in str(v)}
         assert secret_env == expected
         preflight = next(s for s in job["steps"] if str(s.get("name", "")).startswith("Preflight"))

@@ -25,15 +25,20 @@ def token_project(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def incluster_project(tmp_path_factory):
-    return generate(tmp_path_factory.mktemp("incluster"), "wine-incluster", "production.kfp.auth=incluster",
-                    "production.kfp.namespace=team-wine")
+    return generate(
+        tmp_path_factory.mktemp("incluster"),
+        "wine-incluster",
+        "production.kfp.auth=incluster",
+        "production.kfp.namespace=team-wine",
+    )
 
 
 def head(project) -> str:
     import subprocess
 
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def assert_submitted(proc, kfp: KfpStandin, project, branch: str) -> dict:
@@ -72,8 +77,13 @@ def test_no_auth_submission_to_standalone_kfp(wine_project, synthetic_data, tmp_
 def test_dex_login_then_cookie_on_every_api_call(wine_project, synthetic_data, tmp_path):
     _, files = synthetic_data
     with KfpStandin("dex", username="user@example.com", password="12341234", multi_user=True) as kfp:
-        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"),
-                        KFP_USERNAME="user@example.com", KFP_PASSWORD="12341234")
+        env = clean_env(
+            tmp_path,
+            KFP_HOST=kfp.host,
+            DATA_URI=files.url("winequality-red.synthetic.csv"),
+            KFP_USERNAME="user@example.com",
+            KFP_PASSWORD="12341234",
+        )
         proc = run_entry(wine_project, "staging", env=env)
         run = assert_submitted(proc, kfp, wine_project, "staging")
         experiment = kfp.state.experiments[run["experiment_id"]]
@@ -98,8 +108,13 @@ def test_token_auth_sends_the_bearer_token_and_wait_follows_the_run(token_projec
     _, files = synthetic_data
     summary = tmp_path / "summary.md"
     with KfpStandin("token", token="s3cr3t-token", polls_to_finish=2) as kfp:
-        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"),
-                        KFP_TOKEN="s3cr3t-token", GITHUB_STEP_SUMMARY=str(summary))
+        env = clean_env(
+            tmp_path,
+            KFP_HOST=kfp.host,
+            DATA_URI=files.url("winequality-red.synthetic.csv"),
+            KFP_TOKEN="s3cr3t-token",
+            GITHUB_STEP_SUMMARY=str(summary),
+        )
         proc = run_entry(token_project, "production", "--wait", "--timeout", "60", env=env)
         run = assert_submitted(proc, kfp, token_project, "production")
     assert all(r.authorization == "Bearer s3cr3t-token" for r in kfp.api_requests)
@@ -113,8 +128,7 @@ def test_token_auth_sends_the_bearer_token_and_wait_follows_the_run(token_projec
 def test_wait_fails_when_the_run_fails(token_project, synthetic_data, tmp_path):
     _, files = synthetic_data
     with KfpStandin("token", token="t", final_state="FAILED", polls_to_finish=1) as kfp:
-        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"),
-                        KFP_TOKEN="t")
+        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"), KFP_TOKEN="t")
         proc = run_entry(token_project, "production", "--wait", env=env)
     assert proc.returncode == 1
     assert "✗ run: the run ended FAILED" in proc.stdout
@@ -125,8 +139,12 @@ def test_incluster_service_account_token(incluster_project, synthetic_data, tmp_
     token_file = tmp_path / "token"
     token_file.write_text("sa-token-from-the-pod\n")
     with KfpStandin("incluster", token="sa-token-from-the-pod", multi_user=True) as kfp:
-        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"),
-                        KF_PIPELINES_SA_TOKEN_PATH=str(token_file))
+        env = clean_env(
+            tmp_path,
+            KFP_HOST=kfp.host,
+            DATA_URI=files.url("winequality-red.synthetic.csv"),
+            KF_PIPELINES_SA_TOKEN_PATH=str(token_file),
+        )
         proc = run_entry(incluster_project, "production", env=env)
         run = assert_submitted(proc, kfp, incluster_project, "production")
         assert kfp.state.experiments[run["experiment_id"]]["namespace"] == "team-wine"
@@ -161,8 +179,9 @@ def test_unreachable_data_stops_before_upload(wine_project, synthetic_data, tmp_
 def test_rejected_token_stops_before_upload_with_exit_code_3(token_project, synthetic_data, tmp_path):
     _, files = synthetic_data
     with KfpStandin("token", token="the-right-one") as kfp:
-        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"),
-                        KFP_TOKEN="an-expired-one")
+        env = clean_env(
+            tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"), KFP_TOKEN="an-expired-one"
+        )
         proc = run_entry(token_project, "production", env=env)
     assert proc.returncode == 3
     assert "✗ kfp: KFP refused the request (HTTP 401: Unauthenticated" in proc.stdout
@@ -181,8 +200,13 @@ def test_missing_secret_is_named_with_the_command_that_sets_it(token_project, tm
 def test_wrong_dex_password_stops_before_upload(wine_project, synthetic_data, tmp_path):
     _, files = synthetic_data
     with KfpStandin("dex", password="right") as kfp:
-        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"),
-                        KFP_USERNAME="user@example.com", KFP_PASSWORD="wrong")
+        env = clean_env(
+            tmp_path,
+            KFP_HOST=kfp.host,
+            DATA_URI=files.url("winequality-red.synthetic.csv"),
+            KFP_USERNAME="user@example.com",
+            KFP_PASSWORD="wrong",
+        )
         proc = run_entry(wine_project, "staging", env=env)
     assert proc.returncode == 3
     assert "✗ kfp: Dex at http://127.0.0.1:" in proc.stdout

@@ -15,9 +15,19 @@ from tests.conftest import git, run_cli
 
 BRANCHES = ["development", "staging", "production"]
 LAYOUT = [
-    "README.md", "requirements.txt", ".gitignore", "LICENSE", "mlops.toml",
-    "data/README.md", "models/README.md", "notebooks/README.md", "docs/README.md",
-    "src/steps/__init__.py", "src/pipelines/pipeline.py", "src/helpers/config.py", "tests/test_steps.py",
+    "README.md",
+    "requirements.txt",
+    ".gitignore",
+    "LICENSE",
+    "mlops.toml",
+    "data/README.md",
+    "models/README.md",
+    "notebooks/README.md",
+    "docs/README.md",
+    "src/steps/__init__.py",
+    "src/pipelines/pipeline.py",
+    "src/helpers/config.py",
+    "tests/test_steps.py",
 ]
 
 
@@ -56,8 +66,9 @@ def test_init_creates_the_agreed_layout_on_three_branches(new_project):
 def test_mlops_toml_records_the_answers_and_template_version(new_project):
     from jupyter_mlops import __version__
 
-    root = new_project("--set", "description=Predict wine quality", "--set", "staging.kfp.auth=token",
-                       "--set", "owner=acme-ml")
+    root = new_project(
+        "--set", "description=Predict wine quality", "--set", "staging.kfp.auth=token", "--set", "owner=acme-ml"
+    )
     spec = loads((root / "mlops.toml").read_text())
     assert spec.name == "wine-quality"
     assert spec.description == "Predict wine quality"
@@ -76,9 +87,15 @@ def test_data_and_models_readmes_say_how_data_is_pointed_to(new_project):
     assert "AWS_ACCESS_KEY_ID" in (root / "src/pipelines/production/platform.yaml").read_text()
 
 
-@pytest.mark.parametrize("choice,needle", [("placeholder", "Apache-2.0"), ("MIT", "MIT License"),
-                                           ("Apache-2.0", "Version 2.0, January 2004"),
-                                           ("BSD-3-Clause", "BSD 3-Clause License")])
+@pytest.mark.parametrize(
+    "choice,needle",
+    [
+        ("placeholder", "Apache-2.0"),
+        ("MIT", "MIT License"),
+        ("Apache-2.0", "Version 2.0, January 2004"),
+        ("BSD-3-Clause", "BSD 3-Clause License"),
+    ],
+)
 def test_license_choice(tmp_path, choice, needle):
     root = tmp_path / "p"
     proc = run_cli("init", str(root), "--yes", "--set", f"license={choice}", "--set", "owner=acme")
@@ -94,13 +111,18 @@ def test_license_choice(tmp_path, choice, needle):
 
 def test_generated_project_passes_its_own_tests_and_compiles_every_branch(new_project):
     root = new_project("--set", "example=false", name="skeleton")
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=root,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=root, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for branch in BRANCHES:
         out = root / "out" / f"{branch}.yaml"
-        proc = subprocess.run([sys.executable, f"src/pipelines/{branch}/main.py", "--compile-only",
-                               "--output", str(out)], cwd=root, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, f"src/pipelines/{branch}/main.py", "--compile-only", "--output", str(out)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 0, proc.stderr
         assert "pipelineInfo" in out.read_text()
 
@@ -126,8 +148,17 @@ def test_json_config_file(tmp_path):
 
 def test_custom_branch_names(tmp_path):
     root = tmp_path / "p"
-    proc = run_cli("init", str(root), "--yes", "--set", "branches=dev,prod", "--set", "prod.kfp.auth=incluster",
-                   "--set", "prod.kfp.host=")
+    proc = run_cli(
+        "init",
+        str(root),
+        "--yes",
+        "--set",
+        "branches=dev,prod",
+        "--set",
+        "prod.kfp.auth=incluster",
+        "--set",
+        "prod.kfp.host=",
+    )
     assert proc.returncode == 0, proc.stderr
     assert git(root, "branch", "--format=%(refname:short)").split() == ["dev", "prod"]
     assert "auth: incluster" in (root / "src/pipelines/prod/platform.yaml").read_text()
@@ -279,8 +310,13 @@ def test_prompts_on_a_terminal_with_defaults_and_reasks_invalid_answers(tmp_path
     master, slave = pty.openpty()
     answers = ["", "Churn model", "", "2.7", "3.12"] + [""] * 40
     os.write(master, ("\n".join(answers) + "\n").encode())
-    proc = subprocess.run([sys.executable, "-m", "jupyter_mlops", "init", str(root)], stdin=slave,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "jupyter_mlops", "init", str(root)],
+        stdin=slave,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     os.close(slave)
     os.close(master)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -307,9 +343,11 @@ def test_every_verb_has_help(verb):
 
 
 def test_help_imports_nothing_heavy():
-    code = ("import sys\nfrom jupyter_mlops.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('kfp', 'github', 'git', 'tornado', 'ipywidgets', 'jinja2') if m in sys.modules]\n"
-            "print(heavy)")
+    code = (
+        "import sys\nfrom jupyter_mlops.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('kfp', 'github', 'git', 'tornado', 'ipywidgets', 'jinja2') if m in sys.modules]\n"
+        "print(heavy)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stdout.strip().splitlines()[-1] == "[]"
 
@@ -324,14 +362,37 @@ def test_jupyter_dispatches_to_the_mlops_command():
 def test_missing_identity_leaves_no_parent_folders_behind(tmp_path):
     empty = tmp_path / "empty-gitconfig"
     empty.write_text("")
-    proc = run_cli("init", str(tmp_path / "a" / "b" / "proj"), "--yes",
-                   env={"GIT_CONFIG_GLOBAL": str(empty), "EMAIL": ""})
+    proc = run_cli(
+        "init", str(tmp_path / "a" / "b" / "proj"), "--yes", env={"GIT_CONFIG_GLOBAL": str(empty), "EMAIL": ""}
+    )
     assert proc.returncode == 2
     assert not (tmp_path / "a").exists()
 
 
-NAMES = ["development", "feature/x", "a..b", "-x", "x.lock", "x/.y", "x y", "x~1", "x^", "x:y", "x?", "x*",
-         "x[", "x\\y", "x.", "a@{b", "/x", "x/", "a//b", "release-1.2", "ünïcode", "@x"]
+NAMES = [
+    "development",
+    "feature/x",
+    "a..b",
+    "-x",
+    "x.lock",
+    "x/.y",
+    "x y",
+    "x~1",
+    "x^",
+    "x:y",
+    "x?",
+    "x*",
+    "x[",
+    "x\\y",
+    "x.",
+    "a@{b",
+    "/x",
+    "x/",
+    "a//b",
+    "release-1.2",
+    "ünïcode",
+    "@x",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -143,6 +143,7 @@ def serve_files(files: dict[str, str]):
     folder = Path(tempfile.mkdtemp(prefix="data-"))
     for name, text in files.items():
         (folder / name).write_text(text)
+
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass
@@ -276,8 +277,9 @@ def test_wizard_creates_a_repository_with_branches_environments_and_secrets(page
     html = page.content()
     for value in [github.token, *typed.values()]:
         assert value not in html
-    leaked = subprocess.run(["git", "grep", "-l", "-e", github.token, "--all"], cwd=lab.root / name,
-                            capture_output=True, text=True)
+    leaked = subprocess.run(
+        ["git", "grep", "-l", "-e", github.token, "--all"], cwd=lab.root / name, capture_output=True, text=True
+    )
     assert leaked.stdout == ""
     assert github.token not in (lab.root / name / ".git" / "config").read_text()
     server_log = lab.log_path.read_text(errors="replace")
@@ -291,8 +293,7 @@ def test_bad_project_name_shows_the_rule_and_creates_nothing(page, lab, github, 
 
     wizard.fill(name="wine quality!")
     expected = lab.api("validate", {"settings": {"name": "wine quality!"}})[1]["errors"]["name"]
-    page.wait_for_function(
-        "document.querySelector('.jp-mlops-Wizard [data-error-for=name]').textContent !== ''")
+    page.wait_for_function("document.querySelector('.jp-mlops-Wizard [data-error-for=name]').textContent !== ''")
     assert wizard.error("name") == expected  # the server's own rule, word for word
     assert "use letters, digits" in expected
     wizard.shot(shots, "wizard-invalid-name.png")
@@ -305,8 +306,7 @@ def test_bad_project_name_shows_the_rule_and_creates_nothing(page, lab, github, 
 
     # Fixing it clears the message
     wizard.fill(name="wine-quality-fixed")
-    page.wait_for_function(
-        "document.querySelector('.jp-mlops-Wizard [data-error-for=name]').textContent === ''")
+    page.wait_for_function("document.querySelector('.jp-mlops-Wizard [data-error-for=name]').textContent === ''")
 
 
 def test_branch_list_and_name_reshape_the_platform_step(page, lab):
@@ -339,8 +339,7 @@ def test_server_refusal_is_shown_next_to_the_field_it_is_about(page, lab, github
     wizard.next(expect="secrets")
     wizard.next()  # to the review, which asks the server for the plan
     # The plan is refused (400): the wizard goes back to the folder field with the server's message
-    page.wait_for_function(
-        "document.querySelector('.jp-mlops-Wizard [data-error-for=path]').textContent !== ''")
+    page.wait_for_function("document.querySelector('.jp-mlops-Wizard [data-error-for=path]').textContent !== ''")
     status, body = lab.api("plan", {"path": "../outside", "name": "escapee"})
     assert status == 400 and body["reason"] == "invalid_path"
     assert wizard.step() == "project"
@@ -383,7 +382,8 @@ def test_cancel_stops_the_push_and_create_again_finishes_it(page, lab, github, w
     try:
         wizard.next(expect="create")
         page.locator(".jp-mlops-event.jp-mlops-start", has_text=f"Creating {github.login}/{name}").wait_for(
-            timeout=TIMEOUT)
+            timeout=TIMEOUT
+        )
         wizard.root.locator(".jp-mlops-footer button", has_text="Cancel").click()
         page.locator(".jp-mlops-result h3, .jp-mlops-Wizard .jp-mlops-banner:visible").first.wait_for(timeout=TIMEOUT)
     finally:
@@ -409,9 +409,22 @@ def test_status_view_opens_from_the_file_browser_and_runs_the_preflight(page, la
     # Given a project made with the CLI whose development branch points at a reachable KFP and local data
     name = f"status-{where}"
     with KfpStandin() as kfp, serve_files({"wine.csv": "fixed acidity;quality\n7.4;5\n"}) as data_url:
-        subprocess.run([sys.executable, "-m", "jupyter_mlops", "init", str(lab.root / name), "--yes",
-                        "--set", f"development.kfp.host={kfp.host}",
-                        "--set", f"development.data.uri={data_url}wine.csv"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "jupyter_mlops",
+                "init",
+                str(lab.root / name),
+                "--yes",
+                "--set",
+                f"development.kfp.host={kfp.host}",
+                "--set",
+                f"development.data.uri={data_url}wine.csv",
+            ],
+            check=True,
+            capture_output=True,
+        )
         with open(lab.root / name / "README.md", "a") as readme:
             readme.write("\nNotes from the first week.\n")
 
@@ -438,7 +451,8 @@ def test_status_view_opens_from_the_file_browser_and_runs_the_preflight(page, la
         # And the development branch's preflight passes against the reachable platform
         rows.first.locator("button", has_text="Run preflight").click()
         panel.locator(".jp-mlops-preflight .jp-mlops-ok, .jp-mlops-preflight .jp-mlops-banner:visible").first.wait_for(
-            timeout=TIMEOUT)
+            timeout=TIMEOUT
+        )
         preflight = panel.locator(".jp-mlops-preflight").inner_text()
         assert "development: every preflight check passed." in preflight, preflight
         assert kfp.api_requests, "the preflight did not reach KFP"

@@ -23,8 +23,9 @@ JS_BUDGET = 60_000  # bytes: the extension's own JavaScript, shared JupyterLab p
 
 
 def test_jupyterlab_lists_the_extension_as_enabled():
-    proc = subprocess.run([sys.executable, "-m", "jupyterlab.labextensions", "list"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "jupyterlab.labextensions", "list"], capture_output=True, text=True, timeout=120
+    )
     text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
     line = next((ln.strip() for ln in text.splitlines() if ln.strip().startswith("jupyter-mlops ")), "")
     assert line == f"jupyter-mlops v{jupyter_mlops.__version__} enabled OK (python, jupyter-mlops)", text
@@ -36,7 +37,8 @@ def test_installed_extension_is_the_current_build():
     if built.exists():  # a source checkout: the installed copy must not be stale
         current = json.loads(built.read_text())
         assert installed["jupyterlab"]["_build"] == current["jupyterlab"]["_build"], (
-            "the installed lab extension is older than jupyter_mlops/labextension: run pip install -e . again")
+            "the installed lab extension is older than jupyter_mlops/labextension: run pip install -e . again"
+        )
     assert (built_extension_dir() / installed["jupyterlab"]["_build"]["load"]).is_file()
     sources = [f for d in ("src", "style") for f in (REPO / "labextension" / d).rglob("*") if f.is_file()]
     if built.exists() and sources:  # and the build is not older than the TypeScript and CSS it comes from
@@ -58,9 +60,21 @@ def test_own_javascript_stays_within_60_kb():
 def test_wheel_ships_the_prebuilt_extension_and_enables_the_server_extension(tmp_path):
     # The same build backend and hook as `pip install .` (no isolation: nothing is downloaded).
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
-         str(REPO)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     wheel = next(tmp_path.glob("jupyter_mlops-*.whl"))

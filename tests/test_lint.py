@@ -7,7 +7,22 @@ from tests.conftest import REPO_ROOT
 
 
 def test_ruff_is_clean_on_the_tool():
-    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--output-format", "concise",
-                           "jupyter_mlops", "tests", "benchmarks", "docs", "scripts"],
-                          cwd=REPO_ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--output-format",
+            "concise",
+            "jupyter_mlops",
+            "tests",
+            "benchmarks",
+            "docs",
+            "scripts",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -46,8 +46,7 @@ def test_init_creates_the_project_and_renders_html_and_text(shell, tmp_path):
     root = tmp_path / "wine"
     assert 'auth = "token"' in (root / "mlops.toml").read_text()
     assert 'description = "Wine, red"' in (root / "mlops.toml").read_text()
-    assert sorted(git(root, "branch", "--format=%(refname:short)").split()) == [
-        "development", "production", "staging"]
+    assert sorted(git(root, "branch", "--format=%(refname:short)").split()) == ["development", "production", "staging"]
 
 
 def test_init_dry_run_writes_nothing(shell, tmp_path):
@@ -56,13 +55,16 @@ def test_init_dry_run_writes_nothing(shell, tmp_path):
     assert not (tmp_path / "wine").exists()
 
 
-@pytest.mark.parametrize("line, words", [
-    ("inti wine", "invalid choice: 'inti'"),
-    ("init wine --set staging.kfp.auth=magic", "'magic' is not one of none, token, dex, incluster"),
-    ("init wine --set nonsense", "write it as key=value"),
-    ("init 'wine", "No closing quotation"),
-    ("", "the following arguments are required: COMMAND"),
-])
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ("inti wine", "invalid choice: 'inti'"),
+        ("init wine --set staging.kfp.auth=magic", "'magic' is not one of none, token, dex, incluster"),
+        ("init wine --set nonsense", "write it as key=value"),
+        ("init 'wine", "No closing quotation"),
+        ("", "the following arguments are required: COMMAND"),
+    ],
+)
 def test_mistakes_raise_usage_error_and_write_nothing(shell, tmp_path, line, words):
     with pytest.raises(UsageError, match=words.replace("(", r"\(").replace(".", r"\.")):
         shell.run_line_magic("mlops", line)

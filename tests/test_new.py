@@ -42,8 +42,11 @@ def test_new_from_a_local_main_repo_makes_a_personalised_mirror_fork(tmp_path):
         assert subprocess.run(["git", "merge-base", "--is-ancestor", f"upstream/{b}", b], cwd=project).returncode == 0
         assert show(project, b, "README.md").startswith("# wine-quality")
         assert '"wine-quality"' in show(project, b, f"src/pipelines/{b}/config.yaml")
-        for org_file in (f"src/pipelines/{b}/platform.yaml", ".github/workflows/upstream-sync.yml",
-                         "src/helpers/config.py"):
+        for org_file in (
+            f"src/pipelines/{b}/platform.yaml",
+            ".github/workflows/upstream-sync.yml",
+            "src/helpers/config.py",
+        ):
             assert show(project, b, org_file) == show(main, b, org_file), f"{org_file} is the org's, unchanged"
     remote_heads = heads(tmp_path / "remotes" / "wine-quality.git")
     assert {b: remote_heads[b] for b in BRANCHES} == {b: heads(project)[b] for b in BRANCHES}
@@ -55,8 +58,18 @@ def test_new_run_again_finishes_the_job_and_changes_nothing_more(tmp_path):
     _, bare = make_main_local(tmp_path)
     project = new_local(tmp_path, "wine", bare)
     before = heads(project), heads(tmp_path / "remotes" / "wine.git")
-    again = ok(run_cli("new", "wine", "--from", str(bare), "--remote", str(tmp_path / "remotes" / "wine.git"),
-                       "--yes", cwd=tmp_path))
+    again = ok(
+        run_cli(
+            "new",
+            "wine",
+            "--from",
+            str(bare),
+            "--remote",
+            str(tmp_path / "remotes" / "wine.git"),
+            "--yes",
+            cwd=tmp_path,
+        )
+    )
     assert "already" in again.stdout or "Branches already" in again.stdout
     assert (heads(project), heads(tmp_path / "remotes" / "wine.git")) == before
 
@@ -91,9 +104,22 @@ def test_new_settings_and_org_defaults(tmp_path):
     defaults.write_text(defaults.read_text().replace('license = "placeholder"', 'license = "MIT"'))
     git(main, "commit", "-q", "-am", "org: MIT for new projects")
     git(main, "push", "-q", "origin", "development")
-    ok(run_cli("new", "wine", "--from", str(bare), "--remote", str(tmp_path / "remotes" / "wine.git"),
-               "--description", "Red wine quality", "--set", "staging.data.uri=s3://acme-data/wine.csv", "--yes",
-               cwd=tmp_path))
+    ok(
+        run_cli(
+            "new",
+            "wine",
+            "--from",
+            str(bare),
+            "--remote",
+            str(tmp_path / "remotes" / "wine.git"),
+            "--description",
+            "Red wine quality",
+            "--set",
+            "staging.data.uri=s3://acme-data/wine.csv",
+            "--yes",
+            cwd=tmp_path,
+        )
+    )
     spec = loads((tmp_path / "wine" / "mlops.toml").read_text())
     assert spec.license == "MIT" and spec.description == "Red wine quality"
     assert spec.branches["staging"].data_uri == "s3://acme-data/wine.csv"
@@ -109,8 +135,11 @@ def test_new_on_github_forks_polls_and_wires_the_project_as_push_does(tmp_path, 
     gh.add_org("acme", {gh.login: "admin"})
     forks_of(gh).delay = 0.5  # GitHub copies a fork asynchronously: new must wait for the branches
     make_main_on_github(tmp_path, gh, github_env)
-    proc = ok(run_cli("new", "wine", "--from", "acme/acme-main", "--github-url", gh.api_url, "--yes",
-                      cwd=tmp_path, env=github_env))
+    proc = ok(
+        run_cli(
+            "new", "wine", "--from", "acme/acme-main", "--github-url", gh.api_url, "--yes", cwd=tmp_path, env=github_env
+        )
+    )
     assert forks_of(gh).parents == {"acme/wine": "acme/acme-main"}
     repo = gh.state.repo("acme", "wine")
     assert set(BRANCHES) <= set(repo.branches())
@@ -131,16 +160,23 @@ def test_new_falls_back_to_a_mirror_fork_when_the_fork_policy_forbids_it(tmp_pat
     gh.add_org("acme", {gh.login: "admin"})
     make_main_on_github(tmp_path, gh, github_env)
     forks_of(gh).disable_forking("acme/acme-main")
-    proc = ok(run_cli("new", "wine", "--from", "acme/acme-main", "--github-url", gh.api_url, "--yes",
-                      cwd=tmp_path, env=github_env))
+    proc = ok(
+        run_cli(
+            "new", "wine", "--from", "acme/acme-main", "--github-url", gh.api_url, "--yes", cwd=tmp_path, env=github_env
+        )
+    )
     assert "forking is disabled" in proc.stdout + proc.stderr
     assert forks_of(gh).parents == {}
     repo = gh.state.repo("acme", "wine")
     assert repo is not None and repo.private and set(repo.environments) == set(BRANCHES)
     main_repo = gh.state.repo("acme", "acme-main")
     for b in BRANCHES:  # the main repo's history, pushed
-        assert subprocess.run(["git", "merge-base", "--is-ancestor", heads(main_repo.path)[b], b],
-                              cwd=tmp_path / "wine").returncode == 0
+        assert (
+            subprocess.run(
+                ["git", "merge-base", "--is-ancestor", heads(main_repo.path)[b], b], cwd=tmp_path / "wine"
+            ).returncode
+            == 0
+        )
 
 
 def test_new_refuses_an_existing_repository_that_is_not_its_fork(tmp_path, github_standin, github_env):
@@ -150,7 +186,8 @@ def test_new_refuses_an_existing_repository_that_is_not_its_fork(tmp_path, githu
     ok(run_cli("init", str(tmp_path / "other" / "wine"), "--yes", "--set", "owner=acme", env=github_env))
     ok(run_cli("push", str(tmp_path / "other" / "wine"), "--github-url", gh.api_url, "--yes", env=github_env))
     before = heads(gh.state.repo("acme", "wine").path)
-    proc = run_cli("new", "wine", "--from", "acme/acme-main", "--github-url", gh.api_url, "--yes", cwd=tmp_path,
-                   env=github_env)
+    proc = run_cli(
+        "new", "wine", "--from", "acme/acme-main", "--github-url", gh.api_url, "--yes", cwd=tmp_path, env=github_env
+    )
     assert proc.returncode == 2 and "not a fork of acme/acme-main" in proc.stderr
     assert heads(gh.state.repo("acme", "wine").path) == before and not (tmp_path / "wine").exists()

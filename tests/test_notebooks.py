@@ -30,8 +30,9 @@ def kernel_env(monkeypatch):
 
 def execute(path, cwd, timeout: int = 600) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}},
-                   store_widget_state=True).execute()
+    NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}, store_widget_state=True
+    ).execute()
     return nb
 
 
@@ -55,16 +56,19 @@ def test_getting_started_runs_offline_on_the_embedded_default(tmp_path, kernel_e
     assert "Create: success" in cells["for _ in range(len(wizard.steps)):"]
     status = cells["%mlops status projects/wine-quality"]
     assert "embedded default" in status and status.count("[in sync]") == 3
-    assert "Project churn ready" in cells['%mlops init projects/churn --set "description=Customer churn" '
-                                          '--set staging.kfp.auth=token']
+    assert (
+        "Project churn ready"
+        in cells['%mlops init projects/churn --set "description=Customer churn" --set staging.kfp.auth=token']
+    )
     assert "Pushed to the embedded default remote" in cells["%mlops push projects/churn"]
     assert "KFP_TOKEN" in cells["%mlops status projects/churn"]
     run = cells["%mlops run projects/wine-quality --local"]
     assert re.search(r"the pipeline ran to the end; metrics: mae=[\d.]+, r2=[-\d.]+, rmse=[\d.]+", run), run[-2000:]
 
     project = tmp_path / "projects" / "wine-quality"
-    branches = subprocess.run(["git", "branch", "--format=%(refname:short)"], cwd=project, capture_output=True,
-                              text=True, check=True).stdout.split()
+    branches = subprocess.run(
+        ["git", "branch", "--format=%(refname:short)"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert sorted(branches) == ["development", "production", "staging"]
     # The wizard's widgets were saved with the notebook (what a reader sees without a kernel).
     assert nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
@@ -87,8 +91,7 @@ WIZARD_ON_GITHUB = [
 ]
 
 
-def test_after_a_wizard_session_the_token_is_nowhere_in_the_notebook(tmp_path, kernel_env, github_standin,
-                                                                       monkeypatch):
+def test_after_a_wizard_session_the_token_is_nowhere_in_the_notebook(tmp_path, kernel_env, github_standin, monkeypatch):
     secret = "Staging-Pass-7c1f"
     monkeypatch.setenv("STANDIN_API_URL", github_standin.api_url)
     monkeypatch.setenv("STANDIN_TOKEN", github_standin.token)

@@ -21,15 +21,18 @@ def _push(root, gh, env, branch):
     from jupyter_mlops.remote import header_env
 
     url = gh.clone_url(gh.login, "wine")
-    subprocess.run(["git", "push", "-q", "origin", branch], cwd=root, check=True,
-                   env=dict(os.environ, **header_env(url, "x-access-token", env["GITHUB_TOKEN"])))
+    subprocess.run(
+        ["git", "push", "-q", "origin", branch],
+        cwd=root,
+        check=True,
+        env=dict(os.environ, **header_env(url, "x-access-token", env["GITHUB_TOKEN"])),
+    )
 
 
 def test_promote_opens_the_pull_request_once(tmp_path, github_standin, github_env):
     gh = github_standin
     root = _project_on_github(tmp_path, gh, github_env)
-    nothing = ok(run_cli("promote", "development", "staging", str(root), "--github-url", gh.api_url,
-                         env=github_env))
+    nothing = ok(run_cli("promote", "development", "staging", str(root), "--github-url", gh.api_url, env=github_env))
     assert "Nothing to promote" in nothing.stdout and forks_of(gh).pull_requests(f"{gh.login}/wine") == []
 
     (root / "src" / "steps" / "notes.md").write_text("a new step idea\n")
@@ -47,10 +50,12 @@ def test_promote_opens_the_pull_request_once(tmp_path, github_standin, github_en
 def test_promote_refuses_other_directions_before_asking_for_a_token(tmp_path):
     main, bare = make_main_local(tmp_path)
     project = new_local(tmp_path, "wine", bare)
-    for source, target, why in [("development", "production", "skipped stage"),
-                                ("staging", "development", "backwards"),
-                                ("production", "production", "same branch"),
-                                ("dev", "staging", "not one of the project's branches")]:
+    for source, target, why in [
+        ("development", "production", "skipped stage"),
+        ("staging", "development", "backwards"),
+        ("production", "production", "same branch"),
+        ("dev", "staging", "not one of the project's branches"),
+    ]:
         proc = run_cli("promote", source, target, str(project))
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert why in proc.stderr and "development → staging or staging → production" in proc.stderr

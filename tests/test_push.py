@@ -37,8 +37,16 @@ def project(new_project, tmp_path):
 
 
 def push_cli(root: Path, gh, *extra: str, env: dict | None = None, input: str | None = None):
-    return run_cli("push", str(root), "--github-url", gh.api_url, "--yes", *extra,
-                   env={"GITHUB_TOKEN": gh.token, **(env or {})}, input=input)
+    return run_cli(
+        "push",
+        str(root),
+        "--github-url",
+        gh.api_url,
+        "--yes",
+        *extra,
+        env={"GITHUB_TOKEN": gh.token, **(env or {})},
+        input=input,
+    )
 
 
 def push_op(root: Path, gh, *, secrets=None, client=None, owner="octo"):
@@ -63,8 +71,18 @@ def test_push_creates_the_repository_environments_secrets_and_protection(project
     # a clone shows what a teammate gets: the development branch checked out
     clone = tmp_path / "clone"
     header = base64.b64encode(f"x:{gh.token}".encode()).decode()
-    subprocess.run(["git", "-c", f"http.extraHeader=Authorization: Basic {header}", "clone", "-q",
-                    gh.clone_url("octo", "wine-quality"), str(clone)], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            f"http.extraHeader=Authorization: Basic {header}",
+            "clone",
+            "-q",
+            gh.clone_url("octo", "wine-quality"),
+            str(clone),
+        ],
+        check=True,
+    )
     assert git(clone, "branch", "--show-current").strip() == "development"
 
 
@@ -116,8 +134,9 @@ def test_missing_secrets_are_named_with_the_command_that_sets_them(project, gith
 def test_token_without_the_needed_scopes_is_stopped_before_any_write(project, github_standin, scopes, missing):
     gh = github_standin
     token = gh.new_token(scopes=scopes)
-    proc = run_cli("push", str(project), "--owner", "octo", "--github-url", gh.api_url, "--yes",
-                   env={"GITHUB_TOKEN": token})
+    proc = run_cli(
+        "push", str(project), "--owner", "octo", "--github-url", gh.api_url, "--yes", env={"GITHUB_TOKEN": token}
+    )
     assert proc.returncode == 2
     assert f"lacks the {missing} scope" in proc.stderr
     assert "settings/tokens/new?scopes=repo,workflow" in proc.stderr
@@ -127,16 +146,23 @@ def test_token_without_the_needed_scopes_is_stopped_before_any_write(project, gi
 
 def test_rejected_token_says_how_to_get_one(project, github_standin):
     gh = github_standin
-    proc = run_cli("push", str(project), "--owner", "octo", "--github-url", gh.api_url, "--yes",
-                   env={"GITHUB_TOKEN": "ghp_not_a_real_token"})
+    proc = run_cli(
+        "push",
+        str(project),
+        "--owner",
+        "octo",
+        "--github-url",
+        gh.api_url,
+        "--yes",
+        env={"GITHUB_TOKEN": "ghp_not_a_real_token"},
+    )
     assert proc.returncode == 2
     assert "rejected the token" in proc.stderr and "GITHUB_TOKEN" in proc.stderr
     assert gh.write_calls() == []
 
 
 def test_no_token_and_no_terminal_is_a_clear_error(project, github_standin):
-    proc = run_cli("push", str(project), "--owner", "octo", "--github-url", github_standin.api_url, "--yes",
-                   input="")
+    proc = run_cli("push", str(project), "--owner", "octo", "--github-url", github_standin.api_url, "--yes", input="")
     assert proc.returncode == 2
     assert "No GitHub token" in proc.stderr and "GITHUB_TOKEN" in proc.stderr
 
@@ -168,8 +194,19 @@ def test_repository_with_unrelated_history_is_refused(project, github_standin, t
     client = GitHubClient(gh.token, gh.api_url)
     client.request("POST", "/user/repos", {"name": "wine-quality", "private": True})
     header = base64.b64encode(f"x:{gh.token}".encode()).decode()
-    subprocess.run(["git", "-c", f"http.extraHeader=Authorization: Basic {header}", "push", "-q",
-                    gh.clone_url("octo", "wine-quality"), "main"], cwd=other, check=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            f"http.extraHeader=Authorization: Basic {header}",
+            "push",
+            "-q",
+            gh.clone_url("octo", "wine-quality"),
+            "main",
+        ],
+        cwd=other,
+        check=True,
+    )
     before = remote_state(gh, "octo", "wine-quality")
     gh.reset_calls()
     proc = push_cli(project, gh, "--owner", "octo")
@@ -180,8 +217,16 @@ def test_repository_with_unrelated_history_is_refused(project, github_standin, t
 
 
 def test_folder_that_is_not_a_project(tmp_path, github_standin):
-    proc = run_cli("push", str(tmp_path), "--owner", "octo", "--github-url", github_standin.api_url, "--yes",
-                   env={"GITHUB_TOKEN": github_standin.token})
+    proc = run_cli(
+        "push",
+        str(tmp_path),
+        "--owner",
+        "octo",
+        "--github-url",
+        github_standin.api_url,
+        "--yes",
+        env={"GITHUB_TOKEN": github_standin.token},
+    )
     assert proc.returncode == 2 and "jupyter mlops init" in proc.stderr
 
 
@@ -202,8 +247,7 @@ STEPS = [
 
 
 @pytest.mark.parametrize("fault, method, path", STEPS, ids=[f"{m} {p} {f}" for f, m, p in STEPS])
-def test_a_failure_at_any_step_then_a_rerun_reaches_the_same_final_state(project, github_standin, fault,
-                                                                          method, path):
+def test_a_failure_at_any_step_then_a_rerun_reaches_the_same_final_state(project, github_standin, fault, method, path):
     gh = github_standin
     heads = local_heads(project)
     gh.inject(fault, method, path, times=20)
@@ -225,8 +269,13 @@ def test_a_failure_at_any_step_then_a_rerun_reaches_the_same_final_state(project
 @pytest.mark.parametrize("fault", ["500", "reset", "secondary_rate_limit"])
 def test_passing_faults_are_retried_within_one_run(project, github_standin, fault):
     gh = github_standin
-    for method, path in [("GET", "/user"), ("POST", "/user/repos"), ("PUT", "*/secrets/*"),
-                         ("PUT", "*/protection"), ("PUT", "/repos/*/environments/*")]:
+    for method, path in [
+        ("GET", "/user"),
+        ("POST", "/user/repos"),
+        ("PUT", "*/secrets/*"),
+        ("PUT", "*/protection"),
+        ("PUT", "/repos/*/environments/*"),
+    ]:
         gh.inject(fault, method, path, times=1)
     push_op(project, gh, secrets=SECRET_VALUES)
     assert remote_state(gh, "octo", "wine-quality") == expected_state(project)
@@ -260,7 +309,8 @@ FALLBACKS = [
 
 @pytest.mark.parametrize("exposed_plan, status", FALLBACKS)
 def test_without_environments_secrets_fall_back_to_prefixed_repository_secrets(
-        new_project, github_standin_factory, tmp_path, exposed_plan, status):
+    new_project, github_standin_factory, tmp_path, exposed_plan, status
+):
     gh = github_standin_factory(plan="free", exposed_plan=exposed_plan, free_environments_status=status)
     root = new_project()
     scaffold = git(root, "rev-parse", "development").strip()
@@ -272,8 +322,10 @@ def test_without_environments_secrets_fall_back_to_prefixed_repository_secrets(
     state = remote_state(gh, "octo", "wine-quality")
     assert state["environments"] == {} and state["protection"] == {}
     assert state["repo_secrets"] == {
-        "STAGING_KFP_USERNAME": "user@example.com", "STAGING_KFP_PASSWORD": "shared-pw",
-        "PRODUCTION_KFP_USERNAME": "user@example.com", "PRODUCTION_KFP_PASSWORD": "prod-pw",
+        "STAGING_KFP_USERNAME": "user@example.com",
+        "STAGING_KFP_PASSWORD": "shared-pw",
+        "PRODUCTION_KFP_USERNAME": "user@example.com",
+        "PRODUCTION_KFP_PASSWORD": "prod-pw",
     }
     # one commit records the mode, shared by the three branches, pushed with them
     heads = local_heads(root)
@@ -334,8 +386,7 @@ def test_fallback_rerenders_the_files_that_read_secret_names(new_project, github
     assert 'secrets_mode = "repository"' in (root / "mlops.toml").read_text()
 
 
-def test_fallback_rerenders_generated_files_and_keeps_edited_ones(new_project, github_standin_factory,
-                                                                 monkeypatch):
+def test_fallback_rerenders_generated_files_and_keeps_edited_ones(new_project, github_standin_factory, monkeypatch):
     """A workflow that reads secret names follows the mode on every branch; one the user edited is kept."""
     from jupyter_mlops import template
     from jupyter_mlops.template import RenderedFile
@@ -384,8 +435,7 @@ def test_embedded_default_push_needs_no_account_and_no_network(new_project, tmp_
     data = tmp_path / "data-home"
     root = new_project()
     dead_proxy = "http://127.0.0.1:9"  # any network use would fail
-    env = {"XDG_DATA_HOME": str(data), "HTTPS_PROXY": dead_proxy, "HTTP_PROXY": dead_proxy,
-           "ALL_PROXY": dead_proxy}
+    env = {"XDG_DATA_HOME": str(data), "HTTPS_PROXY": dead_proxy, "HTTP_PROXY": dead_proxy, "ALL_PROXY": dead_proxy}
     proc = run_cli("push", str(root), "--yes", env=env)
     assert proc.returncode == 0, proc.stderr
     bare = data / "jupyter-mlops" / "remotes" / "wine-quality.git"
@@ -454,11 +504,32 @@ def test_the_token_is_never_written_anywhere(project, github_standin, tmp_path, 
     env = {"TMPDIR": str(tmp), "XDG_DATA_HOME": str(tmp_path / "data-home")}
     if how == "environment":
         env["GITHUB_TOKEN"] = gh.token
-        proc = run_cli("push", str(project), "--owner", "octo", "--github-url", gh.api_url, "--yes",
-                       "--secrets-file", str(tmp_path / "ci.env"), env=env)
+        proc = run_cli(
+            "push",
+            str(project),
+            "--owner",
+            "octo",
+            "--github-url",
+            gh.api_url,
+            "--yes",
+            "--secrets-file",
+            str(tmp_path / "ci.env"),
+            env=env,
+        )
     else:  # no variable: the token comes from the (hidden) prompt, here a line of standard input
-        proc = run_cli("push", str(project), "--owner", "octo", "--github-url", gh.api_url, "--yes",
-                       "--secrets-file", str(tmp_path / "ci.env"), env=env, input=gh.token + "\n")
+        proc = run_cli(
+            "push",
+            str(project),
+            "--owner",
+            "octo",
+            "--github-url",
+            gh.api_url,
+            "--yes",
+            "--secrets-file",
+            str(tmp_path / "ci.env"),
+            env=env,
+            input=gh.token + "\n",
+        )
     assert proc.returncode == 0, proc.stderr
     token = gh.token.encode()
     needles = [token, base64.b64encode(b"x-access-token:" + token)]
@@ -481,8 +552,9 @@ def test_the_token_is_never_written_anywhere(project, github_standin, tmp_path, 
 def test_fine_grained_token_is_used_and_its_needed_permissions_are_named(project, github_standin):
     gh = github_standin
     token = gh.new_token(scopes=None)  # fine-grained: GitHub sends no X-OAuth-Scopes
-    proc = run_cli("push", str(project), "--owner", "octo", "--github-url", gh.api_url, "--yes",
-                   env={"GH_TOKEN": token})
+    proc = run_cli(
+        "push", str(project), "--owner", "octo", "--github-url", gh.api_url, "--yes", env={"GH_TOKEN": token}
+    )
     assert proc.returncode == 0, proc.stderr
     assert "fine-grained token" in proc.stdout and "Workflows: read and write" in proc.stdout
     assert gh.state.repo("octo", "wine-quality") is not None
@@ -509,14 +581,23 @@ def test_on_a_terminal_the_token_and_missing_secrets_are_asked_without_echo(proj
 
     gh = github_standin
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN")}
-    child = pexpect.spawn(sys.executable, ["-m", "jupyter_mlops", "push", str(project), "--owner", "octo",
-                                           "--github-url", gh.api_url], env=env, encoding="utf-8", timeout=60)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "jupyter_mlops", "push", str(project), "--owner", "octo", "--github-url", gh.api_url],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+    )
     transcript = []
     child.logfile_read = type("Log", (), {"write": lambda self, s: transcript.append(s), "flush": lambda self: 0})()
     child.expect("GitHub token")
     child.sendline(gh.token)
-    answers = {"KFP_USERNAME for staging": "ana@example.org", "KFP_PASSWORD for staging": "s3cret-staging",
-               "KFP_USERNAME for production": "", "KFP_PASSWORD for production": "s3cret-prod"}
+    answers = {
+        "KFP_USERNAME for staging": "ana@example.org",
+        "KFP_PASSWORD for staging": "s3cret-staging",
+        "KFP_USERNAME for production": "",
+        "KFP_PASSWORD for production": "s3cret-prod",
+    }
     for prompt, answer in answers.items():
         child.expect(prompt)
         child.sendline(answer)
@@ -530,16 +611,20 @@ def test_on_a_terminal_the_token_and_missing_secrets_are_asked_without_echo(proj
         assert secret not in output, "a hidden prompt echoed its input"
     assert "KFP_USERNAME for production: not given" in output  # Enter skipped it, and the plan says so
     assert remote_state(gh, "octo", "wine-quality")["environments"]["staging"]["secrets"] == {
-        "KFP_USERNAME": "ana@example.org", "KFP_PASSWORD": "s3cret-staging"}
+        "KFP_USERNAME": "ana@example.org",
+        "KFP_PASSWORD": "s3cret-staging",
+    }
     assert remote_state(gh, "octo", "wine-quality")["environments"]["production"]["secrets"] == {
-        "KFP_PASSWORD": "s3cret-prod"}
+        "KFP_PASSWORD": "s3cret-prod"
+    }
 
 
 def test_fine_grained_token_missing_a_permission_is_told_which(project, github_standin):
     gh = github_standin
     token = gh.new_token(scopes=None, permissions={"administration": "write", "contents": "write"})
-    proc = push_cli(project, gh, "--owner", "octo", "--secrets-file", str(project.parent / "ci.env"),
-                    env={"GITHUB_TOKEN": token})
+    proc = push_cli(
+        project, gh, "--owner", "octo", "--secrets-file", str(project.parent / "ci.env"), env={"GITHUB_TOKEN": token}
+    )
     assert proc.returncode == 2
     assert "The token needs the permission(s) environments=" in proc.stderr
     assert "settings/personal-access-tokens" in proc.stderr

@@ -14,8 +14,16 @@ from tests.push_support import SECRETS_FILE
 def pushed(new_project, github_standin):
     """A project pushed to the GitHub stand-in (environments mode), no secrets set yet."""
     root = new_project()
-    proc = run_cli("push", str(root), "--owner", "octo", "--github-url", github_standin.api_url, "--yes",
-                   env={"GITHUB_TOKEN": github_standin.token})
+    proc = run_cli(
+        "push",
+        str(root),
+        "--owner",
+        "octo",
+        "--github-url",
+        github_standin.api_url,
+        "--yes",
+        env={"GITHUB_TOKEN": github_standin.token},
+    )
     assert proc.returncode == 0, proc.stderr
     github_standin.reset_calls()
     return root
@@ -57,8 +65,11 @@ def test_import_sets_every_value_of_a_dotenv_file(pushed, github_standin, tmp_pa
     env_file.write_text("# credentials\n" + SECRETS_FILE + 'export MODEL_REGISTRY_KEY="abc def"\n')
     proc = secrets_cli(gh, "import", str(env_file), str(pushed))
     assert proc.returncode == 0, proc.stderr
-    assert env_values(gh, "staging") == {"KFP_USERNAME": "user@example.com", "KFP_PASSWORD": "shared-pw",
-                                         "MODEL_REGISTRY_KEY": "abc def"}
+    assert env_values(gh, "staging") == {
+        "KFP_USERNAME": "user@example.com",
+        "KFP_PASSWORD": "shared-pw",
+        "MODEL_REGISTRY_KEY": "abc def",
+    }
     assert env_values(gh, "production")["KFP_PASSWORD"] == "prod-pw"
     assert env_values(gh, "development") == {"MODEL_REGISTRY_KEY": "abc def"}, "a name no branch needs goes to all"
     assert "shared-pw" not in proc.stdout + proc.stderr
@@ -78,9 +89,14 @@ def test_list_shows_names_and_times_and_what_is_missing(pushed, github_standin):
     assert gh.write_calls() == [] or all(c.method == "PUT" for c in gh.write_calls())
 
 
-@pytest.mark.parametrize("name, problem", [
-    ("GITHUB_TOKEN", "reserves"), ("1PASSWORD", "starts with a digit"), ("KFP-TOKEN", "letters, digits and '_'"),
-])
+@pytest.mark.parametrize(
+    "name, problem",
+    [
+        ("GITHUB_TOKEN", "reserves"),
+        ("1PASSWORD", "starts with a digit"),
+        ("KFP-TOKEN", "letters, digits and '_'"),
+    ],
+)
 def test_invalid_names_are_refused_before_any_call(pushed, github_standin, name, problem):
     proc = secrets_cli(github_standin, "set", name, str(pushed), input="x")
     assert proc.returncode == 2 and problem in proc.stderr
@@ -111,8 +127,9 @@ def test_a_project_not_on_github_yet(new_project, github_standin):
 def test_repository_mode_uses_branch_prefixed_repository_secrets(new_project, github_standin_factory):
     gh = github_standin_factory(plan="free")
     root = new_project()
-    proc = run_cli("push", str(root), "--owner", "octo", "--github-url", gh.api_url, "--yes",
-                   env={"GITHUB_TOKEN": gh.token})
+    proc = run_cli(
+        "push", str(root), "--owner", "octo", "--github-url", gh.api_url, "--yes", env={"GITHUB_TOKEN": gh.token}
+    )
     assert proc.returncode == 0, proc.stderr
     proc = secrets_cli(gh, "set", "KFP_PASSWORD", "--env", "staging", str(root), input="pw")
     assert proc.returncode == 0, proc.stderr

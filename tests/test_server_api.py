@@ -40,11 +40,14 @@ async def test_defaults_name_the_project_after_its_folder(api):
     assert body["branches"] == ["development", "staging", "production"]
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"name": "bad name"}, "name"),
-    ({"branches": "dev,..bad"}, "branches"),
-    ({"path": "../outside"}, "path"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"name": "bad name"}, "name"),
+        ({"branches": "dev,..bad"}, "branches"),
+        ({"path": "../outside"}, "path"),
+    ],
+)
 async def test_defaults_refuse_bad_input_with_400(api, params, field):
     status, body = await api.get("defaults", **params)
     assert status == 400
@@ -64,9 +67,18 @@ async def test_schema_refuses_bad_branch_names(api):
 
 
 async def test_validate_reports_each_bad_field_with_what_to_do(api):
-    status, body = await api.post("validate", {"settings": {
-        "name": "wine quality", "staging.kfp.host": "ftp://host", "staging.kfp.auth": "magic",
-        "development.kfp.namespace": "Kubeflow_User", "owner": "my-org"}})
+    status, body = await api.post(
+        "validate",
+        {
+            "settings": {
+                "name": "wine quality",
+                "staging.kfp.host": "ftp://host",
+                "staging.kfp.auth": "magic",
+                "development.kfp.namespace": "Kubeflow_User",
+                "owner": "my-org",
+            }
+        },
+    )
     assert status == 200 and body["valid"] is False
     assert set(body["errors"]) == {"name", "staging.kfp.host", "staging.kfp.auth", "development.kfp.namespace"}
     assert "letters, digits" in body["errors"]["name"]
@@ -74,25 +86,37 @@ async def test_validate_reports_each_bad_field_with_what_to_do(api):
 
 
 async def test_validate_accepts_good_settings_and_names_the_secrets_they_need(api):
-    status, body = await api.post("validate", {"settings": {"name": "wine", "staging.kfp.auth": "token",
-                                                            "production.data.uri": "s3://bucket/wine.csv"}})
-    assert status == 200 and body == {"valid": True, "errors": {}, "required_secrets": {
-        "development": [], "staging": ["KFP_TOKEN"],
-        "production": ["KFP_USERNAME", "KFP_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}}
+    status, body = await api.post(
+        "validate",
+        {"settings": {"name": "wine", "staging.kfp.auth": "token", "production.data.uri": "s3://bucket/wine.csv"}},
+    )
+    assert status == 200 and body == {
+        "valid": True,
+        "errors": {},
+        "required_secrets": {
+            "development": [],
+            "staging": ["KFP_TOKEN"],
+            "production": ["KFP_USERNAME", "KFP_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+        },
+    }
 
 
 async def test_validate_catches_whole_spec_rules(api):
     status, body = await api.post("validate", {"settings": {"development.kfp.host": ""}})
     assert status == 200 and body["errors"] == {
-        "development.kfp.host": "empty; give the KFP URL, or set development.kfp.auth=incluster"}
+        "development.kfp.host": "empty; give the KFP URL, or set development.kfp.auth=incluster"
+    }
 
 
-@pytest.mark.parametrize("raw, words", [
-    (b"{not json", "not JSON"),
-    ({"settings": {"name": 3}}, "settings.name: expected string or boolean"),
-    ({"settings": {}, "extra": 1}, "'extra' was unexpected"),
-    ([1, 2], "body: expected object"),
-])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        (b"{not json", "not JSON"),
+        ({"settings": {"name": 3}}, "settings.name: expected string or boolean"),
+        ({"settings": {}, "extra": 1}, "'extra' was unexpected"),
+        ([1, 2], "body: expected object"),
+    ],
+)
 async def test_malformed_bodies_are_400_never_500(api, raw, words):
     status, body = await api.post("validate", raw)
     assert status == 400 and body["reason"] == "invalid_input"
@@ -124,8 +148,9 @@ async def test_init_job_creates_the_project_and_reports_progress(api):
     assert ("init", "done") in steps and [e["index"] for e in done["all_events"]] == list(range(len(steps)))
     root = api.root / "projects" / "wine-quality"
     assert 'owner = "my-org"' in (root / "mlops.toml").read_text()
-    branches = subprocess.run(["git", "branch", "--format=%(refname:short)"], cwd=root, capture_output=True,
-                              text=True, check=True).stdout.split()
+    branches = subprocess.run(
+        ["git", "branch", "--format=%(refname:short)"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert sorted(branches) == ["development", "production", "staging"]
 
 
@@ -217,8 +242,9 @@ async def test_an_unexpected_error_is_a_generic_500_and_a_log_line_without_the_t
         raise RuntimeError(f"bug while holding {args[-1]}")
 
     monkeypatch.setattr(actions, "secrets_list", broken)
-    status, body = await api.call("GET", "secrets", params={"path": "p"}, headers={"X-GitHub-Token": token},
-                                  validate=False)
+    status, body = await api.call(
+        "GET", "secrets", params={"path": "p"}, headers={"X-GitHub-Token": token}, validate=False
+    )
     assert status == 500 and body == {"message": INTERNAL_ERROR, "reason": "internal_error"}
     logged = server_log()
     assert "RuntimeError: bug while holding ********" in logged and "500 GET" in logged

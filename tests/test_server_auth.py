@@ -35,8 +35,10 @@ def documented_requests() -> list[tuple[str, str]]:
 
 
 def test_the_document_lists_exactly_the_routes_served():
-    served = {re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern.split(API + "/", 1)[1]).replace("{job_id}", "{id}")
-              for pattern, _handler in routes()} - {"{rest}"}
+    served = {
+        re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern.split(API + "/", 1)[1]).replace("{job_id}", "{id}")
+        for pattern, _handler in routes()
+    } - {"{rest}"}
     assert served == {p.lstrip("/") for p in apidoc.document()["paths"]}
 
 
@@ -47,14 +49,16 @@ def _url(jp_base_url: str, route: str) -> str:
 @pytest.mark.parametrize("method, route", documented_requests() + [("GET", "no-such-route")])
 async def test_without_a_token_every_route_answers_403(http_server_client, jp_base_url, method, route):
     body = b"{}" if method in ("POST", "PUT", "PATCH") else None
-    resp = await http_server_client.fetch(_url(jp_base_url, route) + "?path=p", method=method, body=body,
-                                          raise_error=False, follow_redirects=False)
+    resp = await http_server_client.fetch(
+        _url(jp_base_url, route) + "?path=p", method=method, body=body, raise_error=False, follow_redirects=False
+    )
     assert resp.code == 403, (method, route, resp.code)
     assert json.loads(resp.body)["reason"] == "forbidden"  # the one error shape, even here
 
 
-async def test_with_a_cookie_but_no_xsrf_mutating_routes_answer_403(http_server_client, jp_base_url,
-                                                                   jp_auth_header, jp_root_dir):
+async def test_with_a_cookie_but_no_xsrf_mutating_routes_answer_403(
+    http_server_client, jp_base_url, jp_auth_header, jp_root_dir
+):
     # Log in once with the token, as a browser does: the server answers with its login cookie.
     resp = await http_server_client.fetch(_url(jp_base_url, "schema"), headers=jp_auth_header)
     cookies = SimpleCookie()
@@ -70,16 +74,22 @@ async def test_with_a_cookie_but_no_xsrf_mutating_routes_answer_403(http_server_
     for method, route in documented_requests():
         if method == "GET":
             continue
-        resp = await http_server_client.fetch(_url(jp_base_url, route), method=method, headers={"Cookie": login},
-                                              body=b'{"path": "p"}' if method == "POST" else None, raise_error=False)
+        resp = await http_server_client.fetch(
+            _url(jp_base_url, route),
+            method=method,
+            headers={"Cookie": login},
+            body=b'{"path": "p"}' if method == "POST" else None,
+            raise_error=False,
+        )
         assert resp.code == 403 and b"xsrf" in resp.body.lower(), (method, route, resp.code, resp.body)
     assert list(jp_root_dir.iterdir()) == []
 
     # With the XSRF cookie echoed in the header (what JupyterLab's ServerConnection does), the write goes through.
     xsrf = uuid.uuid4().hex
     headers = {"Cookie": f"{login}; _xsrf={xsrf}", "X-XSRFToken": xsrf, "Content-Type": "application/json"}
-    resp = await http_server_client.fetch(_url(jp_base_url, "plan"), method="POST", headers=headers,
-                                          body=b'{"path": "p"}', raise_error=False)
+    resp = await http_server_client.fetch(
+        _url(jp_base_url, "plan"), method="POST", headers=headers, body=b'{"path": "p"}', raise_error=False
+    )
     assert resp.code == 200, resp.body
 
 
@@ -87,7 +97,8 @@ async def test_the_token_header_is_accepted_on_every_route(http_server_client, j
     """The other side of the 403 test: with the token, no route answers 403 (each answers as documented)."""
     for method, route in documented_requests():
         body = b'{"path": "p"}' if method == "POST" else None
-        resp = await http_server_client.fetch(_url(jp_base_url, route) + "?path=p", method=method, body=body,
-                                              headers=jp_auth_header, raise_error=False)
+        resp = await http_server_client.fetch(
+            _url(jp_base_url, route) + "?path=p", method=method, body=body, headers=jp_auth_header, raise_error=False
+        )
         assert resp.code != 403, (method, route, resp.body)
         check_against_doc(method, route, resp.code, json.loads(resp.body), resp.headers)

@@ -48,15 +48,36 @@ async def test_check_passes_and_streams_each_line_as_an_event(api, data_server, 
     assert {("data", "done"), ("kfp", "done"), ("check", "done")} <= steps
 
 
-async def test_check_uses_the_credentials_of_the_request_and_never_shows_them(api, data_server, monkeypatch,
-                                                                              server_log):
+async def test_check_uses_the_credentials_of_the_request_and_never_shows_them(
+    api, data_server, monkeypatch, server_log
+):
     await make_wine(api, data_server, monkeypatch)
     with KfpStandin("dex", password="Right-Pass-1", multi_user=True) as kfp:
         monkeypatch.setenv("KFP_HOST", kfp.host)
-        good = await api.wait((await api.post("check", {"path": "wine", "branch": "staging", "credentials": {
-            "KFP_USERNAME": "user@example.com", "KFP_PASSWORD": "Right-Pass-1"}}))[1])
-        bad = await api.wait((await api.post("check", {"path": "wine", "branch": "staging", "credentials": {
-            "KFP_USERNAME": "user@example.com", "KFP_PASSWORD": "Wrong-Pass-2"}}))[1])
+        good = await api.wait(
+            (
+                await api.post(
+                    "check",
+                    {
+                        "path": "wine",
+                        "branch": "staging",
+                        "credentials": {"KFP_USERNAME": "user@example.com", "KFP_PASSWORD": "Right-Pass-1"},
+                    },
+                )
+            )[1]
+        )
+        bad = await api.wait(
+            (
+                await api.post(
+                    "check",
+                    {
+                        "path": "wine",
+                        "branch": "staging",
+                        "credentials": {"KFP_USERNAME": "user@example.com", "KFP_PASSWORD": "Wrong-Pass-2"},
+                    },
+                )
+            )[1]
+        )
     assert good["state"] == "succeeded", good["error"]
     assert bad["state"] == "failed" and bad["error"]["reason"] == "unauthenticated"
     assert "credentials are missing or were rejected" in bad["error"]["message"]
@@ -86,15 +107,18 @@ async def test_run_submits_and_links_the_run(api, data_server, monkeypatch):
     assert any(e["step"] == "run" and e["link"] == url for e in done["all_events"])
 
 
-@pytest.mark.parametrize("route, body, code, words", [
-    ("check", {"path": "wine", "branch": "main"}, 400, "the project's branches are development, staging"),
-    ("run", {"path": "wine", "local": True, "wait": True}, 400, "--wait and --timeout are for runs on Kubeflow"),
-    ("run", {"path": "wine", "timeout": 0}, 400, "timeout: must be above 0"),
-    ("check", {"path": "nowhere"}, 404, "not a jupyter-mlops project"),
-    ("check", {"path": "../up"}, 400, "'..'"),
-    ("run", {"path": "wine", "credentials": {"PYTHONPATH": "/tmp/evil"}}, 400, "PYTHONPATH"),
-    ("run", {"path": "wine", "credentials": {"kfp token": "x"}}, 400, "the name 'kfp token' is not allowed"),
-])
+@pytest.mark.parametrize(
+    "route, body, code, words",
+    [
+        ("check", {"path": "wine", "branch": "main"}, 400, "the project's branches are development, staging"),
+        ("run", {"path": "wine", "local": True, "wait": True}, 400, "--wait and --timeout are for runs on Kubeflow"),
+        ("run", {"path": "wine", "timeout": 0}, 400, "timeout: must be above 0"),
+        ("check", {"path": "nowhere"}, 404, "not a jupyter-mlops project"),
+        ("check", {"path": "../up"}, 400, "'..'"),
+        ("run", {"path": "wine", "credentials": {"PYTHONPATH": "/tmp/evil"}}, 400, "PYTHONPATH"),
+        ("run", {"path": "wine", "credentials": {"kfp token": "x"}}, 400, "the name 'kfp token' is not allowed"),
+    ],
+)
 async def test_refusals_before_anything_runs(api, data_server, monkeypatch, route, body, code, words):
     await make_wine(api, data_server, monkeypatch)
     status, answer = await api.post(route, body)

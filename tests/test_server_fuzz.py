@@ -24,8 +24,12 @@ def jp_server_config():
     return server_config()
 
 
-POSITIVE_CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
-                   checks.response_schema_conformance]
+POSITIVE_CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
 NEGATIVE_CHECKS = [checks.not_a_server_error, checks.content_type_conformance, checks.response_schema_conformance]
 
 
@@ -38,8 +42,14 @@ def exercise(base_url: str, headers: dict, mode: GenerationMode) -> dict[str, in
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case):
             response = case.call(base_url=base_url, headers=headers, timeout=30)
             case.validate_response(response, checks=POSITIVE_CHECKS if mode.is_positive else NEGATIVE_CHECKS)
@@ -50,8 +60,9 @@ def exercise(base_url: str, headers: dict, mode: GenerationMode) -> dict[str, in
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-async def test_generated_requests_get_no_5xx_and_documented_answers(http_server_client, jp_http_port, jp_base_url,
-                                                                    jp_auth_header, mode):
+async def test_generated_requests_get_no_5xx_and_documented_answers(
+    http_server_client, jp_http_port, jp_base_url, jp_auth_header, mode
+):
     base_url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}jupyter-mlops/api"
     # requests (schemathesis' transport) blocks: run it on a thread while this loop serves the requests.
     seen = await asyncio.to_thread(exercise, base_url, dict(jp_auth_header), mode)

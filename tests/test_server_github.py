@@ -35,11 +35,14 @@ async def test_status_of_a_new_project(api):
     assert body["branches"][1]["secrets"] == ["KFP_TOKEN"]
 
 
-@pytest.mark.parametrize("params, code, reason", [
-    ({"path": "nowhere"}, 404, "not_found"),
-    ({}, 400, "invalid_input"),
-    ({"path": "../x"}, 400, "invalid_path"),
-])
+@pytest.mark.parametrize(
+    "params, code, reason",
+    [
+        ({"path": "nowhere"}, 404, "not_found"),
+        ({}, 400, "invalid_input"),
+        ({"path": "../x"}, 400, "invalid_path"),
+    ],
+)
 async def test_status_refusals(api, params, code, reason):
     status, body = await api.get("status", **params)
     assert status == code and body["reason"] == reason
@@ -63,8 +66,13 @@ async def test_push_without_an_owner_goes_to_the_embedded_default(api):
 
 async def test_push_to_github_creates_the_repository_with_sealed_secrets(api, github_standin, server_log):
     await make_project(api)
-    body = {"path": "wine", "owner": "octo", "github_url": github_standin.api_url, "token": github_standin.token,
-            "secrets": {"staging": {"KFP_USERNAME": "user@example.com", "KFP_PASSWORD": "pw-Staging-123"}}}
+    body = {
+        "path": "wine",
+        "owner": "octo",
+        "github_url": github_standin.api_url,
+        "token": github_standin.token,
+        "secrets": {"staging": {"KFP_USERNAME": "user@example.com", "KFP_PASSWORD": "pw-Staging-123"}},
+    }
     status, job = await api.post("push", body)
     assert status == 202, job
     done = await api.wait(job)
@@ -88,19 +96,23 @@ async def test_push_to_github_creates_the_repository_with_sealed_secrets(api, gi
 
 async def test_push_with_a_rejected_token_is_422_before_any_write(api, github_standin):
     await make_project(api)
-    status, body = await api.post("push", {"path": "wine", "owner": "octo", "token": "ghp_wrong",
-                                           "github_url": github_standin.api_url})
+    status, body = await api.post(
+        "push", {"path": "wine", "owner": "octo", "token": "ghp_wrong", "github_url": github_standin.api_url}
+    )
     assert status == 422 and body["reason"] == "unauthenticated"
     assert github_standin.write_calls() == [] and "ghp_wrong" not in repr(body)
 
 
-@pytest.mark.parametrize("body, code, words", [
-    ({"path": "wine", "owner": "-bad-"}, 400, "GitHub user or organisation"),
-    ({"path": "wine", "owner": "octo", "remote": "/tmp/x.git"}, 400, "not both"),
-    ({"path": "wine", "secrets": {"nightly": {"A": "value"}}}, 400, "branches the project does not have"),
-    ({"path": "nowhere"}, 404, "not a jupyter-mlops project"),
-    ({"path": "wine", "token": 5}, 400, "token: expected string"),
-])
+@pytest.mark.parametrize(
+    "body, code, words",
+    [
+        ({"path": "wine", "owner": "-bad-"}, 400, "GitHub user or organisation"),
+        ({"path": "wine", "owner": "octo", "remote": "/tmp/x.git"}, 400, "not both"),
+        ({"path": "wine", "secrets": {"nightly": {"A": "value"}}}, 400, "branches the project does not have"),
+        ({"path": "nowhere"}, 404, "not a jupyter-mlops project"),
+        ({"path": "wine", "token": 5}, 400, "token: expected string"),
+    ],
+)
 async def test_push_refusals_are_4xx(api, body, code, words):
     await make_project(api)
     status, answer = await api.post("push", body)
@@ -112,20 +124,38 @@ async def test_push_refusals_are_4xx(api, body, code, words):
 
 async def pushed_to_github(api, github_standin) -> None:
     await make_project(api, **{"staging.kfp.auth": "token"})
-    done = await api.wait((await api.post("push", {"path": "wine", "owner": "octo", "token": github_standin.token,
-                                                   "github_url": github_standin.api_url}))[1])
+    done = await api.wait(
+        (
+            await api.post(
+                "push",
+                {"path": "wine", "owner": "octo", "token": github_standin.token, "github_url": github_standin.api_url},
+            )
+        )[1]
+    )
     assert done["state"] == "succeeded", done["error"]
 
 
 async def test_secrets_set_then_list_names_only(api, github_standin):
     await pushed_to_github(api, github_standin)
-    status, body = await api.post("secrets", {"path": "wine", "env": "staging", "secrets": {"KFP_TOKEN": "kfp-Tok-9"},
-                                              "token": github_standin.token, "github_url": github_standin.api_url})
+    status, body = await api.post(
+        "secrets",
+        {
+            "path": "wine",
+            "env": "staging",
+            "secrets": {"KFP_TOKEN": "kfp-Tok-9"},
+            "token": github_standin.token,
+            "github_url": github_standin.api_url,
+        },
+    )
     assert status == 200 and body["secrets"] == {"staging": {"KFP_TOKEN": "created"}}
     assert github_standin.secret_value("octo", "wine", "KFP_TOKEN", environment="staging") == "kfp-Tok-9"
 
-    status, body = await api.call("GET", "secrets", params={"path": "wine", "github_url": github_standin.api_url},
-                                  headers={"X-GitHub-Token": github_standin.token})
+    status, body = await api.call(
+        "GET",
+        "secrets",
+        params={"path": "wine", "github_url": github_standin.api_url},
+        headers={"X-GitHub-Token": github_standin.token},
+    )
     assert status == 200 and "kfp-Tok-9" not in repr(body)
     assert [(s["branch"], s["name"], s["required"]) for s in body["secrets"]] == [("staging", "KFP_TOKEN", True)]
     assert body["missing"] == {"production": ["KFP_USERNAME", "KFP_PASSWORD"]}
@@ -138,24 +168,32 @@ async def test_secrets_use_the_servers_token_when_the_request_has_none(api, gith
     assert status == 200 and body["repository"] == "octo/wine"
 
 
-@pytest.mark.parametrize("secrets, words", [
-    ({"1BAD": "x"}, "1BAD"),
-    ({"GITHUB_TOKEN": "x"}, "GITHUB_"),
-])
+@pytest.mark.parametrize(
+    "secrets, words",
+    [
+        ({"1BAD": "x"}, "1BAD"),
+        ({"GITHUB_TOKEN": "x"}, "GITHUB_"),
+    ],
+)
 async def test_bad_secret_names_are_400_and_nothing_is_sent(api, github_standin, secrets, words):
     await pushed_to_github(api, github_standin)
     github_standin.reset_calls()
-    status, body = await api.post("secrets", {"path": "wine", "secrets": secrets, "token": github_standin.token,
-                                              "github_url": github_standin.api_url})
+    status, body = await api.post(
+        "secrets",
+        {"path": "wine", "secrets": secrets, "token": github_standin.token, "github_url": github_standin.api_url},
+    )
     assert status == 400 and words in body["message"] + " ".join(body.get("details", []))
     assert github_standin.write_calls() == []
 
 
-@pytest.mark.parametrize("params, code, words", [
-    ({"path": "nowhere"}, 404, "not a jupyter-mlops project"),
-    ({}, 400, "'path' is missing"),
-    ({"path": "wine", "env": "nightly"}, 400, "no such branch"),
-])
+@pytest.mark.parametrize(
+    "params, code, words",
+    [
+        ({"path": "nowhere"}, 404, "not a jupyter-mlops project"),
+        ({}, 400, "'path' is missing"),
+        ({"path": "wine", "env": "nightly"}, 400, "no such branch"),
+    ],
+)
 async def test_secrets_list_refusals(api, params, code, words):
     await make_project(api, owner="octo")
     status, body = await api.call("GET", "secrets", params=params, headers={"X-GitHub-Token": "ghp_unused0"})

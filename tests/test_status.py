@@ -48,8 +48,9 @@ def test_after_an_embedded_push_then_a_new_commit(new_project, tmp_path):
 def test_after_a_github_push_in_repository_mode(new_project, github_standin_factory):
     gh = github_standin_factory(plan="free")
     root = new_project()
-    proc = run_cli("push", str(root), "--owner", "octo", "--github-url", gh.api_url, "--yes",
-                   env={"GITHUB_TOKEN": gh.token})
+    proc = run_cli(
+        "push", str(root), "--owner", "octo", "--github-url", gh.api_url, "--yes", env={"GITHUB_TOKEN": gh.token}
+    )
     assert proc.returncode == 0, proc.stderr
     result = project_status(root)
     assert result.remote.kind == "github" and result.remote.repository == "octo/wine-quality"

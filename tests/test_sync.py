@@ -46,8 +46,7 @@ def push_env(url: str, env: dict) -> dict:
 # ------------------------------------------------------------------ the organisation story, on GitHub
 
 
-def test_sync_all_brings_the_main_repo_change_to_every_branch_of_every_project(
-        tmp_path, github_standin, github_env):
+def test_sync_all_brings_the_main_repo_change_to_every_branch_of_every_project(tmp_path, github_standin, github_env):
     gh = github_standin
     gh.add_org("acme", {gh.login: "admin"})
     forks_of(gh).delay = 0.2
@@ -59,42 +58,64 @@ def test_sync_all_brings_the_main_repo_change_to_every_branch_of_every_project(
     ok(run_cli("new", "wine", "--from", "acme/acme-main", *args, cwd=tmp_path, env=github_env))
     ok(run_cli("new", "beer", "--from", "acme/acme-main", *args, cwd=tmp_path, env=github_env))
     forks_of(gh).disable_forking("acme/acme-main")
-    cider = run_cli("new", "cider", "--from", "acme/acme-main", "--owner", gh.login, *args, cwd=tmp_path,
-                    env=github_env)
+    cider = run_cli(
+        "new", "cider", "--from", "acme/acme-main", "--owner", gh.login, *args, cwd=tmp_path, env=github_env
+    )
     ok(cider)
     assert "forking is disabled" in cider.stdout + cider.stderr and "mirror fork" in cider.stdout + cider.stderr
     parents = forks_of(gh).parents
     assert parents == {"acme/wine": "acme/acme-main"}, "only wine is a GitHub fork; beer and cider are mirrors"
-    repos = {"wine": gh.state.repo("acme", "wine"), "beer": gh.state.repo("acme", "beer"),
-             "cider": gh.state.repo(gh.login, "cider")}
+    repos = {
+        "wine": gh.state.repo("acme", "wine"),
+        "beer": gh.state.repo("acme", "beer"),
+        "cider": gh.state.repo(gh.login, "cider"),
+    }
 
     # Each project does its own work: wine edits its README (project-owned) on development; beer
     # changes the staging platform host (org-owned) to something else.
     wine = tmp_path / "wine"
     (wine / "README.md").write_text((wine / "README.md").read_text() + "\nOur own notes.\n")
     git(wine, "commit", "-q", "-am", "notes")
-    subprocess.run(["git", "push", "-q", "origin", "development"], cwd=wine, check=True,
-                   env=push_env(repos["wine"] and gh.clone_url("acme", "wine"), github_env))
+    subprocess.run(
+        ["git", "push", "-q", "origin", "development"],
+        cwd=wine,
+        check=True,
+        env=push_env(repos["wine"] and gh.clone_url("acme", "wine"), github_env),
+    )
     beer = tmp_path / "beer"
     git(beer, "checkout", "-q", "staging")
     change_platform_host(beer, "staging", "https://beer.example/pipeline")
     git(beer, "commit", "-q", "-am", "our own staging platform")
-    subprocess.run(["git", "push", "-q", "origin", "staging"], cwd=beer, check=True,
-                   env=push_env(gh.clone_url("acme", "beer"), github_env))
+    subprocess.run(
+        ["git", "push", "-q", "origin", "staging"],
+        cwd=beer,
+        check=True,
+        env=push_env(gh.clone_url("acme", "beer"), github_env),
+    )
     beer_staging_before = heads(repos["beer"].path)["staging"]
 
     # The organisation changes its platform on every branch (and its own README, which is project-owned).
-    commit_on_branches(main, lambda c, b: (change_platform_host(c, b),
-                                           (c / "README.md").write_text("# The org's README\n")),
-                       "platform: the organisation's Kubeflow", push=False)
-    subprocess.run(["git", "push", "-q", "origin", *BRANCHES], cwd=main, check=True,
-                   env=push_env(gh.clone_url("acme", "acme-main"), github_env))
+    commit_on_branches(
+        main,
+        lambda c, b: (change_platform_host(c, b), (c / "README.md").write_text("# The org's README\n")),
+        "platform: the organisation's Kubeflow",
+        push=False,
+    )
+    subprocess.run(
+        ["git", "push", "-q", "origin", *BRANCHES],
+        cwd=main,
+        check=True,
+        env=push_env(gh.clone_url("acme", "acme-main"), github_env),
+    )
 
     proc = run_cli("sync", str(main), "--all", "--github-url", gh.api_url, env=github_env)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out  # a conflict is waiting for someone
-    table = {line.split()[0]: line.split()[1:] for line in proc.stdout.splitlines()
-             if line.split() and line.split()[0] in ("wine", "beer", "cider") and ":" not in line}
+    table = {
+        line.split()[0]: line.split()[1:]
+        for line in proc.stdout.splitlines()
+        if line.split() and line.split()[0] in ("wine", "beer", "cider") and ":" not in line
+    }
     assert table["wine"] == ["updated", "updated", "updated"], out
     assert table["cider"] == ["updated", "updated", "updated"], out
     assert table["beer"] == ["updated", "conflict", "updated"], out
@@ -124,11 +145,18 @@ def test_sync_pr_opens_one_pull_request_per_branch_and_leaves_the_branches(tmp_p
     gh = github_standin
     gh.add_org("acme", {gh.login: "admin"})
     main = make_main_on_github(tmp_path, gh, github_env)
-    ok(run_cli("new", "wine", "--from", "acme/acme-main", "--github-url", gh.api_url, "--yes", cwd=tmp_path,
-               env=github_env))
+    ok(
+        run_cli(
+            "new", "wine", "--from", "acme/acme-main", "--github-url", gh.api_url, "--yes", cwd=tmp_path, env=github_env
+        )
+    )
     commit_on_branches(main, change_platform_host, "platform", push=False)
-    subprocess.run(["git", "push", "-q", "origin", *BRANCHES], cwd=main, check=True,
-                   env=push_env(gh.clone_url("acme", "acme-main"), github_env))
+    subprocess.run(
+        ["git", "push", "-q", "origin", *BRANCHES],
+        cwd=main,
+        check=True,
+        env=push_env(gh.clone_url("acme", "acme-main"), github_env),
+    )
     repo = gh.state.repo("acme", "wine")
     before = heads(repo.path)
     wine = tmp_path / "wine"
@@ -163,8 +191,11 @@ def test_sync_in_a_clone_updates_clean_branches_and_leaves_a_conflicting_one_exa
     commit_on_branches(main, change_platform_host, "platform")
 
     def state():
-        files = {str(p.relative_to(project)): p.read_bytes() for p in project.rglob("*")
-                 if p.is_file() and ".git" not in p.relative_to(project).parts}
+        files = {
+            str(p.relative_to(project)): p.read_bytes()
+            for p in project.rglob("*")
+            if p.is_file() and ".git" not in p.relative_to(project).parts
+        }
         return files, git(project, "status", "--porcelain"), heads(project), git(project, "rev-parse", "HEAD")
 
     before = state()
@@ -196,8 +227,11 @@ def test_project_owned_file_changed_upstream_keeps_the_project_version_and_recor
     main, bare = make_main_local(tmp_path)
     project = new_local(tmp_path, "wine", bare)
     readme = show(project, "development", "README.md")
-    commit_on_branches(main, lambda c, b: (c / "src/pipelines" / b / "config.yaml").write_text("org: yes\n"),
-                       "org edits a project-owned file")
+    commit_on_branches(
+        main,
+        lambda c, b: (c / "src/pipelines" / b / "config.yaml").write_text("org: yes\n"),
+        "org edits a project-owned file",
+    )
     ok(run_cli("sync", str(project)))
     for b in BRANCHES:
         assert "org: yes" not in show(project, b, f"src/pipelines/{b}/config.yaml")
@@ -228,23 +262,39 @@ def test_upstream_check_workflow_lints_and_its_script_opens_pull_requests(tmp_pa
     workflow = main / ".github" / "workflows" / "upstream-sync.yml"
     lint = subprocess.run(["actionlint", str(workflow)], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    schema = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-                             str(workflow)], capture_output=True, text=True)
+    schema = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        capture_output=True,
+        text=True,
+    )
     assert schema.returncode == 0, schema.stdout + schema.stderr
 
-    ok(run_cli("new", "wine", "--from", "acme/acme-main", "--github-url", gh.api_url, "--yes", cwd=tmp_path,
-               env=github_env))
-    commit_on_branches(main, lambda c, b: (change_platform_host(c, b), (c / "README.md").write_text("org\n")),
-                       "platform", push=False)
-    subprocess.run(["git", "push", "-q", "origin", *BRANCHES], cwd=main, check=True,
-                   env=push_env(gh.clone_url("acme", "acme-main"), github_env))
+    ok(
+        run_cli(
+            "new", "wine", "--from", "acme/acme-main", "--github-url", gh.api_url, "--yes", cwd=tmp_path, env=github_env
+        )
+    )
+    commit_on_branches(
+        main, lambda c, b: (change_platform_host(c, b), (c / "README.md").write_text("org\n")), "platform", push=False
+    )
+    subprocess.run(
+        ["git", "push", "-q", "origin", *BRANCHES],
+        cwd=main,
+        check=True,
+        env=push_env(gh.clone_url("acme", "acme-main"), github_env),
+    )
     # The runner's checkout: a fresh clone, authenticated as actions/checkout does (an extra header).
     runner = clone(gh.clone_url("acme", "wine"), tmp_path / "runner", github_env)
-    env = dict(push_env(gh.clone_url("acme", "wine"), github_env), GITHUB_API_URL=gh.api_url,
-               GITHUB_REPOSITORY="acme/wine", GH_TOKEN=github_env["GITHUB_TOKEN"],
-               GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
-    run = subprocess.run([sys.executable, ".mlops/upstream_check.py"], cwd=runner, env=env, capture_output=True,
-                         text=True)
+    env = dict(
+        push_env(gh.clone_url("acme", "wine"), github_env),
+        GITHUB_API_URL=gh.api_url,
+        GITHUB_REPOSITORY="acme/wine",
+        GH_TOKEN=github_env["GITHUB_TOKEN"],
+        GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"),
+    )
+    run = subprocess.run(
+        [sys.executable, ".mlops/upstream_check.py"], cwd=runner, env=env, capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     pulls = forks_of(gh).pull_requests("acme/wine")
     assert sorted(p.base for p in pulls) == sorted(BRANCHES)
@@ -254,6 +304,7 @@ def test_upstream_check_workflow_lints_and_its_script_opens_pull_requests(tmp_pa
         assert "org" != show(repo.path, f"mlops-sync/{b}", "README.md").strip(), "project-owned file kept"
     assert "README.md" in pulls[0].body and "kept" in pulls[0].body
     assert "| development |" in (tmp_path / "summary.md").read_text()
-    again = subprocess.run([sys.executable, ".mlops/upstream_check.py"], cwd=runner, env=env, capture_output=True,
-                           text=True)
+    again = subprocess.run(
+        [sys.executable, ".mlops/upstream_check.py"], cwd=runner, env=env, capture_output=True, text=True
+    )
     assert again.returncode == 0 and len(forks_of(gh).pull_requests("acme/wine")) == 3

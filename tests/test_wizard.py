@@ -96,8 +96,11 @@ def test_secrets_step_asks_the_names_each_branch_needs(wizard):
     wizard.fields["owner"].value = "octo"
     wizard.github.token.input.value = "ghp_example"
     click_next(wizard, "Secrets")
-    assert set(wizard.secrets.fields) == {("staging", "KFP_TOKEN"), ("production", "KFP_USERNAME"),
-                                          ("production", "KFP_PASSWORD")}
+    assert set(wizard.secrets.fields) == {
+        ("staging", "KFP_TOKEN"),
+        ("production", "KFP_USERNAME"),
+        ("production", "KFP_PASSWORD"),
+    }
     assert not wizard.next_button.disabled  # every secret may be set later
 
 
@@ -125,7 +128,10 @@ def test_full_flow_creates_the_project_with_progress_and_links(wizard, tmp_path)
     assert f'href="{tmp_path / "wine"}/README.md"' in wizard.create.links.value
     assert wizard.back_button.disabled and wizard.create_button.disabled
     assert sorted(git(tmp_path / "wine", "branch", "--format=%(refname:short)").split()) == [
-        "development", "production", "staging"]
+        "development",
+        "production",
+        "staging",
+    ]
     # No owner: pushed to the embedded default, a bare repository on this machine.
     assert wizard.job.result["target"] == "embedded"
     bare = wizard.job.result["remote"]
@@ -167,9 +173,13 @@ def test_full_flow_on_github_with_token_and_secrets(wizard, tmp_path, github_sta
 
     # The token and the secret value are nowhere: widget state, job events and result, log records.
     assert wizard.github.token.input.value == "" and wizard.secrets.fields["staging", "KFP_TOKEN"].input.value == ""
-    seen = "\n".join([*(widget_states(w) for w in [wizard.widget] + [s.box for s in wizard.steps]),
-                      repr(wizard.job.snapshot()),
-                      *(r.getMessage() for r in caplog.records)])
+    seen = "\n".join(
+        [
+            *(widget_states(w) for w in [wizard.widget] + [s.box for s in wizard.steps]),
+            repr(wizard.job.snapshot()),
+            *(r.getMessage() for r in caplog.records),
+        ]
+    )
     for secret in (github_standin.token, "kfp-Staging-Tok"):
         assert secret not in seen
 

@@ -33,8 +33,9 @@ def available_verbs() -> list:
     return mods
 
 
-def build_parser(parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
-                 prog: str = PROG, extra_verbs: Sequence = ()) -> argparse.ArgumentParser:
+def build_parser(
+    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser, prog: str = PROG, extra_verbs: Sequence = ()
+) -> argparse.ArgumentParser:
     """The CLI's parser; the magics pass their parser class, prog and their own verbs (``register(sub)``)."""
     parser = parser_class(prog=prog, description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"jupyter-mlops {__version__}")

@@ -11,8 +11,12 @@ HELP = "run a branch's CI preflight here: data access, Kubeflow reachable and au
 
 
 def register(sub) -> None:
-    p = sub.add_parser("check", help=HELP, description=HELP[0].upper() + HELP[1:] + ". Credentials come from "
-                       "the environment variables CI uses (KFP_TOKEN, KFP_USERNAME, KFP_PASSWORD, AWS_*).")
+    p = sub.add_parser(
+        "check",
+        help=HELP,
+        description=HELP[0].upper() + HELP[1:] + ". Credentials come from "
+        "the environment variables CI uses (KFP_TOKEN, KFP_USERNAME, KFP_PASSWORD, AWS_*).",
+    )
     add_path(p)
     add_branch(p, "check")
     add_yes(p)

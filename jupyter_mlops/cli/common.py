@@ -18,8 +18,12 @@ def add_dry_run(parser: argparse.ArgumentParser) -> None:
 
 
 def add_github_url(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--github-url", metavar="URL", default=None,
-                        help="GitHub API URL for GitHub Enterprise, e.g. https://HOST/api/v3")
+    parser.add_argument(
+        "--github-url",
+        metavar="URL",
+        default=None,
+        help="GitHub API URL for GitHub Enterprise, e.g. https://HOST/api/v3",
+    )
 
 
 def add_branch(parser: argparse.ArgumentParser, what: str) -> None:

@@ -16,11 +16,18 @@ def register(sub) -> None:
     p.add_argument("--name", help="repository name (default: the folder's name)")
     add_yes(p)
     add_dry_run(p)
-    p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                   help="a setting, e.g. --set staging.kfp.auth=dex (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting, e.g. --set staging.kfp.auth=dex (repeatable)",
+    )
     p.add_argument("--config", metavar="FILE", help="settings from a TOML or JSON file (keys as in --set)")
-    p.add_argument("--main", action="store_true",
-                   help="create the organisation's main config repo instead of a project")
+    p.add_argument(
+        "--main", action="store_true", help="create the organisation's main config repo instead of a project"
+    )
     p.set_defaults(handler=run)
 
 
@@ -41,8 +48,14 @@ def ask_settings(spec, ui, skip: set[str]) -> None:
 
     for s in SETTINGS:
         if s.key not in skip:
-            spec.set(s.key, ui.ask(s.label, str(spec.get(s.key)).lower() if s.kind == "boolean"
-                                   else str(spec.get(s.key)), checker(s.key)))
+            spec.set(
+                s.key,
+                ui.ask(
+                    s.label,
+                    str(spec.get(s.key)).lower() if s.kind == "boolean" else str(spec.get(s.key)),
+                    checker(s.key),
+                ),
+            )
     for branch in spec.branch_names:
         ui.line(f"-- {branch} branch")
         for s in BRANCH_SETTINGS:
@@ -58,8 +71,9 @@ def run(args: argparse.Namespace, ui) -> int:
 
     root = Path(args.path)
     settings = parse_assignments(args.settings)
-    spec = build_spec(root, name=args.name, settings=settings, config_file=args.config,
-                      kind="main" if args.main else "project")
+    spec = build_spec(
+        root, name=args.name, settings=settings, config_file=args.config, kind="main" if args.main else "project"
+    )
     if ui.interactive and not args.dry_run and not (root / "mlops.toml").exists():
         given = set(settings) | ({"name"} if args.name else set())
         ask_settings(spec, ui, given)
@@ -70,8 +84,10 @@ def run(args: argparse.Namespace, ui) -> int:
         if args.name and args.name != plan.spec.name:
             ignored.append("name")
         if ignored:
-            ui.event_warn(f"This folder is already a project: its mlops.toml wins, so {', '.join(ignored)} "
-                          "stayed as recorded. Change them in the branch's platform.yaml / config.yaml.")
+            ui.event_warn(
+                f"This folder is already a project: its mlops.toml wins, so {', '.join(ignored)} "
+                "stayed as recorded. Change them in the branch's platform.yaml / config.yaml."
+            )
     if args.dry_run:
         return ui.dry_run(plan, "written")
     if plan.nothing_to_do:

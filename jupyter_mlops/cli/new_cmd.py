@@ -20,18 +20,33 @@ def register(sub) -> None:
         "project is pushed as `push` does (environments, secrets) and recorded for `sync --all`.",
     )
     p.add_argument("name", metavar="NAME", help="the new project's repository name")
-    p.add_argument("--from", dest="source", required=True, metavar="OWNER/MAIN",
-                   help="the main config repo: OWNER/NAME on GitHub, or a git URL or path")
+    p.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="OWNER/MAIN",
+        help="the main config repo: OWNER/NAME on GitHub, or a git URL or path",
+    )
     p.add_argument("--owner", help="GitHub user or organisation for the project (default: the main repo's owner)")
     p.add_argument("--description", help="one line for the README and GitHub (default: mlops-defaults.toml's)")
-    p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                   help="a project-owned setting, e.g. --set staging.data.uri=s3://bucket/wine.csv (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a project-owned setting, e.g. --set staging.data.uri=s3://bucket/wine.csv (repeatable)",
+    )
     p.add_argument("--dir", dest="directory", metavar="PATH", help="folder for the clone (default: ./NAME)")
-    p.add_argument("--remote", metavar="URL",
-                   help="for a main repo outside GitHub: the project's git URL or path (default: a local bare "
-                        "repository, as push's embedded default)")
-    p.add_argument("--secrets-file", metavar="FILE.env",
-                   help="CI secret values, as for push: NAME=value or BRANCH_NAME=value")
+    p.add_argument(
+        "--remote",
+        metavar="URL",
+        help="for a main repo outside GitHub: the project's git URL or path (default: a local bare "
+        "repository, as push's embedded default)",
+    )
+    p.add_argument(
+        "--secrets-file", metavar="FILE.env", help="CI secret values, as for push: NAME=value or BRANCH_NAME=value"
+    )
     add_github_url(p)
     add_yes(p)
     add_dry_run(p)
@@ -57,9 +72,17 @@ def run(args: argparse.Namespace, ui) -> int:
 
         client = GitHubClient(github_token(ui), args.github_url)
     progress = Progress(ui.event)
-    plan = plan_new(args.name, args.source, owner=args.owner, directory=args.directory,
-                    description=args.description, settings=settings, remote_url=args.remote, client=client,
-                    progress=progress)
+    plan = plan_new(
+        args.name,
+        args.source,
+        owner=args.owner,
+        directory=args.directory,
+        description=args.description,
+        settings=settings,
+        remote_url=args.remote,
+        client=client,
+        progress=progress,
+    )
     if args.dry_run:
         return ui.dry_run(plan)
     if ui.interactive:

@@ -11,12 +11,19 @@ HELP = "submit a branch's pipeline to its Kubeflow (after the preflight), or run
 
 
 def register(sub) -> None:
-    p = sub.add_parser("run", help=HELP, description=HELP[0].upper() + HELP[1:] + ". Runs the project's own "
-                       "src/pipelines/<branch>/main.py, as CI does; credentials from the same environment variables.")
+    p = sub.add_parser(
+        "run",
+        help=HELP,
+        description=HELP[0].upper() + HELP[1:] + ". Runs the project's own "
+        "src/pipelines/<branch>/main.py, as CI does; credentials from the same environment variables.",
+    )
     add_path(p)
     add_branch(p, "run")
-    p.add_argument("--local", action="store_true",
-                   help="run the whole pipeline here on kfp.local (no cluster); outputs in local_outputs/")
+    p.add_argument(
+        "--local",
+        action="store_true",
+        help="run the whole pipeline here on kfp.local (no cluster); outputs in local_outputs/",
+    )
     p.add_argument("--wait", action="store_true", help="wait for the Kubeflow run to finish; fail if it fails")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="how long --wait waits (default 3600)")
     add_yes(p)

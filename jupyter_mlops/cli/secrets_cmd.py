@@ -9,8 +9,10 @@ from pathlib import Path
 from .common import add_dry_run, add_github_url, add_path, add_yes
 
 HELP = "set, import or list the CI secrets on GitHub (names only; values never leave this machine unsealed)"
-ENV_HELP = ("branch whose environment gets the secret (default: the branches whose settings need it, or every "
-            "branch for a name none needs)")
+ENV_HELP = (
+    "branch whose environment gets the secret (default: the branches whose settings need it, or every "
+    "branch for a name none needs)"
+)
 
 
 def trailing_path(parser_class: type[argparse.ArgumentParser]) -> type[argparse.ArgumentParser]:
@@ -32,21 +34,30 @@ def register(sub) -> None:
     verbs = p.add_subparsers(dest="secrets_verb", metavar="ACTION", parser_class=trailing_path(type(p)))
     verbs.required = True
 
-    s = verbs.add_parser("set", help="set one secret; the value comes from standard input or a hidden prompt",
-                         description="Set one secret. The value is read from standard input when it is not a "
-                         "terminal (all of it, one trailing newline dropped), else from a hidden prompt.")
+    s = verbs.add_parser(
+        "set",
+        help="set one secret; the value comes from standard input or a hidden prompt",
+        description="Set one secret. The value is read from standard input when it is not a "
+        "terminal (all of it, one trailing newline dropped), else from a hidden prompt.",
+    )
     s.add_argument("name", metavar="NAME", help="e.g. KFP_TOKEN, KFP_PASSWORD, AWS_SECRET_ACCESS_KEY")
     _writer_args(s, run_set)
 
-    i = verbs.add_parser("import", help="set every NAME=value of a .env file",
-                         description="Set every NAME=value of a .env file. Without --env, BRANCH_NAME=value "
-                         "(e.g. STAGING_KFP_PASSWORD) goes to that branch only.")
+    i = verbs.add_parser(
+        "import",
+        help="set every NAME=value of a .env file",
+        description="Set every NAME=value of a .env file. Without --env, BRANCH_NAME=value "
+        "(e.g. STAGING_KFP_PASSWORD) goes to that branch only.",
+    )
     i.add_argument("file", metavar="FILE.env")
     _writer_args(i, run_import)
 
-    ls = verbs.add_parser("list", help="names and update times (GitHub never returns values)",
-                          description="List the secrets' names and update times per branch, and the ones the "
-                          "branches' settings need that are not set.")
+    ls = verbs.add_parser(
+        "list",
+        help="names and update times (GitHub never returns values)",
+        description="List the secrets' names and update times per branch, and the ones the "
+        "branches' settings need that are not set.",
+    )
     ls.add_argument("--env", metavar="BRANCH", help="only this branch")
     add_path(ls)
     add_github_url(ls)
@@ -120,6 +131,8 @@ def run_list(args: argparse.Namespace, ui) -> int:
         ui.line(f"  {e.branch:<12} {shown:<40} updated {e.updated_at or '?'}")
     for branch, names in listing.missing.items():
         for n in names:
-            ui.line(f"! {branch}: {n} is needed by the branch's settings and not set: "
-                    f"jupyter mlops secrets set {n} --env {branch}")
+            ui.line(
+                f"! {branch}: {n} is needed by the branch's settings and not set: "
+                f"jupyter mlops secrets set {n} --env {branch}"
+            )
     return 0

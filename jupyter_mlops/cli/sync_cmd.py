@@ -19,10 +19,17 @@ def register(sub) -> None:
         "(exit status 1 while a conflict waits; 2 for a usage error).",
     )
     add_path(p, "the project's folder, or with --all the main repo's folder (default: the current folder)")
-    p.add_argument("--all", dest="all_projects", action="store_true",
-                   help="in the main repo: sync every project made from it and print one summary table")
-    p.add_argument("--pr", action="store_true",
-                   help="push each merge to mlops-sync/<branch> and open a pull request instead of pushing directly")
+    p.add_argument(
+        "--all",
+        dest="all_projects",
+        action="store_true",
+        help="in the main repo: sync every project made from it and print one summary table",
+    )
+    p.add_argument(
+        "--pr",
+        action="store_true",
+        help="push each merge to mlops-sync/<branch> and open a pull request instead of pushing directly",
+    )
     add_github_url(p)
     add_yes(p)
     add_dry_run(p)

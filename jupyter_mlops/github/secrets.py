@@ -99,14 +99,17 @@ class SecretStore:
 
     def public_key(self, client: GitHubClient) -> tuple[str, str]:
         """docs.github.com/rest/actions/secrets#get-an-environment-public-key (or a repository public key)."""
-        resp = client.request("GET", f"{self.base}/public-key", accept=(200, 404),
-                              what=f"reading the public key of {self.label}")
+        resp = client.request(
+            "GET", f"{self.base}/public-key", accept=(200, 404), what=f"reading the public key of {self.label}"
+        )
         if resp.status == 404:
             from ..errors import NotFound
 
-            raise NotFound(f"{self.owner}/{self.repo} has no {self.label} on GitHub (or the token cannot see it). "
-                           "Run `jupyter mlops push` to create the repository and its environments, then set the "
-                           "secret again.")
+            raise NotFound(
+                f"{self.owner}/{self.repo} has no {self.label} on GitHub (or the token cannot see it). "
+                "Run `jupyter mlops push` to create the repository and its environments, then set the "
+                "secret again."
+            )
         return resp.data["key_id"], resp.data["key"]
 
     def put_all(self, client: GitHubClient, values: dict[str, str]) -> dict[str, str]:

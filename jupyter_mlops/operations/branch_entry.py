@@ -45,8 +45,12 @@ class EntryPlan:
         return [self.python, self.script, *self.arguments]
 
     def to_dict(self) -> dict:
-        return {"operation": self.operation, "root": str(self.root), "branch": self.branch,
-                "command": ["python", self.script, *self.arguments]}
+        return {
+            "operation": self.operation,
+            "root": str(self.root),
+            "branch": self.branch,
+            "command": ["python", self.script, *self.arguments],
+        }
 
     def describe(self) -> list[str]:
         return [f"In {self.root}: python {' '.join([self.script, *self.arguments])}  (branch {self.branch})"]
@@ -92,10 +96,21 @@ def apply_entry(plan: EntryPlan, progress: Progress | None = None, env: Mapping[
     progress = progress or null_progress()
     progress.check_cancelled()
     child_env = dict(os.environ if env is None else env, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
-    progress.emit(plan.operation, "start", f"{plan.operation} on branch {plan.branch}: python "
-                  + " ".join([plan.script, *plan.arguments]))
-    proc = subprocess.Popen(plan.command, cwd=plan.root, env=child_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace")
+    progress.emit(
+        plan.operation,
+        "start",
+        f"{plan.operation} on branch {plan.branch}: python " + " ".join([plan.script, *plan.arguments]),
+    )
+    proc = subprocess.Popen(
+        plan.command,
+        cwd=plan.root,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
     lines: list[str] = []
     reader = threading.Thread(target=_read, args=(proc, lines, progress), daemon=True)
     reader.start()

@@ -208,8 +208,12 @@ def apply_init(plan: InitPlan, progress: Progress | None = None) -> InitPlan:
     else:
         gitcli.identity(plan.root)
         _apply_into_existing(plan, progress)
-    progress.emit("init", "done", f"Project {plan.spec.name} ready in {plan.root} "
-                  f"(branches: {', '.join(plan.spec.branch_names)}; on {plan.spec.default_branch})")
+    progress.emit(
+        "init",
+        "done",
+        f"Project {plan.spec.name} ready in {plan.root} "
+        f"(branches: {', '.join(plan.spec.branch_names)}; on {plan.spec.default_branch})",
+    )
     return plan
 
 
@@ -252,10 +256,15 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
         gitcli.wait(init_proc, "init")
         progress.emit("files", "done", f"Wrote {len(plan.to_create)} files")
         progress.check_cancelled()
-        gitcli.commit_tree_fast(staging, [(f.path, f.content, f.executable) for f in files], plan.commit,
-                                plan.spec.branch_names, ident)
-        progress.emit("git", "done", f"Committed on {plan.spec.default_branch}; created "
-                      f"{', '.join(plan.branches_to_create) or 'no other branches'}")
+        gitcli.commit_tree_fast(
+            staging, [(f.path, f.content, f.executable) for f in files], plan.commit, plan.spec.branch_names, ident
+        )
+        progress.emit(
+            "git",
+            "done",
+            f"Committed on {plan.spec.default_branch}; created "
+            f"{', '.join(plan.branches_to_create) or 'no other branches'}",
+        )
         move_into_place(staging, plan.root)
     except BaseException:
         for proc in (ident_proc, init_proc):
@@ -294,8 +303,11 @@ def _apply_into_existing(plan: InitPlan, progress: Progress) -> None:
             gitcli.git(["init", "-q", "-b", plan.spec.default_branch], root)
         elif plan.checkout:
             if gitcli.has_commits(root):
-                switch = ["checkout", "-q", plan.checkout] if plan.checkout in gitcli.branches(root) else [
-                    "checkout", "-q", "-b", plan.checkout]
+                switch = (
+                    ["checkout", "-q", plan.checkout]
+                    if plan.checkout in gitcli.branches(root)
+                    else ["checkout", "-q", "-b", plan.checkout]
+                )
             else:
                 switch = ["symbolic-ref", "HEAD", f"refs/heads/{plan.checkout}"]
             gitcli.git(switch, root)

@@ -58,8 +58,10 @@ def resolve_source(text: str, client=None) -> Source:
         if problems:
             raise InvalidInput(f"--from {text!r}: " + "; ".join(problems))
         if client is None:
-            raise InvalidInput(f"--from {text} names a GitHub repository: a GitHub token is needed "
-                               "(export GITHUB_TOKEN), or give the main repo's git URL or path")
+            raise InvalidInput(
+                f"--from {text} names a GitHub repository: a GitHub token is needed "
+                "(export GITHUB_TOKEN), or give the main repo's git URL or path"
+            )
         return Source(text, f"{client.web_url}/{text}.git", text)
     path = Path(os.path.expanduser(text))
     if "://" not in text and not text.startswith("git@"):
@@ -102,8 +104,10 @@ def check_settings(settings: dict, branches: list[str]) -> None:
     if org:
         raise InvalidInput(
             "These settings come from the main config repo (org-owned), so a new project cannot set them: "
-            + ", ".join(sorted(org)) + ". Change them in the main repo (then `jupyter mlops sync --all`); "
-            f"a project may set {', '.join(PROJECT_KEYS)} and <branch>.{' / <branch>.'.join(PROJECT_BRANCH_KEYS)}")
+            + ", ".join(sorted(org))
+            + ". Change them in the main repo (then `jupyter mlops sync --all`); "
+            f"a project may set {', '.join(PROJECT_KEYS)} and <branch>.{' / <branch>.'.join(PROJECT_BRANCH_KEYS)}"
+        )
 
 
 # ---------------------------------------------------------------- plan
@@ -195,13 +199,14 @@ def plan_new(
         plan = _plan_github(name, src, gh_owner, target, resume, client, progress, notes)
     else:
         if owner:
-            raise InvalidInput(f"--owner {owner}: the main repo {src.text} is not on GitHub, so the project cannot "
-                               "be a GitHub fork of it; give --remote URL (or nothing for a local repository)")
+            raise InvalidInput(
+                f"--owner {owner}: the main repo {src.text} is not on GitHub, so the project cannot "
+                "be a GitHub fork of it; give --remote URL (or nothing for a local repository)"
+            )
         from ..remote import check_remote_url, embedded_remote_path
 
         url = check_remote_url(remote_url) if remote_url else str(embedded_remote_path(name))
-        plan = NewPlan(name, src, target, "mirror", "", remote_url and url, url, description, settings, resume,
-                       notes)
+        plan = NewPlan(name, src, target, "mirror", "", remote_url and url, url, description, settings, resume, notes)
     return plan
 
 
@@ -214,22 +219,31 @@ def _check_directory(target: Path, name: str, src: Source) -> bool:
     spec = load_project_spec(target) if (target / "mlops.toml").is_file() else None
     if spec is not None and spec.name == name and spec.kind == "project" and spec.upstream == src.url:
         return True
-    raise Conflict(f"{target} exists and is not an unfinished `new` of {name} from {src.text}; nothing was "
-                   "changed. Choose another folder (--dir) or move it away")
+    raise Conflict(
+        f"{target} exists and is not an unfinished `new` of {name} from {src.text}; nothing was "
+        "changed. Choose another folder (--dir) or move it away"
+    )
 
 
-def _plan_github(name: str, src: Source, owner: str, target: Path, resume: bool, client, progress: Progress,
-                 notes: list[str]) -> NewPlan:
+def _plan_github(
+    name: str, src: Source, owner: str, target: Path, resume: bool, client, progress: Progress, notes: list[str]
+) -> NewPlan:
     from ..github.preflight import identity_from
 
     progress.emit("preflight", "start", f"Reading {src.github} and {owner}/{name} on {client.web_url}")
-    user, main, existing, forks = client.parallel([
-        lambda: client.request("GET", "/user", what="reading the token's user"),
-        lambda: client.request("GET", f"/repos/{src.github}", accept=(200, 404), what=f"reading {src.github}"),
-        lambda: client.request("GET", f"/repos/{owner}/{name}", accept=(200, 404), what=f"reading {owner}/{name}"),
-        lambda: client.request("GET", f"/repos/{src.github}/forks?per_page=100", accept=(200, 404),
-                               what=f"listing the forks of {src.github}"),
-    ])
+    user, main, existing, forks = client.parallel(
+        [
+            lambda: client.request("GET", "/user", what="reading the token's user"),
+            lambda: client.request("GET", f"/repos/{src.github}", accept=(200, 404), what=f"reading {src.github}"),
+            lambda: client.request("GET", f"/repos/{owner}/{name}", accept=(200, 404), what=f"reading {owner}/{name}"),
+            lambda: client.request(
+                "GET",
+                f"/repos/{src.github}/forks?per_page=100",
+                accept=(200, 404),
+                what=f"listing the forks of {src.github}",
+            ),
+        ]
+    )
     login = identity_from(user, owner, client.api_url).login
     if main.status == 404:
         raise InvalidInput(f"--from {src.github}: GitHub has no such repository, or the token cannot see it")
@@ -237,18 +251,25 @@ def _plan_github(name: str, src: Source, owner: str, target: Path, resume: bool,
     if existing.status == 200:
         parent = (existing.data.get("parent") or {}).get("full_name", "")
         if not resume and parent.lower() != src.github.lower():
-            raise Conflict(f"{owner}/{name} already exists on GitHub and is not a fork of {src.github}; choose "
-                           "another NAME or --owner (nothing was changed)")
+            raise Conflict(
+                f"{owner}/{name} already exists on GitHub and is not a fork of {src.github}; choose "
+                "another NAME or --owner (nothing was changed)"
+            )
         if parent.lower() != src.github.lower():
             method = "mirror"
     else:
         taken = [f["full_name"] for f in forks.data or [] if f["owner"]["login"].lower() == owner.lower()]
         if taken:
             method = "mirror"
-            notes.append(f"{owner} already has a fork of {src.github} ({taken[0]}); GitHub allows one per owner, "
-                         "so this project is a mirror fork")
-    progress.emit("preflight", "done", f"{src.github} found; {owner}/{name}: "
-                  + ("exists" if existing.status == 200 else f"will be made by {method}"))
+            notes.append(
+                f"{owner} already has a fork of {src.github} ({taken[0]}); GitHub allows one per owner, "
+                "so this project is a mirror fork"
+            )
+    progress.emit(
+        "preflight",
+        "done",
+        f"{src.github} found; {owner}/{name}: " + ("exists" if existing.status == 200 else f"will be made by {method}"),
+    )
     url = f"{client.web_url}/{owner}/{name}.git"
     return NewPlan(name, src, target, method, owner, None, url, None, {}, resume, notes, login, client)
 
@@ -284,9 +305,15 @@ class NewResult:
         }
 
 
-def apply_new(plan: NewPlan, progress: Progress | None = None, *, description: str | None = None,
-              settings: dict | None = None, secret_values: dict[str, str] | None = None,
-              fork_timeout: float = 300.0) -> NewResult:
+def apply_new(
+    plan: NewPlan,
+    progress: Progress | None = None,
+    *,
+    description: str | None = None,
+    settings: dict | None = None,
+    secret_values: dict[str, str] | None = None,
+    fork_timeout: float = 300.0,
+) -> NewResult:
     """``secret_values``: NAME=value (or BRANCH_NAME=value) for CI, assigned to branches as ``push`` does."""
     progress = progress or null_progress()
     if description is not None:
@@ -295,8 +322,7 @@ def apply_new(plan: NewPlan, progress: Progress | None = None, *, description: s
         plan.settings.update(settings)
     client = plan._client
     source_env = _auth(client, plan.source.url)
-    result = NewResult(plan.name, plan.directory, plan.method, plan.project_url, {}, [], None, False,
-                       list(plan.notes))
+    result = NewResult(plan.name, plan.directory, plan.method, plan.project_url, {}, [], None, False, list(plan.notes))
     if not plan.resume:
         _clone_and_personalise(plan, result, source_env, progress)
     progress.check_cancelled()
@@ -305,8 +331,12 @@ def apply_new(plan: NewPlan, progress: Progress | None = None, *, description: s
     result.push = _push(plan, progress, secret_values)
     result.warnings += list(getattr(result.push, "warnings", []) or [])
     _record(plan, result, source_env, progress)
-    progress.emit("new", "done", f"Project {plan.name} ready in {plan.directory} ({result.method} of "
-                  f"{plan.source.text})", link=plan.project_url)
+    progress.emit(
+        "new",
+        "done",
+        f"Project {plan.name} ready in {plan.directory} ({result.method} of {plan.source.text})",
+        link=plan.project_url,
+    )
     return result
 
 
@@ -326,8 +356,12 @@ def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, p
     staging = Path(tempfile.mkdtemp(prefix=f".{plan.name}.mlops-", dir=parent))
     try:
         progress.emit("clone", "start", f"Cloning {redact(plan.source.url)}")
-        proc = gitcli.git(["clone", "--quiet", "--origin", "upstream", "--no-tags", plan.source.url, str(staging)],
-                          parent, env=env, check=False)
+        proc = gitcli.git(
+            ["clone", "--quiet", "--origin", "upstream", "--no-tags", plan.source.url, str(staging)],
+            parent,
+            env=env,
+            check=False,
+        )
         if proc.returncode != 0:
             raise _source_error(plan, proc.stderr)
         main_spec = _main_spec(plan, staging)
@@ -347,11 +381,15 @@ def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, p
         for branch in branches:
             edits[branch], kept = _personalise(staging, branch, plan, defaults)
             result.kept += [f"{branch}:{p}" for p in kept]
-        made = commit_on_branches(staging, edits, PERSONALISE_MESSAGE.format(name=plan.name,
-                                                                               main=redact(plan.source.url)))
+        made = commit_on_branches(
+            staging, edits, PERSONALISE_MESSAGE.format(name=plan.name, main=redact(plan.source.url))
+        )
         result.personalised = {b: sorted(edits[b]) for b in made}
-        progress.emit("personalise", "done", f"Personalised {sum(len(v) for v in edits.values())} project-owned "
-                      f"files on {', '.join(made)}")
+        progress.emit(
+            "personalise",
+            "done",
+            f"Personalised {sum(len(v) for v in edits.values())} project-owned files on {', '.join(made)}",
+        )
         gitcli.git(["remote", "set-url", "upstream", plan.source.url], staging)
         move_into_place(staging, plan.directory)
     except BaseException:
@@ -370,12 +408,16 @@ def _main_spec(plan: NewPlan, repo: Path) -> ProjectSpec:
     spec = loads(text.stdout, source=f"{plan.source.text}: mlops.toml") if text and text.returncode == 0 else None
     if spec is None or spec.kind != "main":
         what = "has no mlops.toml" if spec is None else f"is a project ({spec.name}), not a main config repo"
-        raise InvalidInput(f"{plan.source.text} {what}. Make the organisation's main config repo with "
-                           "`jupyter mlops init --main` and push it, then run new again")
+        raise InvalidInput(
+            f"{plan.source.text} {what}. Make the organisation's main config repo with "
+            "`jupyter mlops init --main` and push it, then run new again"
+        )
     missing = [b for b in spec.branch_names if b not in heads]
     if missing:
-        raise Conflict(f"The main repo {plan.source.text} has no branch {', '.join(missing)}; push all its branches "
-                       "first, then run new again")
+        raise Conflict(
+            f"The main repo {plan.source.text} has no branch {', '.join(missing)}; push all its branches "
+            "first, then run new again"
+        )
     return spec
 
 
@@ -446,8 +488,10 @@ def _fork(plan: NewPlan, result: NewResult, progress: Progress, timeout: float) 
         create_fork(client, plan.source.github, owner=plan.github_owner, name=plan.name, login=plan.login)
     except ForkRefused as refused:
         result.method = "mirror"
-        result.warnings.append(f"{refused.reason}; made a mirror fork instead (a new repository with the main "
-                               "repo's history; `upstream` points at the main repo)")
+        result.warnings.append(
+            f"{refused.reason}; made a mirror fork instead (a new repository with the main "
+            "repo's history; `upstream` points at the main repo)"
+        )
         progress.emit("fork", "warn", f"{refused.reason}; making a mirror fork instead")
         return
     branches = load_project_spec(plan.directory).branch_names
@@ -465,8 +509,14 @@ def _push(plan: NewPlan, progress: Progress, secret_values: dict[str, str] | Non
         target = Path(os.path.expanduser(plan.remote_url))
         if not target.exists():
             ensure_bare(target, load_project_spec(plan.directory).default_branch)
-    push_plan = plan_push(plan.directory, owner=plan.github_owner or None, remote_url=plan.remote_url,
-                          secrets=secrets, client=plan._client if plan.github_owner else None, progress=progress)
+    push_plan = plan_push(
+        plan.directory,
+        owner=plan.github_owner or None,
+        remote_url=plan.remote_url,
+        secrets=secrets,
+        client=plan._client if plan.github_owner else None,
+        progress=progress,
+    )
     return apply_push(push_plan, progress)
 
 
@@ -475,9 +525,11 @@ def _record(plan: NewPlan, result: NewResult, env: dict | None, progress: Progre
     try:
         registry.record(plan.directory, plan.source.url, entry, env)
     except gitcli.GitError as exc:
-        result.warnings.append(f"{exc.message}. `sync --all` in the main repo will find this project only "
-                               "through GitHub's fork network (ask someone with push rights to run new, or to "
-                               "sync it by hand)")
+        result.warnings.append(
+            f"{exc.message}. `sync --all` in the main repo will find this project only "
+            "through GitHub's fork network (ask someone with push rights to run new, or to "
+            "sync it by hand)"
+        )
         progress.emit("record", "warn", result.warnings[-1])
         return
     result.recorded = True

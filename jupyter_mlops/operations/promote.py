@@ -27,8 +27,13 @@ class PromotePlan:
     _client: object = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
-        return {"root": str(self.root), "from": self.source, "to": self.target, "repository": self.full_name,
-                "notes": self.notes}
+        return {
+            "root": str(self.root),
+            "from": self.source,
+            "to": self.target,
+            "repository": self.full_name,
+            "notes": self.notes,
+        }
 
     def describe(self) -> list[str]:
         return [f"Open a pull request {self.source} → {self.target} in {self.full_name}", *self.notes]
@@ -50,8 +55,9 @@ def check_direction(branches: list[str], source: str, target: str) -> None:
     allowed = " or ".join(f"{a} → {b}" for a, b in steps)
     for name in (source, target):
         if name not in branches:
-            raise InvalidInput(f"{name!r} is not one of the project's branches ({', '.join(branches)}); "
-                               f"promote goes {allowed}")
+            raise InvalidInput(
+                f"{name!r} is not one of the project's branches ({', '.join(branches)}); promote goes {allowed}"
+            )
     if (source, target) not in steps:
         if source == target:
             why = "the same branch"
@@ -77,12 +83,15 @@ def plan_promote(root: Path | str, source: str, target: str, *, github=None) -> 
         raise InvalidInput(
             f"promote opens a pull request on GitHub, and this project's origin ({redact(origin) or 'none'}) is not "
             f"a GitHub repository{' on ' + github.web_url if github is not None else ''}. Merge by hand instead: "
-            f"git switch {target} && git merge {source} && git push origin {target}")
+            f"git switch {target} && git merge {source} && git push origin {target}"
+        )
     plan = PromotePlan(root, source, target, full, origin, _client=github)
     local, tracking = gitcli.branches(root).get(source), _rev(root, f"refs/remotes/origin/{source}")
     if local and tracking and local != tracking:
-        plan.notes.append(f"note: your local {source} differs from origin's; the pull request takes origin's "
-                          f"{source} (push first to include your commits)")
+        plan.notes.append(
+            f"note: your local {source} differs from origin's; the pull request takes origin's "
+            f"{source} (push first to include your commits)"
+        )
     return plan
 
 
@@ -95,30 +104,46 @@ def apply_promote(plan: PromotePlan, progress: Progress | None = None) -> Promot
 
     progress = progress or null_progress()
     client = plan._client
-    compare = client.request("GET", f"/repos/{plan.full_name}/branches?per_page=100",
-                             what=f"reading the branches of {plan.full_name}")
+    compare = client.request(
+        "GET", f"/repos/{plan.full_name}/branches?per_page=100", what=f"reading the branches of {plan.full_name}"
+    )
     heads = {b["name"]: b["commit"]["sha"] for b in compare.data or []}
     for name in (plan.source, plan.target):
         if name not in heads:
             raise InvalidInput(f"{plan.full_name} has no branch {name} on GitHub; push it first (jupyter mlops push)")
     existing = find_open_pull_request(client, plan.full_name, head=plan.source, base=plan.target)
     if existing:
-        progress.emit("promote", "skip", f"Pull request #{existing['number']} {plan.source} → {plan.target} is "
-                      "already open", existing["html_url"])
+        progress.emit(
+            "promote",
+            "skip",
+            f"Pull request #{existing['number']} {plan.source} → {plan.target} is already open",
+            existing["html_url"],
+        )
         return PromoteResult("exists", existing["number"], existing["html_url"])
-    gitcli.git(["fetch", "--quiet", "--no-tags", "origin"], plan.root, env=client.git_auth_env(plan.origin_url),
-               check=False)
-    ahead = gitcli.git(["rev-list", "--count", f"{heads[plan.target]}..{heads[plan.source]}"], plan.root,
-                       check=False).stdout.strip()
+    gitcli.git(
+        ["fetch", "--quiet", "--no-tags", "origin"], plan.root, env=client.git_auth_env(plan.origin_url), check=False
+    )
+    ahead = gitcli.git(
+        ["rev-list", "--count", f"{heads[plan.target]}..{heads[plan.source]}"], plan.root, check=False
+    ).stdout.strip()
     if ahead == "0":
-        progress.emit("promote", "skip", f"Nothing to promote: {plan.target} already has every commit of "
-                      f"{plan.source}")
+        progress.emit("promote", "skip", f"Nothing to promote: {plan.target} already has every commit of {plan.source}")
         return PromoteResult("nothing")
-    body = (f"Promotes `{plan.source}` to `{plan.target}`" + (f": {ahead} commit(s)." if ahead.isdigit() else ".")
-            + f"\n\nOpened by `jupyter mlops promote {plan.source} {plan.target}`. When it is merged, the "
-            f"`{plan.target}` workflow runs the pipeline with `{plan.target}`'s platform settings.")
-    pull = open_pull_request(client, plan.full_name, head=plan.source, base=plan.target,
-                             title=TITLE.format(source=plan.source, target=plan.target), body=body)
-    progress.emit("promote", "done", f"Opened pull request #{pull['number']} {plan.source} → {plan.target}",
-                  pull["html_url"])
+    body = (
+        f"Promotes `{plan.source}` to `{plan.target}`"
+        + (f": {ahead} commit(s)." if ahead.isdigit() else ".")
+        + f"\n\nOpened by `jupyter mlops promote {plan.source} {plan.target}`. When it is merged, the "
+        f"`{plan.target}` workflow runs the pipeline with `{plan.target}`'s platform settings."
+    )
+    pull = open_pull_request(
+        client,
+        plan.full_name,
+        head=plan.source,
+        base=plan.target,
+        title=TITLE.format(source=plan.source, target=plan.target),
+        body=body,
+    )
+    progress.emit(
+        "promote", "done", f"Opened pull request #{pull['number']} {plan.source} → {plan.target}", pull["html_url"]
+    )
     return PromoteResult("opened", pull["number"], pull["html_url"], int(ahead) if ahead.isdigit() else 0)

@@ -14,8 +14,14 @@ from ..progress import Progress
 from .branch_entry import EntryPlan, EntryResult, apply_entry, plan_entry
 
 
-def plan_run(root: Path | str, branch: str | None = None, *, local: bool = False, wait: bool = False,
-             timeout: float | None = None) -> EntryPlan:
+def plan_run(
+    root: Path | str,
+    branch: str | None = None,
+    *,
+    local: bool = False,
+    wait: bool = False,
+    timeout: float | None = None,
+) -> EntryPlan:
     if local and (wait or timeout is not None):
         raise InvalidInput("--wait and --timeout are for runs on Kubeflow; a --local run always runs to its end")
     if timeout is not None and timeout <= 0:

@@ -54,10 +54,17 @@ class StatusResult:
 
     def describe(self) -> list[str]:
         r = self.remote
-        where = {"github": f"GitHub {r.repository} ({r.web_url})", "embedded": f"embedded default {r.url}",
-                 "git": f"git remote {r.url}", "none": "no remote yet (jupyter mlops push)"}[r.kind]
-        lines = [f"{self.name} ({self.kind}) in {self.root}", f"  remote: {where}",
-                 f"  secrets mode: {self.secrets_mode}"]
+        where = {
+            "github": f"GitHub {r.repository} ({r.web_url})",
+            "embedded": f"embedded default {r.url}",
+            "git": f"git remote {r.url}",
+            "none": "no remote yet (jupyter mlops push)",
+        }[r.kind]
+        lines = [
+            f"{self.name} ({self.kind}) in {self.root}",
+            f"  remote: {where}",
+            f"  secrets mode: {self.secrets_mode}",
+        ]
         for b in self.branches:
             mark = "*" if b.current else " "
             if not b.exists:
@@ -68,8 +75,10 @@ class StatusResult:
             if b.secrets:
                 lines.append(f"  {'':<12} CI secrets ({scope}): {', '.join(b.secrets)}")
         if self.uncommitted:
-            lines.append(f"  {len(self.uncommitted)} uncommitted change(s): {', '.join(self.uncommitted[:5])}"
-                         + (" …" if len(self.uncommitted) > 5 else ""))
+            lines.append(
+                f"  {len(self.uncommitted)} uncommitted change(s): {', '.join(self.uncommitted[:5])}"
+                + (" …" if len(self.uncommitted) > 5 else "")
+            )
         return lines
 
 
@@ -97,7 +106,7 @@ def project_status(root: Path | str) -> StatusResult:
     for line in out.splitlines():
         ref, sha, subject, author, date = line.split("\0")
         if ref.startswith("origin/"):
-            tracking[ref[len("origin/"):]] = sha
+            tracking[ref[len("origin/") :]] = sha
         else:
             local[ref] = (sha, subject, author, date)
     current = gitcli.head_branch(root)
@@ -112,8 +121,18 @@ def project_status(root: Path | str) -> StatusResult:
         branches.append(st)
     porcelain = gitcli.git(["status", "--porcelain"], root).stdout
     uncommitted = [line[3:] for line in porcelain.splitlines() if line.strip()]
-    return StatusResult(str(root), spec.name, spec.kind, spec.template_version, spec.default_branch, current,
-                        spec.secrets_mode, branches, rs, uncommitted)
+    return StatusResult(
+        str(root),
+        spec.name,
+        spec.kind,
+        spec.template_version,
+        spec.default_branch,
+        current,
+        spec.secrets_mode,
+        branches,
+        rs,
+        uncommitted,
+    )
 
 
 def _compare(root: Path, local: str, tracked: str | None, kind: str) -> str:

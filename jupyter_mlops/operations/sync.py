@@ -56,8 +56,13 @@ class ProjectSync:
         return UP_TO_DATE
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "url": self.url, "status": self.status, "error": self.error,
-                "branches": [b.to_dict() for b in self.branches]}
+        return {
+            "name": self.name,
+            "url": self.url,
+            "status": self.status,
+            "error": self.error,
+            "branches": [b.to_dict() for b in self.branches],
+        }
 
 
 @dataclass
@@ -93,8 +98,10 @@ class SyncResult:
             for b in p.branches:
                 counts[b.status] = counts.get(b.status, 0) + 1
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        out.append(f"{len(self.projects)} projects; branches: {summary or 'none'}"
-                   + (f"; {self.errors} projects failed" if self.errors else ""))
+        out.append(
+            f"{len(self.projects)} projects; branches: {summary or 'none'}"
+            + (f"; {self.errors} projects failed" if self.errors else "")
+        )
         return out
 
     def details(self) -> list[str]:
@@ -105,8 +112,10 @@ class SyncResult:
                 lines.append(f"{p.name}: {p.error}")
             for b in p.branches:
                 if b.status == CONFLICT:
-                    lines.append(f"{p.name} {b.branch}: conflict; the branch was left as it was "
-                                 f"({(b.ours or '')[:12]}). Org-owned files changed on both sides:")
+                    lines.append(
+                        f"{p.name} {b.branch}: conflict; the branch was left as it was "
+                        f"({(b.ours or '')[:12]}). Org-owned files changed on both sides:"
+                    )
                     lines += [f"    {c.path}  ({c.kind})" for c in b.conflicts]
                 elif b.note:
                     lines.append(f"{p.name} {b.branch}: {b.note}")
@@ -139,14 +148,22 @@ class SyncPlan:
         }
 
     def describe(self) -> list[str]:
-        how = ("push mlops-sync/<branch> and open a pull request" if self.pr
-               else "push the merge" if self.origin_url or self.mode == "all" else "update the local branches")
+        how = (
+            "push mlops-sync/<branch> and open a pull request"
+            if self.pr
+            else "push the merge"
+            if self.origin_url or self.mode == "all"
+            else "update the local branches"
+        )
         if self.mode == "project":
-            return [f"Sync {self.spec.name} ({self.root}) from {_redact(self.upstream_url)}:",
-                    f"  fetch upstream; merge upstream/<branch> into {', '.join(self.spec.branch_names)}; {how}",
-                    "  project-owned files keep this project's version; a conflicting branch is left as it is"]
-        lines = [f"Sync every project made from {self.spec.name} ({_redact(self.upstream_url)}): "
-                 f"{len(self.projects)} found"]
+            return [
+                f"Sync {self.spec.name} ({self.root}) from {_redact(self.upstream_url)}:",
+                f"  fetch upstream; merge upstream/<branch> into {', '.join(self.spec.branch_names)}; {how}",
+                "  project-owned files keep this project's version; a conflicting branch is left as it is",
+            ]
+        lines = [
+            f"Sync every project made from {self.spec.name} ({_redact(self.upstream_url)}): {len(self.projects)} found"
+        ]
         lines += [f"  {p.name}  {_redact(p.url)}  ({p.method})" for p in self.projects]
         lines.append(f"  for each: merge the main repo's {', '.join(self.spec.branch_names)}; {how}")
         return lines
@@ -165,26 +182,33 @@ def plan_sync(root: Path | str, *, all_projects: bool = False, pr: bool = False,
     root = Path(root).absolute()
     spec = load_project_spec(root)
     if spec is None:
-        raise InvalidInput(f"{root} has no mlops.toml: run sync in a project (or, with --all, the main repo) "
-                           "made by jupyter-mlops")
+        raise InvalidInput(
+            f"{root} has no mlops.toml: run sync in a project (or, with --all, the main repo) made by jupyter-mlops"
+        )
     if not gitcli.is_repo(root):
         raise InvalidInput(f"{root} is not a git repository; sync works on a clone of the project")
     origin = get_url(root, ORIGIN)
     if all_projects:
         if spec.kind != "main":
-            raise InvalidInput(f"{spec.name} is a project, not a main config repo: run `sync --all` in the main "
-                               "repo's folder, or `sync` without --all to update this project")
+            raise InvalidInput(
+                f"{spec.name} is a project, not a main config repo: run `sync --all` in the main "
+                "repo's folder, or `sync` without --all to update this project"
+            )
         main_url = origin or str(root)
         projects = _find_projects(root, main_url, github)
         plan = SyncPlan(root, spec, "all", main_url, origin, pr, projects, github)
     else:
         if spec.kind == "main":
-            raise InvalidInput(f"{spec.name} is the main config repo; it has no upstream. Use `sync --all` here "
-                               "to update every project made from it")
+            raise InvalidInput(
+                f"{spec.name} is the main config repo; it has no upstream. Use `sync --all` here "
+                "to update every project made from it"
+            )
         upstream = get_url(root, UPSTREAM) or spec.upstream
         if not upstream:
-            raise InvalidInput(f"{spec.name} has no upstream: mlops.toml records none and there is no 'upstream' "
-                               "remote. Add it (git remote add upstream URL-OF-THE-MAIN-REPO) and run sync again")
+            raise InvalidInput(
+                f"{spec.name} has no upstream: mlops.toml records none and there is no 'upstream' "
+                "remote. Add it (git remote add upstream URL-OF-THE-MAIN-REPO) and run sync again"
+            )
         plan = SyncPlan(root, spec, "project", upstream, origin, pr, [], github)
     if pr:
         _require_github_for_pr(plan)
@@ -200,8 +224,10 @@ def _require_github_for_pr(plan: SyncPlan) -> None:
     if off:
         where = client.web_url if client else "GitHub"
         names = ", ".join(_redact(t) or "no origin" for t in off)
-        raise InvalidInput(f"--pr opens pull requests on GitHub, and these repositories are not on {where}: {names}. "
-                           "Run sync without --pr (it pushes the merges), or give --github-url for GitHub Enterprise")
+        raise InvalidInput(
+            f"--pr opens pull requests on GitHub, and these repositories are not on {where}: {names}. "
+            "Run sync without --pr (it pushes the merges), or give --github-url for GitHub Enterprise"
+        )
 
 
 def _find_projects(root: Path, main_url: str, github) -> list[registry.ProjectEntry]:
@@ -215,8 +241,9 @@ def _find_projects(root: Path, main_url: str, github) -> list[registry.ProjectEn
             known = {p.github.lower() for p in found.values() if p.github}
             for fork in list_forks(github, full):
                 if fork["full_name"].lower() not in known:
-                    found[fork["clone_url"]] = registry.ProjectEntry(fork["name"], fork["clone_url"],
-                                                                     fork["full_name"], "fork")
+                    found[fork["clone_url"]] = registry.ProjectEntry(
+                        fork["name"], fork["clone_url"], fork["full_name"], "fork"
+                    )
     return sorted(found.values(), key=lambda p: p.name)
 
 
@@ -265,8 +292,9 @@ def _sync_clone(plan: SyncPlan, progress: Progress) -> ProjectSync:
         if problem:
             outcome.branches.append(BranchMerge(branch, SKIPPED, mine, theirs, note=problem))
             continue
-        merge = merge_upstream(root, branch, ours, theirs, MESSAGE.format(branch=branch,
-                                                                          upstream=_redact(plan.upstream_url)))
+        merge = merge_upstream(
+            root, branch, ours, theirs, MESSAGE.format(branch=branch, upstream=_redact(plan.upstream_url))
+        )
         outcome.branches.append(merge)
         if merge.status != UPDATED:
             _report(progress, plan.spec.name, merge)
@@ -277,8 +305,10 @@ def _sync_clone(plan: SyncPlan, progress: Progress) -> ProjectSync:
         if mine is not None and not _move_local(root, branch, mine, merge, head):
             continue
         if plan.origin_url and ahead:
-            merge.note = (f"merged locally; {branch} also has commits not on origin, so it was not pushed: "
-                          f"push it when ready (git push origin {branch})")
+            merge.note = (
+                f"merged locally; {branch} also has commits not on origin, so it was not pushed: "
+                f"push it when ready (git push origin {branch})"
+            )
         elif plan.origin_url:
             pushes.append((merge, remote_sha))
         _report(progress, plan.spec.name, merge)
@@ -308,8 +338,10 @@ def _move_local(root: Path, branch: str, old: str, merge: BranchMerge, head: str
         proc = gitcli.git(["merge", "--ff-only", "--quiet", merge.commit or ""], root, check=False)
         if proc.returncode != 0:
             merge.status = SKIPPED
-            merge.note = ("your uncommitted changes touch files the update changes; commit or stash them, then "
-                          "sync again (nothing was changed)")
+            merge.note = (
+                "your uncommitted changes touch files the update changes; commit or stash them, then "
+                "sync again (nothing was changed)"
+            )
             merge.commit = None
             return False
         return True
@@ -342,16 +374,18 @@ def _report(progress: Progress, project: str, merge: BranchMerge) -> None:
         progress.emit("merge", "warn", f"{project} {merge.branch}: conflict in {files}; branch left as it was")
     elif merge.status == UPDATED:
         kept = f"; kept the project's {len(merge.kept)} file(s)" if merge.kept else ""
-        progress.emit("merge", "done", f"{project} {merge.branch}: merged {len(merge.changed)} org file change(s)"
-                      f"{kept}")
+        progress.emit(
+            "merge", "done", f"{project} {merge.branch}: merged {len(merge.changed)} org file change(s){kept}"
+        )
     elif merge.status == SKIPPED:
         progress.emit("merge", "warn", f"{project} {merge.branch}: skipped: {merge.note}")
     else:
         progress.emit("merge", "skip", f"{project} {merge.branch}: up to date")
 
 
-def _push(repo: Path, url: str, plan: SyncPlan, project: str, pushes: list[tuple[BranchMerge, str | None]],
-          progress: Progress) -> None:
+def _push(
+    repo: Path, url: str, plan: SyncPlan, project: str, pushes: list[tuple[BranchMerge, str | None]], progress: Progress
+) -> None:
     """One push for every merged branch; with ``pr``, push mlops-sync/<b> and open the pull requests."""
     args = ["push", "--porcelain"]
     for merge, expected in pushes:
@@ -367,8 +401,10 @@ def _push(repo: Path, url: str, plan: SyncPlan, project: str, pushes: list[tuple
         target = SYNC_BRANCH.format(branch=merge.branch) if plan.pr else merge.branch
         if proc.returncode != 0 and (target in rejected or not rejected):
             merge.status = SKIPPED
-            merge.note = (f"the push to {target} was refused ({rejected.get(target) or _last_line(proc.stderr)}); "
-                          "if someone pushed meanwhile, run sync again; a protected branch takes `sync --pr`")
+            merge.note = (
+                f"the push to {target} was refused ({rejected.get(target) or _last_line(proc.stderr)}); "
+                "if someone pushed meanwhile, run sync again; a protected branch takes `sync --pr`"
+            )
             progress.emit("push", "warn", f"{project} {merge.branch}: {merge.note}")
     if plan.pr:
         _open_prs(plan, url, project, [m for m, _ in pushes if m.status == UPDATED], progress)
@@ -397,21 +433,31 @@ def _open_prs(plan: SyncPlan, url: str, project: str, merges: list[BranchMerge],
     full = repo_of_url(url, plan.github.web_url)
     for merge in merges:
         body = _pr_body(plan, merge)
-        pull = open_pull_request(plan.github, full, head=SYNC_BRANCH.format(branch=merge.branch),
-                                 base=merge.branch, title=f"Update {merge.branch} from the main config repo",
-                                 body=body)
+        pull = open_pull_request(
+            plan.github,
+            full,
+            head=SYNC_BRANCH.format(branch=merge.branch),
+            base=merge.branch,
+            title=f"Update {merge.branch} from the main config repo",
+            body=body,
+        )
         merge.status, merge.link = PR_OPENED, pull["html_url"]
         progress.emit("pr", "done", f"{project} {merge.branch}: pull request #{pull['number']}", pull["html_url"])
 
 
 def _pr_body(plan: SyncPlan, merge: BranchMerge) -> str:
-    lines = [f"`jupyter mlops sync --pr` merged `{merge.branch}` of the main config repo "
-             f"({_redact(plan.upstream_url)}) into this branch.", ""]
+    lines = [
+        f"`jupyter mlops sync --pr` merged `{merge.branch}` of the main config repo "
+        f"({_redact(plan.upstream_url)}) into this branch.",
+        "",
+    ]
     if merge.changed:
         lines += ["Org-owned files updated:", *[f"- `{p}`" for p in merge.changed], ""]
     if merge.kept:
-        lines += ["Project-owned files the main repo changed; this project's version was kept:",
-                  *[f"- `{p}`" for p in merge.kept]]
+        lines += [
+            "Project-owned files the main repo changed; this project's version was kept:",
+            *[f"- `{p}`" for p in merge.kept],
+        ]
     return "\n".join(lines)
 
 
@@ -429,20 +475,26 @@ def _sync_all(plan: SyncPlan, progress: Progress) -> list[ProjectSync]:
             upstream[branch] = sha
         local = rev(root, f"refs/heads/{branch}")
         if plan.origin_url and local and sha and local != sha:
-            progress.emit("main", "warn", f"the main repo's local {branch} differs from origin; projects get "
-                          f"origin's {branch} (push yours first to include it)")
+            progress.emit(
+                "main",
+                "warn",
+                f"the main repo's local {branch} differs from origin; projects get "
+                f"origin's {branch} (push yours first to include it)",
+            )
     objects = Path(gitcli.git(["rev-parse", "--git-path", "objects"], root).stdout.strip())
     objects = objects if objects.is_absolute() else root / objects
     progress.emit("projects", "info", f"{len(plan.projects)} projects to sync")
     workers = max(1, min(CONCURRENCY, len(plan.projects)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlops-sync") as pool:
-        futures = [pool.submit(_sync_remote_project, plan, entry, upstream, objects, progress)
-                   for entry in plan.projects]
+        futures = [
+            pool.submit(_sync_remote_project, plan, entry, upstream, objects, progress) for entry in plan.projects
+        ]
         return [f.result() for f in futures]
 
 
-def _sync_remote_project(plan: SyncPlan, entry: registry.ProjectEntry, upstream: dict[str, str], objects: Path,
-                         progress: Progress) -> ProjectSync:
+def _sync_remote_project(
+    plan: SyncPlan, entry: registry.ProjectEntry, upstream: dict[str, str], objects: Path, progress: Progress
+) -> ProjectSync:
     """Fetch one project into a scratch repository that borrows the main clone's objects; merge; push."""
     outcome = ProjectSync(entry.name, entry.url)
     work = Path(tempfile.mkdtemp(prefix="mlops-sync-"))
@@ -465,8 +517,9 @@ def _sync_remote_project(plan: SyncPlan, entry: registry.ProjectEntry, upstream:
                 missing = "the main repo" if theirs is None else "the project"
                 outcome.branches.append(BranchMerge(branch, SKIPPED, ours, theirs, note=f"{missing} has no {branch}"))
                 continue
-            merge = merge_upstream(work, branch, ours, theirs,
-                                   MESSAGE.format(branch=branch, upstream=_redact(plan.upstream_url)))
+            merge = merge_upstream(
+                work, branch, ours, theirs, MESSAGE.format(branch=branch, upstream=_redact(plan.upstream_url))
+            )
             outcome.branches.append(merge)
             if merge.status == UPDATED:
                 expected = heads.get(SYNC_BRANCH.format(branch=branch)) if plan.pr else ours

@@ -64,8 +64,10 @@ def _init_spec(root: Path, body: dict):
         values["name"] = existing.name if existing else default_name(root)
     errors, spec = field_errors(values)
     if errors:
-        raise InvalidInput("The project settings are not valid; fix them and send the request again:",
-                           details=[f"{k}: {v}" for k, v in errors.items()])
+        raise InvalidInput(
+            "The project settings are not valid; fix them and send the request again:",
+            details=[f"{k}: {v}" for k, v in errors.items()],
+        )
     spec.kind = "main" if body.get("main") else "project"
     return spec
 
@@ -104,8 +106,9 @@ def init_job(root_dir: str, body: dict) -> Job:
 def project_root(root_dir: str, path: str) -> Path:
     root = resolve(root_dir, path)
     if not (root / "mlops.toml").is_file():
-        raise NotFound(f"{path or 'the Jupyter root'} is not a jupyter-mlops project (no mlops.toml); "
-                       "create one with init first.")
+        raise NotFound(
+            f"{path or 'the Jupyter root'} is not a jupyter-mlops project (no mlops.toml); create one with init first."
+        )
     return root
 
 
@@ -126,9 +129,16 @@ def push_job(root_dir: str, body: dict) -> Job:
     token = server_token(body.get("token"))
     secrets = body.get("secrets") or {}
     job = Job("push", None, path=relative(root_dir, root), secrets=(token or "", *_values(secrets)))
-    plan = plan_push(root, token=token, owner=body.get("owner") or None, private=body.get("private"),
-                     github_url=body.get("github_url") or None, remote_url=body.get("remote") or None,
-                     secrets=secrets, progress=job.progress)
+    plan = plan_push(
+        root,
+        token=token,
+        owner=body.get("owner") or None,
+        private=body.get("private"),
+        github_url=body.get("github_url") or None,
+        remote_url=body.get("remote") or None,
+        secrets=secrets,
+        progress=job.progress,
+    )
     job.fn = lambda progress: apply_push(plan, progress)
     return job
 
@@ -137,8 +147,13 @@ def secrets_set(root_dir: str, body: dict) -> dict:
     from ..operations.secrets import apply_secrets_set, plan_secrets_set
 
     root = project_root(root_dir, body["path"])
-    plan = plan_secrets_set(root, body["secrets"], token=server_token(body.get("token")), env=body.get("env"),
-                            github_url=body.get("github_url") or None)
+    plan = plan_secrets_set(
+        root,
+        body["secrets"],
+        token=server_token(body.get("token")),
+        env=body.get("env"),
+        github_url=body.get("github_url") or None,
+    )
     return apply_secrets_set(plan).to_dict()
 
 
@@ -176,10 +191,13 @@ def sync_job(root_dir: str, body: dict) -> Job:
     from ..operations.sync import apply_sync, plan_sync
 
     root = project_root(root_dir, body["path"])
-    plan = plan_sync(root, all_projects=bool(body.get("all")), pr=bool(body.get("pr")),
-                     github=_sync_client(root, body))
-    return Job("sync", lambda progress: apply_sync(plan, progress), path=relative(root_dir, root),
-               secrets=(server_token(body.get("token")) or "",))
+    plan = plan_sync(root, all_projects=bool(body.get("all")), pr=bool(body.get("pr")), github=_sync_client(root, body))
+    return Job(
+        "sync",
+        lambda progress: apply_sync(plan, progress),
+        path=relative(root_dir, root),
+        secrets=(server_token(body.get("token")) or "",),
+    )
 
 
 # ---------------------------------------------------------------- check, run
@@ -194,8 +212,10 @@ def _entry_env(body: dict) -> tuple[dict[str, str], tuple[str, ...]]:
     credentials = body.get("credentials") or {}
     refused = sorted(n for n in credentials if n in _NOT_CREDENTIALS or n.startswith(_NOT_CREDENTIAL_PREFIXES))
     if refused:
-        raise InvalidInput("credentials: these names are not credentials and cannot be set for the run: "
-                           f"{', '.join(refused)}; send KFP_TOKEN, KFP_USERNAME, KFP_PASSWORD, AWS_* and the like")
+        raise InvalidInput(
+            "credentials: these names are not credentials and cannot be set for the run: "
+            f"{', '.join(refused)}; send KFP_TOKEN, KFP_USERNAME, KFP_PASSWORD, AWS_* and the like"
+        )
     return dict(os.environ, **credentials), tuple(credentials.values())
 
 
@@ -204,15 +224,25 @@ def check_job(root_dir: str, body: dict) -> Job:
 
     env, secrets = _entry_env(body)
     plan = plan_check(resolve(root_dir, body["path"]), body.get("branch") or None)
-    return Job("check", lambda progress: apply_check(plan, progress, env=env), path=relative(root_dir, plan.root),
-               secrets=secrets)
+    return Job(
+        "check",
+        lambda progress: apply_check(plan, progress, env=env),
+        path=relative(root_dir, plan.root),
+        secrets=secrets,
+    )
 
 
 def run_job(root_dir: str, body: dict) -> Job:
     from ..operations.run import apply_run, plan_run
 
     env, secrets = _entry_env(body)
-    plan = plan_run(resolve(root_dir, body["path"]), body.get("branch") or None, local=bool(body.get("local")),
-                    wait=bool(body.get("wait")), timeout=body.get("timeout"))
-    return Job("run", lambda progress: apply_run(plan, progress, env=env), path=relative(root_dir, plan.root),
-               secrets=secrets)
+    plan = plan_run(
+        resolve(root_dir, body["path"]),
+        body.get("branch") or None,
+        local=bool(body.get("local")),
+        wait=bool(body.get("wait")),
+        timeout=body.get("timeout"),
+    )
+    return Job(
+        "run", lambda progress: apply_run(plan, progress, env=env), path=relative(root_dir, plan.root), secrets=secrets
+    )

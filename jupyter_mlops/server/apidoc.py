@@ -71,6 +71,8 @@ def _describe(error) -> str:
 def check_body(schema_name: str, body: Any) -> dict:
     errors = sorted(_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
-        raise InvalidInput("The request body is not valid; fix these fields and send it again:",
-                           details=[_describe(e) for e in errors[:20]])
+        raise InvalidInput(
+            "The request body is not valid; fix these fields and send it again:",
+            details=[_describe(e) for e in errors[:20]],
+        )
     return body

@@ -63,8 +63,9 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
         try:
             body = json.loads(self.request.body or b"null")
         except (ValueError, UnicodeDecodeError):
-            raise InvalidInput("The request body is not JSON; send a JSON object "
-                               "(Content-Type: application/json).") from None
+            raise InvalidInput(
+                "The request body is not JSON; send a JSON object (Content-Type: application/json)."
+            ) from None
         self._secrets = _secret_values(body)
         return apidoc.check_body(schema, body)
 
@@ -99,10 +100,14 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
             if exc.details:
                 payload["details"] = list(exc.details)
         elif isinstance(exc, tornado.web.HTTPError) or exc is None:
-            phrase = self._reason if exc is None else (exc.reason or tornado.httputil.responses.get(
-                status_code, "Error"))
-            message = (exc.log_message % exc.args if exc is not None and exc.log_message and exc.args
-                       else getattr(exc, "log_message", None)) or phrase
+            phrase = (
+                self._reason if exc is None else (exc.reason or tornado.httputil.responses.get(status_code, "Error"))
+            )
+            message = (
+                exc.log_message % exc.args
+                if exc is not None and exc.log_message and exc.args
+                else getattr(exc, "log_message", None)
+            ) or phrase
             payload = {"message": message, "reason": phrase.lower().replace(" ", "_")}
         else:
             status_code, payload = 500, {"message": INTERNAL_ERROR, "reason": "internal_error"}
@@ -118,8 +123,7 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
             super().log_exception(typ, value, tb)
             return
         text = redact("".join(traceback.format_exception(typ, value, tb)), self._secrets)
-        self.log.error("jupyter-mlops: unexpected error in %s %s\n%s", self.request.method,
-                       self.request.path, text)
+        self.log.error("jupyter-mlops: unexpected error in %s %s\n%s", self.request.method, self.request.path, text)
 
 
 def _route(method: Callable) -> Callable:
@@ -184,8 +188,7 @@ class SecretsHandler(MlopsHandler):
     async def get(self) -> None:
         token = self.request.headers.get("X-GitHub-Token") or None
         self._secrets = [token] if token else []
-        args = (self.root_dir, self.query("path", required=True), self.query("env"), self.query("github_url"),
-                token)
+        args = (self.root_dir, self.query("path", required=True), self.query("env"), self.query("github_url"), token)
         self.reply(await self.blocking(actions.secrets_list, *args))
 
     @_route
@@ -229,8 +232,10 @@ class UnknownRouteHandler(MlopsHandler):
     """Anything else under the API prefix: a JSON 404 (after the same authentication)."""
 
     async def _unknown(self, **kwargs: Any) -> None:
-        raise NotFound(f"{self.request.path} is not a jupyter-mlops API route; see the API document "
-                       "(jupyter_mlops/server/openapi.yaml).")
+        raise NotFound(
+            f"{self.request.path} is not a jupyter-mlops API route; see the API document "
+            "(jupyter_mlops/server/openapi.yaml)."
+        )
 
     get = post = put = patch = delete = _route(_unknown)
 
@@ -254,4 +259,3 @@ def routes() -> list[tuple]:
     out = [(url_path_join("/", API, pattern), handler) for pattern, handler in table]
     out.append((url_path_join("/", API, "(?P<rest>.*)"), UnknownRouteHandler))
     return out
-

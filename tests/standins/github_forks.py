@@ -111,18 +111,38 @@ def create_fork(s, token, owner, name, data, query):
             return 202, _with_fork_fields(s, fork, token)
     new_name = data.get("name") or source.name
     if s.state.repo(target, new_name) is not None:
-        raise ApiError(422, "Validation Failed", errors=[{"resource": "Repository", "code": "custom", "field": "name",
-                                                          "message": "name already exists on this account"}])
-    repo = Repository(owner=target, name=new_name, id=s.state.next_id(), private=source.private,
-                      description=source.description, path=s.create_bare(target, new_name), created_at=gh._now(),
-                      default_branch=source.default_branch)
+        raise ApiError(
+            422,
+            "Validation Failed",
+            errors=[
+                {
+                    "resource": "Repository",
+                    "code": "custom",
+                    "field": "name",
+                    "message": "name already exists on this account",
+                }
+            ],
+        )
+    repo = Repository(
+        owner=target,
+        name=new_name,
+        id=s.state.next_id(),
+        private=source.private,
+        description=source.description,
+        path=s.create_bare(target, new_name),
+        created_at=gh._now(),
+        default_branch=source.default_branch,
+    )
     s.state.repos[(target.lower(), new_name.lower())] = repo
     state.parents[repo.full_name.lower()] = source.full_name
     only_default = bool(data.get("default_branch_only"))
 
     def copy() -> None:
-        refs = [f"+refs/heads/{source.default_branch}:refs/heads/{source.default_branch}"] if only_default else [
-            "+refs/heads/*:refs/heads/*"]
+        refs = (
+            [f"+refs/heads/{source.default_branch}:refs/heads/{source.default_branch}"]
+            if only_default
+            else ["+refs/heads/*:refs/heads/*"]
+        )
         subprocess.run(["git", "fetch", "-q", str(source.path), *refs], cwd=repo.path, check=True)
         subprocess.run(["git", "symbolic-ref", "HEAD", f"refs/heads/{repo.default_branch}"], cwd=repo.path, check=True)
 
@@ -136,12 +156,13 @@ def create_fork(s, token, owner, name, data, query):
 def list_forks(s, token, owner, name, data, query):
     """docs.github.com/rest/repos/forks#list-forks (200; paginated with per_page/page)"""
     repo = gh._repo_for(s, token, owner, name)
-    children = [s.state.repo(*f.split("/")) for f, p in forks_of(s).parents.items()
-                if p.lower() == repo.full_name.lower()]
+    children = [
+        s.state.repo(*f.split("/")) for f, p in forks_of(s).parents.items() if p.lower() == repo.full_name.lower()
+    ]
     visible = [c for c in children if c and (not c.private or gh._can_admin(s, token, c))]
     per_page = int((query.get("per_page") or ["30"])[0])
     page = int((query.get("page") or ["1"])[0])
-    chunk = visible[(page - 1) * per_page: page * per_page]
+    chunk = visible[(page - 1) * per_page : page * per_page]
     return 200, [_with_fork_fields(s, c, token) for c in chunk]
 
 
@@ -162,8 +183,9 @@ def _pull_json(s, repo: Repository, pr: PullRequest) -> dict:
 def _head_branch(repo: Repository, head: str) -> str:
     owner, sep, branch = head.partition(":")
     if sep and owner.lower() != repo.owner.lower():
-        raise ApiError(422, "Validation Failed", errors=[{"resource": "PullRequest", "field": "head",
-                                                          "code": "invalid"}])
+        raise ApiError(
+            422, "Validation Failed", errors=[{"resource": "PullRequest", "field": "head", "code": "invalid"}]
+        )
     return branch if sep else head
 
 
@@ -178,21 +200,35 @@ def create_pull(s, token, owner, name, data, query):
     heads = repo.branches()
     for field_name, branch in (("head", head), ("base", base)):
         if branch not in heads:
-            raise ApiError(422, "Validation Failed", errors=[{"resource": "PullRequest", "field": field_name,
-                                                              "code": "invalid"}])
+            raise ApiError(
+                422, "Validation Failed", errors=[{"resource": "PullRequest", "field": field_name, "code": "invalid"}]
+            )
     if not data.get("title"):
-        raise ApiError(422, "Validation Failed", errors=[{"resource": "PullRequest", "field": "title",
-                                                          "code": "missing_field"}])
+        raise ApiError(
+            422, "Validation Failed", errors=[{"resource": "PullRequest", "field": "title", "code": "missing_field"}]
+        )
     pulls = forks_of(s).pulls.setdefault(repo.full_name.lower(), [])
     if any(p.state == "open" and p.head == head and p.base == base for p in pulls):
-        raise ApiError(422, "Validation Failed", errors=[{"resource": "PullRequest", "code": "custom",
-                                                          "message": f"A pull request already exists for "
-                                                                     f"{repo.owner}:{head}."}])
-    ahead = subprocess.run(["git", "rev-list", "--count", f"{base}..{head}"], cwd=repo.path, capture_output=True,
-                           text=True, check=True).stdout.strip()
+        raise ApiError(
+            422,
+            "Validation Failed",
+            errors=[
+                {
+                    "resource": "PullRequest",
+                    "code": "custom",
+                    "message": f"A pull request already exists for {repo.owner}:{head}.",
+                }
+            ],
+        )
+    ahead = subprocess.run(
+        ["git", "rev-list", "--count", f"{base}..{head}"], cwd=repo.path, capture_output=True, text=True, check=True
+    ).stdout.strip()
     if ahead == "0":
-        raise ApiError(422, "Validation Failed", errors=[{"resource": "PullRequest", "code": "custom",
-                                                          "message": f"No commits between {base} and {head}"}])
+        raise ApiError(
+            422,
+            "Validation Failed",
+            errors=[{"resource": "PullRequest", "code": "custom", "message": f"No commits between {base} and {head}"}],
+        )
     pr = PullRequest(len(pulls) + 1, str(data["title"]), str(data.get("body") or ""), head, base)
     pulls.append(pr)
     return 201, _pull_json(s, repo, pr)

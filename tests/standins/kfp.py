@@ -77,9 +77,18 @@ class KfpState:
 class KfpStandin:
     """``with KfpStandin(auth="token", token="t") as kfp: ... kfp.host ...``"""
 
-    def __init__(self, auth: str = "none", *, token: str = "", username: str = "user@example.com",
-                 password: str = "12341234", multi_user: bool = False, polls_to_finish: int = 2,
-                 final_state: str = "SUCCEEDED", reject_all: bool = False) -> None:
+    def __init__(
+        self,
+        auth: str = "none",
+        *,
+        token: str = "",
+        username: str = "user@example.com",
+        password: str = "12341234",
+        multi_user: bool = False,
+        polls_to_finish: int = 2,
+        final_state: str = "SUCCEEDED",
+        reject_all: bool = False,
+    ) -> None:
         assert auth in ("none", "token", "dex", "incluster")
         self.auth = auth
         self.token = token
@@ -159,8 +168,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ plumbing
 
-    def _send(self, status: int, body: bytes = b"", content_type: str = "application/json",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -206,8 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
         with owner.lock:
-            owner.state.requests.append(Request(method, path, query, self.headers.get("Authorization"),
-                                                self.headers.get("Cookie")))
+            owner.state.requests.append(
+                Request(method, path, query, self.headers.get("Authorization"), self.headers.get("Cookie"))
+            )
         if owner.auth == "dex" and (path.startswith("/dex/") or path.startswith("/authservice/")):
             return self._dex(method, path, query)
         prefix = "/pipeline" if owner.auth == "dex" else ""
@@ -223,7 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(16, "Unauthenticated: invalid or missing bearer token")
         if owner.reject_all:
             return self._error(16, "Unauthenticated: the credential was revoked")
-        route = path[len(prefix + "/apis/v2beta1/"):]
+        route = path[len(prefix + "/apis/v2beta1/") :]
         try:
             with owner.lock:
                 status, payload = self._api(method, route, query)
@@ -275,12 +290,20 @@ class _Handler(BaseHTTPRequestHandler):
             name = one.get("display_name") or one.get("name")
             if not name:
                 raise ApiError(3, "Invalid input error: pipeline name is empty")
-            if any(p["display_name"] == name and p.get("namespace", "") == one.get("namespace", "")
-                   for p in state.pipelines.values()):
+            if any(
+                p["display_name"] == name and p.get("namespace", "") == one.get("namespace", "")
+                for p in state.pipelines.values()
+            ):
                 raise ApiError(6, f"Already exist error: a pipeline named {name} exists")
             upload = self._upload("pipeline", name)
-            pipeline = {"pipeline_id": _ids(), "display_name": name, "name": name, "created_at": _now(),
-                        "description": one.get("description", ""), "namespace": one.get("namespace", "")}
+            pipeline = {
+                "pipeline_id": _ids(),
+                "display_name": name,
+                "name": name,
+                "created_at": _now(),
+                "description": one.get("description", ""),
+                "namespace": one.get("namespace", ""),
+            }
             state.pipelines[pipeline["pipeline_id"]] = pipeline
             # The server also creates the pipeline's first version from the same file.
             self._add_version(pipeline["pipeline_id"], name, upload)
@@ -305,15 +328,23 @@ class _Handler(BaseHTTPRequestHandler):
         if route == "experiments":
             if method == "GET":
                 self._require_namespace(one.get("namespace", ""))
-                found = [e for e in _filtered(state.experiments.values(), one.get("filter"))
-                         if e.get("namespace", "") == one.get("namespace", "")]
-                return 200, {"experiments": found[: int(one.get("page_size") or 10 ** 6)], "total_size": len(found)}
+                found = [
+                    e
+                    for e in _filtered(state.experiments.values(), one.get("filter"))
+                    if e.get("namespace", "") == one.get("namespace", "")
+                ]
+                return 200, {"experiments": found[: int(one.get("page_size") or 10**6)], "total_size": len(found)}
             body = json.loads(self._body() or b"{}")
             self._require_namespace(body.get("namespace", ""))
             if not body.get("display_name"):
                 raise ApiError(3, "Invalid input error: experiment name is empty")
-            experiment = {"experiment_id": _ids(), "display_name": body["display_name"], "created_at": _now(),
-                          "namespace": body.get("namespace", ""), "storage_state": "AVAILABLE"}
+            experiment = {
+                "experiment_id": _ids(),
+                "display_name": body["display_name"],
+                "created_at": _now(),
+                "namespace": body.get("namespace", ""),
+                "storage_state": "AVAILABLE",
+            }
             state.experiments[experiment["experiment_id"]] = experiment
             return 200, experiment
         if method == "POST" and route == "runs":
@@ -324,10 +355,16 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ApiError(3, "Invalid input error: the run's pipeline_version_reference does not exist")
             if body.get("experiment_id") not in state.experiments:
                 raise ApiError(5, f"Not found: experiment {body.get('experiment_id')!r}")
-            run = {"run_id": _ids(), "display_name": body.get("display_name", ""), "created_at": _now(),
-                   "experiment_id": body["experiment_id"], "pipeline_version_reference": reference,
-                   "runtime_config": body.get("runtime_config") or {}, "state": "PENDING",
-                   "storage_state": "AVAILABLE"}
+            run = {
+                "run_id": _ids(),
+                "display_name": body.get("display_name", ""),
+                "created_at": _now(),
+                "experiment_id": body["experiment_id"],
+                "pipeline_version_reference": reference,
+                "runtime_config": body.get("runtime_config") or {},
+                "state": "PENDING",
+                "storage_state": "AVAILABLE",
+            }
             state.runs[run["run_id"]] = run
             state.polls[run["run_id"]] = 0
             return 200, run
@@ -353,8 +390,9 @@ class _Handler(BaseHTTPRequestHandler):
 
         ctype = self.headers.get("Content-Type", "")
         message = email.message_from_bytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + self._body())
-        files = [part for part in message.walk()
-                 if part.get_param("name", header="content-disposition") == "uploadfile"]
+        files = [
+            part for part in message.walk() if part.get_param("name", header="content-disposition") == "uploadfile"
+        ]
         if not files:
             raise ApiError(3, "Invalid input error: Failed to read the uploaded file: no uploadfile part")
         raw = files[0].get_payload(decode=True)
@@ -371,8 +409,13 @@ class _Handler(BaseHTTPRequestHandler):
         return upload
 
     def _add_version(self, pipeline_id: str, name: str, upload: dict) -> dict:
-        version = {"pipeline_id": pipeline_id, "pipeline_version_id": _ids(), "display_name": name, "name": name,
-                   "created_at": _now()}
+        version = {
+            "pipeline_id": pipeline_id,
+            "pipeline_version_id": _ids(),
+            "display_name": name,
+            "name": name,
+            "created_at": _now(),
+        }
         self.owner.state.versions[version["pipeline_version_id"]] = version
         return version
 

@@ -35,10 +35,17 @@ class MlflowStandin:
                 if parts.path != "/api/2.0/mlflow/registered-models/get":
                     return self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": "no such endpoint"})
                 if name not in standin.models:
-                    return self._send(404, {"error_code": "RESOURCE_DOES_NOT_EXIST",
-                                            "message": f"Registered Model with name={name} not found"})
-                versions = [{"name": name, "version": str(v), "current_stage": "None", "status": "READY"}
-                            for v in standin.models[name]]
+                    return self._send(
+                        404,
+                        {
+                            "error_code": "RESOURCE_DOES_NOT_EXIST",
+                            "message": f"Registered Model with name={name} not found",
+                        },
+                    )
+                versions = [
+                    {"name": name, "version": str(v), "current_stage": "None", "status": "READY"}
+                    for v in standin.models[name]
+                ]
                 return self._send(200, {"registered_model": {"name": name, "latest_versions": versions}})
 
             def do_POST(self):
@@ -47,8 +54,10 @@ class MlflowStandin:
                 if urlsplit(self.path).path != "/api/2.0/mlflow/runs/log-batch":
                     return self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": "no such endpoint"})
                 if body.get("run_id") not in standin.runs:
-                    return self._send(404, {"error_code": "RESOURCE_DOES_NOT_EXIST",
-                                            "message": f"Run '{body.get('run_id')}' not found"})
+                    return self._send(
+                        404,
+                        {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": f"Run '{body.get('run_id')}' not found"},
+                    )
                 if any(set(m) != {"key", "value", "timestamp", "step"} for m in body.get("metrics", [])):
                     return self._send(400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "bad metric"})
                 standin.runs[body["run_id"]] += body.get("metrics", [])
