@@ -90,13 +90,13 @@ def time_ours(main: Path, env: dict) -> float:
 
 def make_copier_template(work: Path, main: Path, env: dict) -> Path:
     """The main repo's development tree as a copier template; project-owned text files templated on the name."""
-    from jupyter_mlops.ownership import parse
+    from jupyter_mlops.scaffold.ownership import parse
 
     tmpl = work / "copier-template"
     git(work, env, "clone", "-q", "--branch", "development", str(main), str(tmpl))
     shutil.rmtree(tmpl / ".git")
     ownership = parse((tmpl / ".mlops" / "ownership.toml").read_text())
-    from jupyter_mlops.spec import loads
+    from jupyter_mlops.settings.spec import loads
 
     main_name = loads((tmpl / "mlops.toml").read_text()).name
     for path in sorted(p for p in tmpl.rglob("*") if p.is_file()):

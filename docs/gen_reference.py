@@ -1,7 +1,7 @@
 """Generate the reference pages from the code itself, so they cannot drift:
 
 - docs/reference/cli.md from the CLI's argparse parsers, and the magics' extra verbs from theirs;
-- docs/reference/settings.md from the settings table (jupyter_mlops/spec.py) and its defaults.
+- docs/reference/settings.md from the settings table (jupyter_mlops/settings/spec.py) and its defaults.
 
     python docs/gen_reference.py          # rewrite the pages
     python docs/gen_reference.py --check  # exit 1 when a committed page is stale (tests/test_docs.py runs this)
@@ -36,7 +36,7 @@ def _walk(parser: argparse.ArgumentParser, words: list[str], out: list[str]) -> 
 def _magic_verbs(out: list[str]) -> None:
     """The verbs only the notebook faces have (``%mlops wizard``), from the magics' own parser."""
     from jupyter_mlops.cli import VERBS
-    from jupyter_mlops.magics import parser
+    from jupyter_mlops.notebook.magics import parser
 
     for name, sub in _subparsers(parser()).items():
         if name not in VERBS:
@@ -92,15 +92,15 @@ def _shown(value: object) -> str:
 
 
 def render_settings() -> str:
-    from jupyter_mlops.spec import BRANCH_SETTINGS, SETTINGS, ProjectSpec, dumps
+    from jupyter_mlops.settings.spec import BRANCH_SETTINGS, SETTINGS, ProjectSpec, dumps
 
     spec = ProjectSpec.default("wine-quality")
     first, *others = spec.branch_names
     out = [
         "# Settings reference",
         "",
-        "Generated from the settings table (`jupyter_mlops/spec.py`) by `python docs/gen_reference.py`; a test",
-        "fails when it is stale. The same keys work in `jupyter mlops init --set KEY=VALUE`, `--config FILE`",
+        "Generated from the settings table (`jupyter_mlops/settings/spec.py`) by `python docs/gen_reference.py`;",
+        "a test fails when it is stale. The same keys work in `jupyter mlops init --set KEY=VALUE`, `--config FILE`",
         "(TOML or JSON, flat keys or the `mlops.toml` shape), the wizard's fields and the REST API's `settings`.",
         "Defaults below are for a project named `wine-quality` with the default branches.",
         "",

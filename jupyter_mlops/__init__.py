@@ -10,14 +10,14 @@ __all__ = ["__version__", "load_ipython_extension", "wizard"]
 
 
 def load_ipython_extension(ipython):  # pragma: no cover - exercised through IPython in tests
-    from .magics import register
+    from .notebook.magics import register
 
     register(ipython)
 
 
 def wizard(path: str = "."):
     """The ipywidgets project wizard (works in any notebook front end, no Jupyter server needed)."""
-    from .wizard import Wizard
+    from .notebook.wizard import Wizard
 
     return Wizard(root=path).widget
 

@@ -92,7 +92,7 @@ def test_the_references_cover_every_verb_magic_setting_and_route():
     import yaml
 
     from jupyter_mlops.cli import VERBS
-    from jupyter_mlops.spec import BRANCH_SETTINGS, SETTINGS
+    from jupyter_mlops.settings.spec import BRANCH_SETTINGS, SETTINGS
 
     cli = (DOCS / "reference" / "cli.md").read_text()
     for verb in VERBS:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jupyter_mlops.spec import ProjectSpec, dumps, loads
-from jupyter_mlops.template import render
+from jupyter_mlops.scaffold.template import render
+from jupyter_mlops.settings.spec import ProjectSpec, dumps, loads
 from tests.conftest import git, run_cli
 from tests.generated_support import (
     StaticFiles,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jupyter_mlops.spec import ProjectSpec
-from jupyter_mlops.template import render
+from jupyter_mlops.scaffold.template import render
+from jupyter_mlops.settings.spec import ProjectSpec
 from tests.generated_support import actionlint, clean_env, generate, run_entry, workflow_files, workflow_schema
 
 
@@ -148,7 +148,7 @@ def test_pull_request_workflow_tests_and_compiles_without_secrets(rendered):
 
 
 def test_manifest_marks_workflows_org_owned():
-    from jupyter_mlops.template import ownership
+    from jupyter_mlops.scaffold.template import ownership
 
     owners = ownership(ProjectSpec.default("wine-quality"))
     for name in ("development", "staging", "production", "pull-request"):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlops.spec import loads
+from jupyter_mlops.settings.spec import loads
 from tests.conftest import git, run_cli
 
 BRANCHES = ["development", "staging", "production"]
@@ -397,7 +397,7 @@ NAMES = [
 
 @pytest.mark.parametrize("name", NAMES)
 def test_branch_name_rules_match_git(name, tmp_path):
-    from jupyter_mlops.spec import check_branch_name
+    from jupyter_mlops.settings.spec import check_branch_name
 
     # `git branch` accepts NAME when refs/heads/NAME is a valid ref and NAME does not start with '-'.
     proc = subprocess.run(["git", "check-ref-format", f"refs/heads/{name}"], capture_output=True, cwd=tmp_path)
@@ -407,7 +407,7 @@ def test_branch_name_rules_match_git(name, tmp_path):
 
 def test_branch_named_at_is_refused_though_git_allows_it():
     """'@' means HEAD in git's revision syntax; a branch of that name breaks every script that uses it."""
-    from jupyter_mlops.spec import check_branch_name
+    from jupyter_mlops.settings.spec import check_branch_name
 
     assert "is '@'" in check_branch_name("@")
 

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from jupyter_mlops.errors import Conflict, InvalidInput, NotFound
-from jupyter_mlops.jobs import INTERNAL_ERROR, REDACTED, Job, JobManager, TooManyJobs
+from jupyter_mlops.operations.jobs import INTERNAL_ERROR, REDACTED, Job, JobManager, TooManyJobs
 
 _names = itertools.count()
 
@@ -92,7 +92,7 @@ def test_an_unexpected_exception_is_a_generic_error_and_a_scrubbed_log_line(capl
         raise KeyError(f"no such key near {token}")
 
     job = Job("push", buggy, secrets=(token,))
-    with caplog.at_level(logging.ERROR, logger="jupyter_mlops.jobs"):
+    with caplog.at_level(logging.ERROR, logger="jupyter_mlops.operations.jobs"):
         job.run()
     assert job.state == "failed" and job.error == {"message": INTERNAL_ERROR, "reason": "internal_error"}
     assert "KeyError" in caplog.text and token not in caplog.text

@@ -115,7 +115,7 @@ def test_loading_and_help_import_nothing_heavy():
     for phase in ("load", "help"):
         heavy = [m for m in modules[phase] if m.split(".")[0] in HEAVY]
         assert heavy == [], f"{phase} imported {heavy}"
-    assert "jupyter_mlops.magics" in modules["load"]
+    assert "jupyter_mlops.notebook.magics" in modules["load"]
     assert not [m for m in modules["load"] if m.startswith("jupyter_mlops.cli")]  # the parser is built lazily
 
 

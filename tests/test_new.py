@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 
 from jupyter_mlops._toml import tomllib
-from jupyter_mlops.spec import loads
+from jupyter_mlops.settings.spec import loads
 from tests.conftest import git, run_cli
 from tests.org_support import BRANCHES, heads, make_main_local, make_main_on_github, new_local, ok, show
 from tests.standins.github_forks import forks_of

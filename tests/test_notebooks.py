@@ -75,7 +75,8 @@ def test_getting_started_runs_offline_on_the_embedded_default(tmp_path, kernel_e
 
 
 WIZARD_ON_GITHUB = [
-    "import os\nfrom jupyter_mlops.wizard import Wizard\nwizard = Wizard(root='work', name='wine')\nwizard.widget",
+    "import os\nfrom jupyter_mlops.notebook.wizard import Wizard\n"
+    "wizard = Wizard(root='work', name='wine')\nwizard.widget",
     # A user types the token into the password field; here the kernel's environment stands in for the typing.
     "wizard.next_button.click(); wizard.next_button.click()\n"
     "wizard.fields['owner'].value = 'octo'\n"

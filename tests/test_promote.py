@@ -18,7 +18,7 @@ def _project_on_github(tmp_path, gh, env):
 
 
 def _push(root, gh, env, branch):
-    from jupyter_mlops.remote import header_env
+    from jupyter_mlops.vcs.remote import header_env
 
     url = gh.clone_url(gh.login, "wine")
     subprocess.run(

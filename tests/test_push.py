@@ -15,7 +15,7 @@ import pytest
 from jupyter_mlops.errors import MlopsError
 from jupyter_mlops.github.client import GitHubClient, RetryPolicy
 from jupyter_mlops.operations.push import apply_push, plan_push
-from jupyter_mlops.spec import loads
+from jupyter_mlops.settings.spec import loads
 from tests.conftest import git, run_cli
 from tests.push_support import (
     BRANCHES,
@@ -366,8 +366,8 @@ def test_when_github_contradicts_its_plan_the_mode_is_recorded_after_the_push(pr
 
 def test_fallback_rerenders_the_files_that_read_secret_names(new_project, github_standin_factory):
     """Every generated org-owned file that differs between the modes follows the new mode on every branch."""
-    from jupyter_mlops.spec import ProjectSpec
-    from jupyter_mlops.template import render
+    from jupyter_mlops.scaffold.template import render
+    from jupyter_mlops.settings.spec import ProjectSpec
 
     gh = github_standin_factory(plan="free")
     root = new_project()
@@ -388,8 +388,8 @@ def test_fallback_rerenders_the_files_that_read_secret_names(new_project, github
 
 def test_fallback_rerenders_generated_files_and_keeps_edited_ones(new_project, github_standin_factory, monkeypatch):
     """A workflow that reads secret names follows the mode on every branch; one the user edited is kept."""
-    from jupyter_mlops import template
-    from jupyter_mlops.template import RenderedFile
+    from jupyter_mlops.scaffold import template
+    from jupyter_mlops.scaffold.template import RenderedFile
 
     real_render = template.render
     path = ".github/workflows/ci.yml"

@@ -11,8 +11,8 @@ import threading
 
 import pytest
 
-from jupyter_mlops.jobs import INTERNAL_ERROR, Job
-from jupyter_mlops.spec import json_schema
+from jupyter_mlops.operations.jobs import INTERNAL_ERROR, Job
+from jupyter_mlops.settings.spec import json_schema
 from tests.server_support import server_config
 
 

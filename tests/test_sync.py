@@ -28,7 +28,7 @@ PLATFORM = "src/pipelines/{b}/platform.yaml"
 
 def clone(url: str, where: Path, env: dict | None = None) -> Path:
     """A clone as a teammate makes it (token in the environment, never in the URL)."""
-    from jupyter_mlops.remote import header_env
+    from jupyter_mlops.vcs.remote import header_env
 
     extra = header_env(url, "x-access-token", env["GITHUB_TOKEN"]) if env else {}
     subprocess.run(["git", "clone", "-q", url, str(where)], check=True, env=dict(os.environ, **extra))
@@ -38,7 +38,7 @@ def clone(url: str, where: Path, env: dict | None = None) -> Path:
 
 
 def push_env(url: str, env: dict) -> dict:
-    from jupyter_mlops.remote import header_env
+    from jupyter_mlops.vcs.remote import header_env
 
     return dict(os.environ, **header_env(url, "x-access-token", env["GITHUB_TOKEN"]))
 

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from jupyter_mlops.wizard import Wizard
+from jupyter_mlops.notebook.wizard import Wizard
 from tests.conftest import git
 
 

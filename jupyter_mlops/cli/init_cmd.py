@@ -33,7 +33,7 @@ def register(sub) -> None:
 
 def ask_settings(spec, ui, skip: set[str]) -> None:
     """On a terminal: ask each setting with its default shown; Enter keeps it."""
-    from ..spec import BRANCH_SETTINGS, SETTINGS, InvalidInput
+    from ..settings.spec import BRANCH_SETTINGS, SETTINGS, InvalidInput
 
     def checker(key):
         def check(value):
@@ -67,7 +67,7 @@ def ask_settings(spec, ui, skip: set[str]) -> None:
 def run(args: argparse.Namespace, ui) -> int:
     from ..operations.init import apply_init, build_spec, plan_init
     from ..progress import Progress
-    from ..spec import parse_assignments
+    from ..settings.spec import parse_assignments
 
     root = Path(args.path)
     settings = parse_assignments(args.settings)

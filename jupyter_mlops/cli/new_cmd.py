@@ -62,7 +62,7 @@ def needs_github(args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace, ui) -> int:
     from ..operations.new import apply_new, plan_new
     from ..progress import Progress
-    from ..spec import parse_assignments
+    from ..settings.spec import parse_assignments
     from .github_auth import github_token
 
     settings = parse_assignments(args.settings)

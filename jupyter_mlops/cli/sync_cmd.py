@@ -40,7 +40,7 @@ def _github_client(args: argparse.Namespace, root: Path, ui):
     """A client when GitHub is involved: --pr, --github-url, or a remote on github.com."""
     import os
 
-    from ..remote import get_url
+    from ..vcs.remote import get_url
     from .github_auth import TOKEN_VARIABLES, github_token
 
     urls = [u for u in (get_url(root, "origin"), get_url(root, "upstream")) if u]

@@ -259,7 +259,7 @@ class GitHubClient:
         never in a URL, never in .git/config, never in a file. Credential helpers and askpass are off
         for the command, so nothing stores or prompts for it.
         """
-        from ..remote import header_env
+        from ..vcs.remote import header_env
 
         return header_env(git_url, "x-access-token", self._token, base)
 

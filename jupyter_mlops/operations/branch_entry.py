@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from .. import gitcli
 from ..errors import Cancelled, InvalidInput, NotFound, RemoteFailure, Unauthenticated
 from ..progress import Progress, null_progress
+from ..vcs import gitcli
 
 # The variables the entry point reads its credentials from (CI maps the GitHub secrets onto them).
 SECRET_NAMES = ("KFP_TOKEN", "KFP_USERNAME", "KFP_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")

@@ -16,11 +16,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import gitcli
 from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
-from ..spec import ProjectSpec
-from ..template import SPEC_FILE, RenderedFile, render
+from ..scaffold.template import SPEC_FILE, RenderedFile, render
+from ..settings.spec import ProjectSpec
+from ..vcs import gitcli
 
 COMMIT_MESSAGE = "Scaffold {name} with jupyter-mlops {version}"
 
@@ -102,7 +102,7 @@ class InitPlan:
 
 def load_project_spec(root: Path) -> ProjectSpec | None:
     """The spec recorded in ``root/mlops.toml``, or None when the folder is not a project."""
-    from ..spec import loads
+    from ..settings.spec import loads
 
     path = root / SPEC_FILE
     if not path.is_file():
@@ -341,7 +341,7 @@ def _tracked(root: Path, path: Path) -> bool:
 
 def default_name(root: Path) -> str:
     """The folder's name when it is a valid repository name, else a neutral default."""
-    from ..spec import check_repo_name
+    from ..settings.spec import check_repo_name
 
     name = root.absolute().name
     return name if name and not check_repo_name(name) else "ml-project"
@@ -356,7 +356,7 @@ def build_spec(
     kind: str = "project",
 ) -> ProjectSpec:
     """Defaults < config file < settings (``--set``) < name. Raises InvalidInput listing every problem."""
-    from ..spec import load_settings_file
+    from ..settings.spec import load_settings_file
 
     values: dict = {}
     if config_file:

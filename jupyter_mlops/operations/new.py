@@ -22,10 +22,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import gitcli, registry
 from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
-from ..spec import ProjectSpec, check_owner, check_repo_name
+from ..settings.spec import ProjectSpec, check_owner, check_repo_name
+from ..vcs import gitcli, registry
 from .init import load_project_spec, move_into_place
 
 DEFAULTS_FILE = "mlops-defaults.toml"
@@ -69,7 +69,7 @@ def resolve_source(text: str, client=None) -> Source:
             raise InvalidInput(f"--from {text}: no such folder; give the main repo's path, git URL or OWNER/NAME")
         path = path.absolute()
         if (path / ".git").exists():  # a clone of the main repo: its own remote is the shared main repo
-            from ..remote import get_url
+            from ..vcs.remote import get_url
 
             return Source(text, get_url(path, "origin") or str(path))
         return Source(text, str(path))
@@ -82,7 +82,7 @@ def resolve_source(text: str, client=None) -> Source:
 def org_defaults(text: str, branches: list[str]) -> dict:
     """``mlops-defaults.toml`` → settings (``--set`` keys) a new project starts with; only project-owned keys."""
     from .._toml import tomllib
-    from ..spec import flatten_settings
+    from ..settings.spec import flatten_settings
 
     try:
         data = tomllib.loads(text)
@@ -134,7 +134,7 @@ class NewPlan:
         return f"{self.github_owner}/{self.name}" if self.github_owner else ""
 
     def to_dict(self) -> dict:
-        from ..remote import redact
+        from ..vcs.remote import redact
 
         return {
             "name": self.name,
@@ -149,7 +149,7 @@ class NewPlan:
         }
 
     def describe(self) -> list[str]:
-        from ..remote import redact
+        from ..vcs.remote import redact
 
         lines = [f"New project {self.name} from {self.source.text}:"]
         if self.resume:
@@ -203,7 +203,7 @@ def plan_new(
                 f"--owner {owner}: the main repo {src.text} is not on GitHub, so the project cannot "
                 "be a GitHub fork of it; give --remote URL (or nothing for a local repository)"
             )
-        from ..remote import check_remote_url, embedded_remote_path
+        from ..vcs.remote import check_remote_url, embedded_remote_path
 
         url = check_remote_url(remote_url) if remote_url else str(embedded_remote_path(name))
         plan = NewPlan(name, src, target, "mirror", "", remote_url and url, url, description, settings, resume, notes)
@@ -290,7 +290,7 @@ class NewResult:
     warnings: list[str]
 
     def to_dict(self) -> dict:
-        from ..remote import redact
+        from ..vcs.remote import redact
 
         return {
             "name": self.name,
@@ -347,8 +347,8 @@ def _auth(client, url: str) -> dict | None:
 
 
 def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, progress: Progress) -> None:
-    from ..branchedit import commit_on_branches
-    from ..remote import redact
+    from ..vcs.branchedit import commit_on_branches
+    from ..vcs.remote import redact
 
     parent = plan.directory.parent
     created_parent = not parent.exists()
@@ -399,7 +399,7 @@ def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, p
 
 def _main_spec(plan: NewPlan, repo: Path) -> ProjectSpec:
     """The main repo's mlops.toml (from the branch its HEAD names, else development), checked to be a main repo."""
-    from ..spec import loads
+    from ..settings.spec import loads
 
     heads = gitcli.git(["for-each-ref", "--format=%(refname:lstrip=3)", "refs/remotes/upstream/"], repo).stdout.split()
     head = gitcli.git(["symbolic-ref", "--quiet", "--short", "refs/remotes/upstream/HEAD"], repo, check=False)
@@ -422,13 +422,13 @@ def _main_spec(plan: NewPlan, repo: Path) -> ProjectSpec:
 
 
 def _source_error(plan: NewPlan, stderr: str):
-    from ..remote import _push_error
+    from ..vcs.remote import _push_error
 
     return _push_error(stderr, plan.source.url, "clone")
 
 
 def _read(repo: Path, branch: str, path: str) -> bytes | None:
-    from ..branchedit import read_file
+    from ..vcs.branchedit import read_file
 
     return read_file(repo, branch, path)
 
@@ -439,9 +439,9 @@ def _personalise(repo: Path, branch: str, plan: NewPlan, defaults: dict) -> tupl
     A starter the organisation customised (it differs from what the template renders for the main
     repo) is kept as the organisation wrote it, and listed.
     """
-    from ..spec import dumps, loads
-    from ..template import render
-    from ..upstream import read_ownership
+    from ..scaffold.template import render
+    from ..settings.spec import dumps, loads
+    from ..vcs.upstream import read_ownership
 
     main_text = _read(repo, branch, "mlops.toml")
     main_spec = loads(main_text.decode("utf-8"), source=f"mlops.toml on {branch}")
@@ -500,7 +500,7 @@ def _fork(plan: NewPlan, result: NewResult, progress: Progress, timeout: float) 
 
 
 def _push(plan: NewPlan, progress: Progress, secret_values: dict[str, str] | None):
-    from ..remote import ensure_bare
+    from ..vcs.remote import ensure_bare
     from .push import apply_push, plan_push
     from .secrets import assign_to_branches
 

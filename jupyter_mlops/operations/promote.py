@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import gitcli
 from ..errors import InvalidInput
 from ..progress import Progress, null_progress
+from ..vcs import gitcli
 from .init import load_project_spec
 
 TITLE = "Promote {source} to {target}"
@@ -70,7 +70,7 @@ def check_direction(branches: list[str], source: str, target: str) -> None:
 
 def plan_promote(root: Path | str, source: str, target: str, *, github=None) -> PromotePlan:
     from ..github.pulls import repo_of_url
-    from ..remote import get_url, redact
+    from ..vcs.remote import get_url, redact
 
     root = Path(root).absolute()
     spec = load_project_spec(root)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import gitcli, remote
 from ..errors import Conflict
 from ..progress import Progress
-from ..spec import ProjectSpec
-from .push import (
+from ..settings.spec import ProjectSpec
+from ..vcs import gitcli, remote
+from .push_model import (
     GIT_KEY_API,
     GIT_KEY_REPO,
     MODE_COMMIT,
@@ -20,8 +20,8 @@ from .push import (
     GitHubPlan,
     PushPlan,
     PushResult,
-    _origin_action,
-    _push_branches,
+    origin_action,
+    push_branches,
 )
 
 
@@ -162,7 +162,7 @@ def plan_github(
         environments_expected(want_private, ident.plan),
         ident.plan,
     )
-    origin = _origin_action(root, clone_url or f"{client.web_url}/{owner}/{name}.git", spec)
+    origin = origin_action(root, clone_url or f"{client.web_url}/{owner}/{name}.git", spec)
     plan = PushPlan(
         root,
         spec,
@@ -238,7 +238,7 @@ def apply_github(plan: PushPlan, progress: Progress) -> PushResult:
                 )
         gh.html_url, gh.clone_url, gh.default_branch = data["html_url"], data["clone_url"], data.get("default_branch")
         plan.remote_url = gh.clone_url
-        plan.origin = _origin_action(root, gh.clone_url, spec)
+        plan.origin = origin_action(root, gh.clone_url, spec)
         progress.emit(
             "repository",
             "done",
@@ -303,7 +303,7 @@ def apply_github(plan: PushPlan, progress: Progress) -> PushResult:
     protected: list[str] = []
 
     def git_flow() -> list[str]:
-        pushed = _push_branches(plan, progress, gh.clone_url, env)
+        pushed = push_branches(plan, progress, gh.clone_url, env)
         # the default branch and the protections need the pushed branches, not each other
         todo = [b for b, p in gh.protection.items() if p == "create"]
         tasks = [lambda b=b: protect(b) for b in todo]
@@ -384,7 +384,7 @@ def apply_github(plan: PushPlan, progress: Progress) -> PushResult:
     if deferred and results[1]:
         # GitHub contradicted its plan's rules: record the mode now, on top of what was pushed
         mode_changed = fall_back(results[1])
-        pushed = sorted(set(pushed) | set(_push_branches(plan, progress, gh.clone_url, env)))
+        pushed = sorted(set(pushed) | set(push_branches(plan, progress, gh.clone_url, env)))
         repo_secrets_flow()
     missing = {b: list(s.missing) for b, s in gh.branches.items() if s.missing}
     for b, names in missing.items():
@@ -423,9 +423,9 @@ def _secrets_done(plan: PushPlan, branch: str, names: list[str], out: dict[str, 
 
 def _switch_mode(plan: PushPlan, mode: str, progress: Progress, warnings: list[str]) -> bool:
     """Record the new mode on every branch (one commit each, before the push) and replan the secrets."""
-    from ..branchedit import commit_on_branches
     from ..github.secrets import SecretStore
-    from ..secrets_mode import mode_change_edits
+    from ..github.secrets_mode import mode_change_edits
+    from ..vcs.branchedit import commit_on_branches
 
     gh, spec, root = plan.github, plan.spec, plan.root
     edits, notes = mode_change_edits(root, spec.branch_names, mode)

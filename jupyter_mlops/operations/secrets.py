@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import InvalidInput
 from ..progress import Progress, null_progress
-from ..spec import ProjectSpec, branch_prefix
+from ..settings.spec import ProjectSpec, branch_prefix
 
 
 @dataclass(frozen=True)

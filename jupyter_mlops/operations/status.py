@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .. import gitcli, remote
+from ..vcs import gitcli, remote
 
 
 @dataclass

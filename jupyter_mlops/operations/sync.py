@@ -21,11 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import gitcli, registry
 from ..errors import InvalidInput, MlopsError
 from ..progress import Progress, null_progress
-from ..spec import ProjectSpec
-from ..upstream import CONFLICT, PR_OPENED, SKIPPED, UP_TO_DATE, UPDATED, BranchMerge, merge_upstream, rev
+from ..settings.spec import ProjectSpec
+from ..vcs import gitcli, registry
+from ..vcs.upstream import CONFLICT, PR_OPENED, SKIPPED, UP_TO_DATE, UPDATED, BranchMerge, merge_upstream, rev
 from .init import load_project_spec
 
 UPSTREAM = "upstream"
@@ -170,14 +170,14 @@ class SyncPlan:
 
 
 def _redact(url: str) -> str:
-    from ..remote import redact
+    from ..vcs.remote import redact
 
     return redact(url)
 
 
 def plan_sync(root: Path | str, *, all_projects: bool = False, pr: bool = False, github=None) -> SyncPlan:
     """``github``: a GitHubClient, needed for ``pr`` and for the fork network of a main repo on GitHub."""
-    from ..remote import get_url
+    from ..vcs.remote import get_url
 
     root = Path(root).absolute()
     spec = load_project_spec(root)
@@ -319,7 +319,7 @@ def _sync_clone(plan: SyncPlan, progress: Progress) -> ProjectSync:
 
 def _base(root: Path, mine: str | None, remote: str | None) -> tuple[str, bool, str]:
     """The commit to merge into: (base, local is ahead of origin, problem)."""
-    from ..upstream import is_ancestor
+    from ..vcs.upstream import is_ancestor
 
     if mine and remote:
         if mine == remote or is_ancestor(root, mine, remote):
@@ -354,14 +354,14 @@ def _move_local(root: Path, branch: str, old: str, merge: BranchMerge, head: str
 
 
 def _ensure_upstream_remote(root: Path, url: str) -> None:
-    from ..remote import get_url
+    from ..vcs.remote import get_url
 
     if get_url(root, UPSTREAM) is None:
         gitcli.git(["remote", "add", UPSTREAM, url], root)
 
 
 def _fetch(root: Path, name: str, url: str, github) -> None:
-    from ..remote import _push_error
+    from ..vcs.remote import _push_error
 
     proc = gitcli.git(["fetch", "--quiet", "--no-tags", "--prune", name], root, env=_auth(github, url), check=False)
     if proc.returncode != 0:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput, NotFound
-from ..jobs import Job
+from ..operations.jobs import Job
 from .paths import relative, resolve
 
 
@@ -24,8 +24,8 @@ def server_token(given: str | None) -> str | None:
 
 
 def defaults(root_dir: str, path: str | None, name: str | None, branches: str | None) -> dict:
-    from ..forms import defaults as form_defaults
     from ..operations.init import default_name
+    from ..settings.forms import defaults as form_defaults
 
     if not name:
         name = default_name(resolve(root_dir, path)) if path else "ml-project"
@@ -33,14 +33,14 @@ def defaults(root_dir: str, path: str | None, name: str | None, branches: str | 
 
 
 def schema(branches: str | None) -> dict:
-    from ..forms import default_spec
-    from ..spec import json_schema
+    from ..settings.forms import default_spec
+    from ..settings.spec import json_schema
 
     return json_schema(default_spec("ml-project", branches).branch_names)
 
 
 def validate(body: dict) -> dict:
-    from ..forms import field_errors, required_secrets
+    from ..settings.forms import field_errors, required_secrets
 
     errors, spec = field_errors(body.get("settings") or {})
     out: dict[str, Any] = {"valid": not errors, "errors": errors}
@@ -53,8 +53,8 @@ def validate(body: dict) -> dict:
 
 
 def _init_spec(root: Path, body: dict):
-    from ..forms import field_errors
     from ..operations.init import default_name, load_project_spec
+    from ..settings.forms import field_errors
 
     values = dict(body.get("settings") or {})
     if body.get("name"):
@@ -175,7 +175,7 @@ def status(root_dir: str, path: str) -> dict:
 def _sync_client(root: Path, body: dict):
     """A GitHub client when GitHub is involved (pull requests, an API URL, a remote on github.com, --all with a
     token), as the CLI decides; the token from the request, else the server's environment."""
-    from ..remote import get_url
+    from ..vcs.remote import get_url
 
     token = server_token(body.get("token"))
     urls = [u for u in (get_url(root, "origin"), get_url(root, "upstream")) if u]

@@ -7,7 +7,7 @@ import asyncio
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Int
 
-from ..jobs import JobManager
+from ..operations.jobs import JobManager
 
 
 class MlopsExtension(ExtensionApp):

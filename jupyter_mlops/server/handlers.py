@@ -14,7 +14,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 
 from ..errors import InvalidInput, MlopsError, NotFound
-from ..jobs import INTERNAL_ERROR, Job, JobManager, redact
+from ..operations.jobs import INTERNAL_ERROR, Job, JobManager, redact
 from . import actions, apidoc
 from .paths import relative, resolve
 

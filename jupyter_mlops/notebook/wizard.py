@@ -16,11 +16,11 @@ from typing import Any
 
 import ipywidgets as w
 
-from . import forms
-from .errors import InvalidInput, MlopsError
-from .jobs import Job
-from .spec import BRANCH_SETTINGS, SETTINGS, check_url
-from .wizard_fields import WIDE, Field, SecretField, note
+from ..errors import InvalidInput, MlopsError
+from ..operations.jobs import Job
+from ..settings import forms
+from ..settings.spec import BRANCH_SETTINGS, SETTINGS, check_url
+from .fields import WIDE, Field, SecretField, note
 
 GLOBAL = {s.key: s for s in SETTINGS}
 # Every project-wide setting of the spec's table except the owner, which the GitHub step asks.
@@ -394,7 +394,7 @@ class Wizard:
         return spec
 
     def make_plan(self):
-        from .operations.init import plan_init
+        from ..operations.init import plan_init
 
         return plan_init(self.target(), self.spec())
 
@@ -431,7 +431,7 @@ class Wizard:
         }
 
         def run(progress):
-            from .wizard_flow import create_project
+            from .flow import create_project
 
             return create_project(target, spec, progress, token=token, secrets=secret_values, **push)
 

@@ -72,7 +72,7 @@ def record(repo: Path, main_url: str, entry: ProjectEntry, env: dict | None = No
 
 def read(repo: Path, main_url: str | None, env: dict | None = None) -> list[ProjectEntry]:
     """Every recorded project: fetched from ``main_url`` when given (pruned), else the refs already in ``repo``."""
-    from ._toml import tomllib
+    from .._toml import tomllib
 
     if main_url:
         gitcli.git(

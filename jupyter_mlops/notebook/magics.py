@@ -41,7 +41,7 @@ class _WizardVerb:
 
     @staticmethod
     def register(sub) -> None:
-        from .cli.common import add_path
+        from ..cli.common import add_path
 
         p = sub.add_parser("wizard", help=WIZARD_HELP, description=WIZARD_HELP[0].upper() + WIZARD_HELP[1:] + ".")
         add_path(p, "folder the project's folder is created in (default: the current folder)")
@@ -54,7 +54,7 @@ _parser = None
 def parser():
     global _parser
     if _parser is None:
-        from .cli import build_parser
+        from ..cli import build_parser
 
         _parser = build_parser(parser_class=_parser_class(), prog="%mlops", extra_verbs=[_WizardVerb])
     return _parser
@@ -70,7 +70,7 @@ def mlops(line: str) -> Any:
 
     from IPython.core.error import UsageError
 
-    from .errors import MlopsError
+    from ..errors import MlopsError
 
     try:
         argv = shlex.split(line)
@@ -85,7 +85,7 @@ def mlops(line: str) -> Any:
 
         return Wizard(root=args.path).widget
 
-    from .notebook_ui import NotebookUI
+    from .ui import NotebookUI
 
     ui = NotebookUI(f"%mlops {args.verb}")
     try:

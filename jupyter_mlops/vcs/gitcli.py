@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .errors import Conflict, InvalidInput, MlopsError
+from ..errors import Conflict, InvalidInput, MlopsError
 
 
 class GitError(MlopsError):

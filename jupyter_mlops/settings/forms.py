@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import InvalidInput
+from ..errors import InvalidInput
 from .spec import ProjectSpec
 
 

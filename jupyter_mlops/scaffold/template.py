@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ._toml import tomllib
-from ._version import __version__
-from .spec import ProjectSpec, dumps
+from .._toml import tomllib
+from .._version import __version__
+from ..settings.spec import ProjectSpec, dumps
+from .ownership import Ownership, render_text
 
 SPEC_FILE = "mlops.toml"
 
 
 def template_root() -> Path:
     """Inside the wheel: jupyter_mlops/templates; in a source checkout: <repo>/templates."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "templates", package.parent / "templates"):
         if (candidate / "manifest.toml").is_file():
             return candidate
     raise FileNotFoundError("jupyter-mlops is installed without its templates; reinstall the package")
@@ -119,8 +120,6 @@ def _license_text(spec: ProjectSpec) -> str:
 def render(spec: ProjectSpec) -> list[RenderedFile]:
     """Every file of the generated repository, in manifest order, mlops.toml last."""
     base = template_root() / "project"
-    from .ownership import render_text
-
     context = {"spec": spec, "version": __version__, "ownership_toml": render_text(ownership(spec))}
     files: list[RenderedFile] = []
     for entry in manifest():
@@ -144,3 +143,10 @@ def render(spec: ProjectSpec) -> list[RenderedFile]:
             files.append(RenderedFile(path, content, entry.owner, executable=path.endswith((".sh",))))
     files.append(RenderedFile(SPEC_FILE, dumps(spec).encode("utf-8"), "project"))
     return files
+
+
+def ownership_from_manifest() -> Ownership:
+    """The installed template's map, for repositories generated before .mlops/ownership.toml existed."""
+    project = [e.path.replace("{branch}", "*") for e in manifest() if e.owner == "project"]
+    org = [e.path.replace("{branch}", "*") for e in manifest() if e.owner == "org"]
+    return Ownership(tuple(project), tuple(org), "the installed jupyter-mlops template")

@@ -14,8 +14,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..scaffold.ownership import OWNERSHIP_FILE, Ownership, parse
+from ..scaffold.template import ownership_from_manifest
 from . import gitcli
-from .ownership import OWNERSHIP_FILE, Ownership, from_manifest, parse
 
 ZERO = "0" * 40
 
@@ -82,7 +83,7 @@ def read_ownership(repo: Path, *commits: str) -> Ownership:
         proc = gitcli.git(["cat-file", "blob", f"{commit}:{OWNERSHIP_FILE}"], repo, check=False)
         if proc.returncode == 0:
             return parse(proc.stdout, f"{OWNERSHIP_FILE} at {commit[:12]}")
-    return from_manifest()
+    return ownership_from_manifest()
 
 
 def merge_upstream(repo: Path, branch: str, ours: str, theirs: str, message: str) -> BranchMerge:

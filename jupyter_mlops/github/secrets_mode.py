@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .branchedit import read_file
+from ..vcs.branchedit import read_file
 
 SPEC_FILE = "mlops.toml"
 _MODE_LINE = re.compile(r'^(?P<lead>[ \t]*secrets_mode[ \t]*=[ \t]*)"[^"\n]*"', re.M)
@@ -31,7 +31,7 @@ def set_mode_text(text: str, mode: str) -> str:
         else:
             section = f'\nsecrets_mode = "{mode}"' + section
         return text[: table.end()] + section + text[stop:]
-    from .spec import dumps, loads
+    from ..settings.spec import dumps, loads
 
     spec = loads(text)
     spec.secrets_mode = mode
@@ -40,8 +40,8 @@ def set_mode_text(text: str, mode: str) -> str:
 
 def mode_change_edits(root: Path, branches: list[str], mode: str) -> tuple[dict[str, dict[str, bytes]], list[str]]:
     """The file changes that switch every branch to ``mode``, and warnings for files left alone."""
-    from .spec import loads
-    from .template import render
+    from ..scaffold.template import render
+    from ..settings.spec import loads
 
     edits: dict[str, dict[str, bytes]] = {}
     warnings: list[str] = []

@@ -12,6 +12,9 @@ import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .._toml import tomllib
+from ..errors import InvalidInput
+
 OWNERSHIP_FILE = ".mlops/ownership.toml"
 ALWAYS_PROJECT = ("mlops.toml",)
 
@@ -49,9 +52,6 @@ def render_text(owners: dict[str, str]) -> str:
 
 
 def parse(text: str, source: str = OWNERSHIP_FILE) -> Ownership:
-    from ._toml import tomllib
-    from .errors import InvalidInput
-
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -64,15 +64,6 @@ def parse(text: str, source: str = OWNERSHIP_FILE) -> Ownership:
 
 def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def from_manifest() -> Ownership:
-    """The installed template's map, for repositories generated before the file existed."""
-    from .template import manifest
-
-    project = [e.path.replace("{branch}", "*") for e in manifest() if e.owner == "project"]
-    org = [e.path.replace("{branch}", "*") for e in manifest() if e.owner == "org"]
-    return Ownership(tuple(project), tuple(org), "the installed jupyter-mlops template")
 
 
 def project_paths(ownership: Ownership, paths: Iterable[str]) -> list[str]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..errors import Conflict
 from . import gitcli
-from .errors import Conflict
 
 
 def read_file(repo: Path, branch: str, path: str) -> bytes | None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..errors import Conflict, InvalidInput
 from . import gitcli
-from .errors import Conflict, InvalidInput
 
 ORIGIN = "origin"
 ZERO = "0" * 40
@@ -216,7 +216,7 @@ def push(
 
 
 def _push_error(output: str, url: str, doing: str):
-    from .errors import Forbidden, RemoteFailure, Unauthenticated
+    from ..errors import Forbidden, RemoteFailure, Unauthenticated
 
     text = " ".join(line.strip() for line in output.splitlines() if line.strip() and "Authorization" not in line)
     text = re.sub(r"\s+", " ", text)[:600]
@@ -229,7 +229,7 @@ def _push_error(output: str, url: str, doing: str):
             "Check the token or your git credentials for that host."
         )
     if "does not appear to be a git repository" in text or "Repository not found" in text:
-        from .errors import NotFound
+        from ..errors import NotFound
 
         return NotFound(
             f"There is no git repository at {where}. Check the URL, or create it first "

@@ -16,15 +16,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
-from .errors import Cancelled, Conflict, MlopsError, NotFound
-from .progress import Event, Progress
+from ..errors import Cancelled, Conflict, MlopsError, NotFound
+from ..progress import Event, Progress
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 FINISHED = ("succeeded", "failed", "cancelled")
 REDACTED = "********"
 INTERNAL_ERROR = "The operation failed unexpectedly; the server log has the details. Run it again to resume."
 
-log = logging.getLogger("jupyter_mlops.jobs")
+log = logging.getLogger("jupyter_mlops.operations.jobs")
 
 
 class TooManyJobs(MlopsError):

@@ -9,8 +9,8 @@ import html
 import io
 from dataclasses import dataclass, field
 
-from .cli.ui import SYMBOLS, TerminalUI
-from .progress import Event
+from ..cli.ui import SYMBOLS, TerminalUI
+from ..progress import Event
 
 _COLOURS = {
     "done": "#1a7f37",

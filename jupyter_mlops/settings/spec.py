@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import __version__
-from .errors import InvalidInput
+from .. import __version__
+from ..errors import InvalidInput
 from .validators import (  # noqa: F401  (re-exported: faces import the checks from spec)
     KUBEFLOW_USER_NAMESPACE,
     check_branch_name,
@@ -434,7 +434,7 @@ def from_toml_dict(data: dict, *, source: str = "mlops.toml") -> ProjectSpec:
 
 
 def loads(text: str, *, source: str = "mlops.toml") -> ProjectSpec:
-    from ._toml import tomllib
+    from .._toml import tomllib
 
     try:
         data = tomllib.loads(text)
@@ -448,7 +448,7 @@ def load_settings_file(path: str) -> dict[str, Any]:
     import json
     from pathlib import Path
 
-    from ._toml import tomllib
+    from .._toml import tomllib
 
     p = Path(path)
     try:

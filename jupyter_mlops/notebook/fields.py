@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import ipywidgets as w
 
-from .spec import Setting
+from ..settings.spec import Setting
 
 LABEL_STYLE = {"description_width": "11em"}
 WIDE = w.Layout(width="38em")

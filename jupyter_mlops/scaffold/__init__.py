@@ -1,0 +1,1 @@
+"""The generated repository: rendering the template, and who owns each file."""

@@ -1,0 +1,1 @@
+"""The settings table, its validation rules, and settings as forms see them."""
