@@ -145,3 +145,35 @@ def test_environment_deleted_on_github_says_to_push_again(pushed, github_standin
     del gh.state.repo("octo", "wine-quality").environments["staging"]
     proc = secrets_cli(gh, "set", "KFP_PASSWORD", "--env", "staging", str(pushed), input="pw")
     assert proc.returncode == 2 and "jupyter mlops push" in proc.stderr
+
+
+def test_mlflow_login_secrets_are_optional_and_go_to_the_branches_that_track(new_project, github_standin, tmp_path):
+    """Given development without MLflow tracking and staging/production tracking to a server with login,
+    when the MLflow credentials are imported without --env, then only the tracking branches get them, and
+    `list` names them as optional (never as missing)."""
+    gh = github_standin
+    root = new_project("--set", "development.mlflow.uri=")
+    platform = (root / "src/pipelines/staging/platform.yaml").read_text()
+    assert "optional_secrets:\n  - MLFLOW_TRACKING_USERNAME\n  - MLFLOW_TRACKING_PASSWORD\n" in platform
+    assert "optional_secrets: []" in (root / "src/pipelines/development/platform.yaml").read_text()
+    proc = run_cli(
+        "push", str(root), "--owner", "octo", "--github-url", gh.api_url, "--yes", env={"GITHUB_TOKEN": gh.token}
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "MLFLOW" not in proc.stdout + proc.stderr, "push does not ask for or warn about optional secrets"
+    env_file = tmp_path / "mlflow.env"
+    env_file.write_text("MLFLOW_TRACKING_USERNAME=ana\nMLFLOW_TRACKING_PASSWORD=mlflow-pw\n")
+    proc = secrets_cli(gh, "import", str(env_file), str(root))
+    assert proc.returncode == 0, proc.stderr
+    for branch in ("staging", "production"):
+        assert env_values(gh, branch) == {"MLFLOW_TRACKING_USERNAME": "ana", "MLFLOW_TRACKING_PASSWORD": "mlflow-pw"}
+    assert env_values(gh, "development") == {}
+    listing = json.loads(secrets_cli(gh, "list", "--json", str(root)).stdout)
+    assert {(e["branch"], e["name"], e["required"]) for e in listing["secrets"]} >= {
+        ("staging", "MLFLOW_TRACKING_PASSWORD", False)
+    }
+    assert "MLFLOW_TRACKING_PASSWORD" not in str(listing["missing"])
+    assert listing["optional"] == {"staging": ["MLFLOW_TRACKING_TOKEN"], "production": ["MLFLOW_TRACKING_TOKEN"]}
+    shown = secrets_cli(gh, "list", str(root)).stdout
+    assert "· staging: not set, needed only by an MLflow server with login: MLFLOW_TRACKING_TOKEN" in shown
+    assert "mlflow-pw" not in shown

@@ -135,4 +135,6 @@ def run_list(args: argparse.Namespace, ui) -> int:
                 f"! {branch}: {n} is needed by the branch's settings and not set: "
                 f"jupyter mlops secrets set {n} --env {branch}"
             )
+    for branch, names in listing.optional.items():
+        ui.line(f"· {branch}: not set, needed only by an MLflow server with login: {', '.join(names)}")
     return 0

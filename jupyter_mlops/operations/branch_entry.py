@@ -22,7 +22,16 @@ from ..progress import Progress, null_progress
 from ..vcs import gitcli
 
 # The variables the entry point reads its credentials from (CI maps the GitHub secrets onto them).
-SECRET_NAMES = ("KFP_TOKEN", "KFP_USERNAME", "KFP_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+SECRET_NAMES = (
+    "KFP_TOKEN",
+    "KFP_USERNAME",
+    "KFP_PASSWORD",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "MLFLOW_TRACKING_USERNAME",
+    "MLFLOW_TRACKING_PASSWORD",
+    "MLFLOW_TRACKING_TOKEN",
+)
 STATES = {"✓": "done", "✗": "fail", "!": "warn", "·": "skip"}
 _LINE = re.compile(r"^(?P<symbol>[✓✗!·]|\s) (?P<step>[A-Za-z][\w-]*): (?P<message>.*)$")
 _URL = re.compile(r"https?://\S+")

@@ -193,7 +193,7 @@ def environments_expected(private: bool, plan_name: str | None) -> bool | None:
 
 
 def _all_names(spec: ProjectSpec, branch: str, given: dict[str, str]) -> list[str]:
-    names = list(spec.branches[branch].required_secrets())
+    names = spec.branches[branch].secret_names()
     return names + [n for n in given if n not in names]
 
 

@@ -72,8 +72,9 @@ def read_env_file(path: Path | str) -> dict[str, str]:
 
 def assign_to_branches(values: dict[str, str], spec: ProjectSpec, env: str | None = None) -> dict[str, dict[str, str]]:
     """With ``env``: every value for that branch. Without: a name with a branch prefix (``STAGING_KFP_TOKEN``)
-    goes to that branch only; any other name to the branches whose settings need it (``KFP_PASSWORD`` to the
-    branches with Dex login), or to every branch when none needs it (a secret the project adds)."""
+    goes to that branch only; any other name to the branches whose settings read it (``KFP_PASSWORD`` to the
+    branches with Dex login, ``MLFLOW_TRACKING_PASSWORD`` to those tracking to MLflow), or to every branch when
+    none reads it (a secret the project adds)."""
     if env is not None:
         check_branch(spec, env)
         return {env: dict(values)}
@@ -88,7 +89,7 @@ def assign_to_branches(values: dict[str, str], spec: ProjectSpec, env: str | Non
         else:
             shared[name] = value
     for name, value in shared.items():
-        needing = [b for b in spec.branch_names if name.upper() in spec.branches[b].required_secrets()]
+        needing = [b for b in spec.branch_names if name.upper() in spec.branches[b].secret_names()]
         for branch in needing or spec.branch_names:
             out[branch].setdefault(name, value)
     return {b: v for b, v in out.items() if v}
@@ -213,6 +214,7 @@ class SecretsListing:
     secrets_mode: str
     entries: list[SecretEntry]
     missing: dict[str, list[str]]  # branch -> required names not set
+    optional: dict[str, list[str]] = field(default_factory=dict)  # branch -> optional names not set
 
     def to_dict(self) -> dict:
         return {
@@ -220,6 +222,7 @@ class SecretsListing:
             "secrets_mode": self.secrets_mode,
             "secrets": [dict(e.__dict__) for e in self.entries],
             "missing": self.missing,
+            "optional": self.optional,
         }
 
 
@@ -248,7 +251,7 @@ def list_secrets(
         for b in branches:
             prefix = branch_prefix(b) + "_"
             found[b] = {n[len(prefix) :]: t for n, t in names.items() if n.startswith(prefix)}
-    entries, missing = [], {}
+    entries, missing, optional = [], {}, {}
     for b in branches:
         required = spec.branches[b].required_secrets()
         for n, t in sorted(found[b].items()):
@@ -256,4 +259,7 @@ def list_secrets(
         absent = [n for n in required if n not in found[b]]
         if absent:
             missing[b] = absent
-    return SecretsListing(repo.full_name, spec.secrets_mode, entries, missing)
+        unset = [n for n in spec.branches[b].optional_secrets() if n not in found[b]]
+        if unset:
+            optional[b] = unset
+    return SecretsListing(repo.full_name, spec.secrets_mode, entries, missing, optional)

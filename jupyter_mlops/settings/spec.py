@@ -42,6 +42,9 @@ INCLUSTER_MLFLOW = "http://mlflow.mlflow.svc.cluster.local:5000"
 INCLUSTER_MINIO = "http://mlflow-minio-service.mlflow.svc.cluster.local:9000"
 GHCR = "ghcr.io"
 REGISTRY_SECRETS = ["REGISTRY_USERNAME", "REGISTRY_PASSWORD"]
+# An MLflow server with login (`mlflow server --app-name basic-auth`, or a token-checking proxy) takes these,
+# read by the MLflow client itself; a server without login needs none, so they are optional.
+MLFLOW_SECRETS = ["MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"]
 
 
 # ---------------------------------------------------------------- the settings table
@@ -123,6 +126,14 @@ class BranchSettings:
         if self.registry and self.registry.split("/")[0] != GHCR:
             names += REGISTRY_SECRETS  # ghcr.io takes the workflow's own GITHUB_TOKEN
         return names
+
+    def optional_secrets(self) -> list[str]:
+        """Secret names CI passes on when they are set and no check requires: what only some servers ask for."""
+        return list(MLFLOW_SECRETS) if self.mlflow_uri else []
+
+    def secret_names(self) -> list[str]:
+        """Every secret name this branch's CI reads: the required ones, then the optional ones."""
+        return self.required_secrets() + self.optional_secrets()
 
 
 def _attr(key: str) -> str:

@@ -34,6 +34,7 @@ class BranchConfig:
     data_uri: str = ""
     credentials_secret: str = ""
     secrets: tuple[str, ...] = ()
+    optional_secrets: tuple[str, ...] = ()  # read when set (an MLflow server with login)
     params: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -86,5 +87,6 @@ def load_branch_config(branch: str, root: Path = ROOT) -> BranchConfig:
         data_uri=data_uri,
         credentials_secret=str(platform.get("credentials_secret") or ""),
         secrets=tuple(platform.get("secrets") or ()),
+        optional_secrets=tuple(platform.get("optional_secrets") or ()),
         params=dict(project.get("params") or {}),
     )
