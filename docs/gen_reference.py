@@ -43,6 +43,37 @@ def _magic_verbs(out: list[str]) -> None:
             out += [f"### `%mlops {name}`", "", "```text", sub.format_help().rstrip(), "```", ""]
 
 
+MACHINE_INTERFACE = [
+    "## Machine interface: `--json`",
+    "",
+    "Every verb takes `--json`, the interface scripts and the VS Code extension use. Standard output then holds",
+    "only JSON objects, one per line; everything else (the lines a person reads) goes to standard error:",
+    "",
+    "```text",
+    '{"event": {"step": "git", "state": "done", "message": "Committed on development; …", "link": null, "time": …}}',
+    '{"event": {"step": "init", "state": "done", "message": "Project wine ready in …", "link": null, "time": …}}',
+    '{"root": "/home/me/wine", "mode": "new", "files": […], "branches": {"create": ["staging", "production"], …}}',
+    "```",
+    "",
+    '- one `{"event": …}` line per progress event: `step`, `state` (start, done, skip, warn, fail, info),',
+    "  `message`, `link` (a URL or path, or null) and `time` (seconds since the epoch);",
+    '- then one last line: either `{"error": {"reason", "message", "details", "fix", "exit_code"}}` —',
+    "  `reason` is one of invalid_input, conflict, not_found, unauthenticated, forbidden, remote_failure,",
+    "  cancelled (internal_error for a bug) and `fix` is what to do — or the verb's result object (it never has a",
+    '  top-level `event` or `error` key). `--dry-run` gives `{"dry_run": true, "plan": …, "describe": […]}`.',
+    "- The exit status is the CLI's: 0, 2 for the user's mistake, 1 for a remote failure or a waiting conflict,",
+    "  130 when interrupted. A usage error is an error line too; `--help` text goes to standard error.",
+    "- It never prompts. The GitHub token comes from `GITHUB_TOKEN`/`GH_TOKEN`; secret values from standard input",
+    "  (`secrets set NAME`, `push --secrets-file -`, `new --secrets-file -`); none is ever printed.",
+    "- SIGTERM and SIGINT (Ctrl-C) end a run the same way: what was half-done is rolled back or resumable, the last",
+    "  line is a `cancelled` error, and running the command again finishes the job.",
+    "- `jupyter mlops schema --json` prints the settings' JSON schema (what every form renders);",
+    "  `jupyter mlops validate --json` reads a settings object on standard input and answers",
+    '  `{"valid", "errors": {key: message}, "required_secrets"}` without writing anything.',
+    "",
+]
+
+
 def render() -> str:
     import os
 
@@ -61,6 +92,7 @@ def render() -> str:
         "```",
         "",
     ]
+    out += MACHINE_INTERFACE
     _walk(parser, [], out)
     out += [
         "## Magics: `%mlops`",

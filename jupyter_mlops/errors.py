@@ -14,10 +14,27 @@ class MlopsError(Exception):
     http_status = 400
     exit_code = 2
 
-    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
+    def __init__(self, message: str, *, details: list[str] | None = None, fix: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = list(details or [])
+        self._fix = fix
+
+    @property
+    def fix(self) -> str | None:
+        """What to do, for faces that show it apart (the VS Code notification's second line).
+
+        Given explicitly, or else the message's own advice: messages are written "what was wrong; what to
+        do" (or "What was wrong. What to do."), so the advice is the last clause after "; " or the sentences
+        after the first ". ". The first detail is used when the message only introduces a list.
+        """
+        if self._fix:
+            return self._fix
+        for text in (self.message, *self.details[:1]):
+            advice = _advice(text)
+            if advice:
+                return advice
+        return None
 
     def __str__(self) -> str:
         if not self.details:
@@ -71,3 +88,22 @@ class Cancelled(MlopsError):
     reason = "cancelled"
     http_status = 409
     exit_code = 130
+
+
+def _advice(text: str) -> str | None:
+    head = text.split("\n", 1)[0].rstrip(":").strip()
+    if "; " in head:
+        return head.rsplit("; ", 1)[1].strip() or None
+    first, sep, rest = head.partition(". ")
+    return rest.strip() if sep and rest.strip() else None
+
+
+def error_object(exc: MlopsError) -> dict:
+    """The error as machine faces see it (the CLI's ``--json`` error line): stable reason, message, fix."""
+    return {
+        "reason": exc.reason,
+        "message": exc.message,
+        "details": exc.details,
+        "fix": exc.fix,
+        "exit_code": exc.exit_code,
+    }

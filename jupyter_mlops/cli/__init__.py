@@ -3,6 +3,9 @@
 Each verb is a module of this package with ``register(subparsers)`` and ``run(args, ui) -> int``.
 Verb modules import nothing heavy at module level, so ``--help`` stays instant; the magics build
 the same parsers (with an error() that raises UsageError), so both faces accept the same words.
+
+``--json`` (every verb) is the machine interface scripts and the VS Code extension use: see ``ui.JsonUI``.
+A usage error, an unexpected failure, Ctrl-C and SIGTERM all end in one ``{"error": ...}`` line there.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 
-VERBS = ("init", "push", "secrets", "status", "check", "run", "new", "sync", "promote")
+VERBS = ("init", "push", "secrets", "status", "check", "run", "new", "sync", "promote", "schema", "validate")
 PROG = "jupyter mlops"
 DESCRIPTION = (
     "Scaffold an ML project repository (branches development/staging/production), push it to GitHub "
@@ -46,21 +49,88 @@ def build_parser(
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from ..errors import MlopsError
-    from .ui import TerminalUI
+class JsonArgumentParser(argparse.ArgumentParser):
+    """Under ``--json`` a usage error is an error line (exit 2) and help goes to stderr: stdout stays JSON."""
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    ui = TerminalUI(assume_yes=getattr(args, "yes", False))
+    def error(self, message: str):  # type: ignore[override]
+        from ..errors import InvalidInput
+
+        raise InvalidInput(f"{self.prog}: {message}", fix=f"see `{self.prog} --help`")
+
+    def _print_message(self, message: str, file=None) -> None:
+        super()._print_message(message, sys.stderr)
+
+
+INTERRUPTED = "Interrupted; nothing is left half-done: run the command again to finish."
+
+
+def _terminate_as_interrupt(signum, frame) -> None:
+    """SIGTERM (the VS Code extension's Cancel, a service manager) unwinds like Ctrl-C: the operations' rollback
+    runs, child processes are ended by subprocess, and the command can be run again."""
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
-        return int(args.handler(args, ui) or 0)
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from ..errors import Cancelled, MlopsError, error_object
+    from .ui import JsonUI, TerminalUI
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    json_mode = "--json" in argv[: argv.index("--") if "--" in argv else len(argv)]
+    if not json_mode:
+        args = build_parser().parse_args(argv)
+        ui = TerminalUI(assume_yes=getattr(args, "yes", False))
+        try:
+            return int(args.handler(args, ui) or 0)
+        except MlopsError as exc:
+            ui.error(str(exc))
+            return exc.exit_code
+        except KeyboardInterrupt:
+            ui.error(INTERRUPTED)
+            return 130
+    jui = JsonUI()
+    try:
+        args = build_parser(JsonArgumentParser).parse_args(argv)
+        code = int(args.handler(args, jui) or 0)
     except MlopsError as exc:
-        ui.error(str(exc))
+        jui.error(str(exc))
+        jui.emit({"error": error_object(exc)})
         return exc.exit_code
     except KeyboardInterrupt:
-        ui.error("Interrupted; nothing is left half-done: run the command again to finish.")
+        jui.emit({"error": error_object(Cancelled(INTERRUPTED))})
         return 130
+    except SystemExit as exc:  # --help / --version under --json: their text went to stderr
+        return int(exc.code or 0)
+    except Exception as exc:  # noqa: BLE001 - the machine interface always ends in a line a reader can parse
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        jui.emit(
+            {
+                "error": {
+                    "reason": "internal_error",
+                    "message": f"Unexpected error: {type(exc).__name__}: {exc}",
+                    "details": [],
+                    "fix": "the traceback is on stderr; please report it",
+                    "exit_code": 1,
+                }
+            }
+        )
+        return 1
+    jui.emit(jui.payload if jui.payload is not None else {"exit_code": code})
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_branch, add_path, add_yes
+from .common import add_branch, add_json, add_path, add_yes
 
 HELP = "run a branch's CI preflight here: data access, Kubeflow reachable and authenticated, MLflow"
 
@@ -20,6 +20,7 @@ def register(sub) -> None:
     add_path(p)
     add_branch(p, "check")
     add_yes(p)
+    add_json(p)
     p.set_defaults(handler=run)
 
 
@@ -30,5 +31,6 @@ def run(args: argparse.Namespace, ui) -> int:
     from ..progress import Progress
 
     plan = plan_check(Path(args.path), args.branch)
-    apply_check(plan, Progress(ui.event), env=dict(os.environ))
+    result = apply_check(plan, Progress(ui.event), env=dict(os.environ))
+    ui.result(result.to_dict())
     return 0

@@ -28,3 +28,21 @@ def add_github_url(parser: argparse.ArgumentParser) -> None:
 
 def add_branch(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--branch", "-b", metavar="B", help=f"the branch to {what} (default: the checked-out one)")
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="machine output: one JSON object per line on stdout (progress events, then the result or the "
+        "error); never prompts",
+    )
+
+
+def read_secrets_file(path: str, ui) -> dict[str, str]:
+    """``--secrets-file FILE.env``, or ``-``: the same lines from standard input (no value on argv or disk)."""
+    from ..operations.secrets import parse_env_text, read_env_file
+
+    if path == "-":
+        return parse_env_text(ui.stdin.read(), "standard input")
+    return read_env_file(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_dry_run, add_path, add_yes
+from .common import add_dry_run, add_json, add_path, add_yes
 
 HELP = "create the project repository: layout, three branches, pipeline skeleton"
 
@@ -16,6 +16,7 @@ def register(sub) -> None:
     p.add_argument("--name", help="repository name (default: the folder's name)")
     add_yes(p)
     add_dry_run(p)
+    add_json(p)
     p.add_argument(
         "--set",
         dest="settings",
@@ -92,8 +93,10 @@ def run(args: argparse.Namespace, ui) -> int:
         return ui.dry_run(plan, "written")
     if plan.nothing_to_do:
         ui.line(f"Nothing to do: {plan.root} is already a complete jupyter-mlops project.")
+        ui.result(plan.to_dict())
         return 0
     apply_init(plan, Progress(ui.event))
     for f in plan.kept:
         ui.line(f"· kept {f.path} (your version; not overwritten)")
+    ui.result(plan.to_dict())
     return 0

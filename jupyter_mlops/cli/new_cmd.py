@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_dry_run, add_github_url, add_yes
+from .common import add_dry_run, add_github_url, add_json, add_yes, read_secrets_file
 
 HELP = "make a project repository from the main config repo (GitHub fork, or a mirror fork)"
 
@@ -45,11 +45,14 @@ def register(sub) -> None:
         "repository, as push's embedded default)",
     )
     p.add_argument(
-        "--secrets-file", metavar="FILE.env", help="CI secret values, as for push: NAME=value or BRANCH_NAME=value"
+        "--secrets-file",
+        metavar="FILE.env",
+        help="CI secret values, as for push: NAME=value or BRANCH_NAME=value; - reads them from standard input",
     )
     add_github_url(p)
     add_yes(p)
     add_dry_run(p)
+    add_json(p)
     p.set_defaults(handler=run)
 
 
@@ -91,11 +94,7 @@ def run(args: argparse.Namespace, ui) -> int:
         if not ui.confirm("Apply this plan?"):
             ui.line("Nothing was changed.")
             return 0
-    secret_values = None
-    if args.secrets_file:
-        from ..operations.secrets import read_env_file
-
-        secret_values = read_env_file(args.secrets_file)
+    secret_values = read_secrets_file(args.secrets_file, ui) if args.secrets_file else None
     result = apply_new(plan, progress, secret_values=secret_values)
     ui.line(f"Project {result.name}: {result.directory}")
     ui.line(f"  repository: {plan.project_url} ({result.method})")
@@ -103,4 +102,5 @@ def run(args: argparse.Namespace, ui) -> int:
         ui.line(f"· kept the main repo's version of {item} (the organisation customised it)")
     for w in result.warnings:
         ui.line(f"! {w}")
+    ui.result(result.to_dict())
     return 0

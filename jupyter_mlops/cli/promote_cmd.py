@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_dry_run, add_github_url, add_path, add_yes
+from .common import add_dry_run, add_github_url, add_json, add_path, add_yes
 
 HELP = "open the pull request development → staging or staging → production"
 
@@ -18,6 +18,7 @@ def register(sub) -> None:
     add_github_url(p)
     add_yes(p)
     add_dry_run(p)
+    add_json(p)
     p.set_defaults(handler=run)
 
 
@@ -41,4 +42,5 @@ def run(args: argparse.Namespace, ui) -> int:
     result = apply_promote(plan, Progress(ui.event))
     if result.url:
         ui.line(f"Pull request: {result.url}")
+    ui.result(result.to_dict())
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_dry_run, add_github_url, add_path, add_yes
+from .common import add_dry_run, add_github_url, add_json, add_path, add_yes, read_secrets_file
 
 HELP = "push the project: GitHub repository, branches, environments and secrets (or any git remote)"
 
@@ -40,10 +40,11 @@ def register(sub) -> None:
         "--secrets-file",
         metavar="FILE.env",
         help="CI secret values to set where not set yet: NAME=value (the branches that need NAME) or "
-        "BRANCH_NAME=value, e.g. STAGING_KFP_PASSWORD=… (one branch)",
+        "BRANCH_NAME=value, e.g. STAGING_KFP_PASSWORD=… (one branch); - reads them from standard input",
     )
     add_yes(p)
     add_dry_run(p)
+    add_json(p)
     p.set_defaults(handler=run, private=None)
 
 
@@ -61,7 +62,7 @@ def needs_github(root: Path, args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace, ui) -> int:
     from ..operations.push import apply_push, plan_push
-    from ..operations.secrets import assign_to_branches, read_env_file
+    from ..operations.secrets import assign_to_branches
     from ..progress import Progress
     from .github_auth import github_token
 
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace, ui) -> int:
     if args.secrets_file:
         from ..operations.push import require_project
 
-        secrets = assign_to_branches(read_env_file(args.secrets_file), require_project(root.absolute()))
+        secrets = assign_to_branches(read_secrets_file(args.secrets_file, ui), require_project(root.absolute()))
     token = github_token(ui) if needs_github(root, args) else None
     progress = Progress(ui.event)
     plan = plan_push(
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace, ui) -> int:
         return ui.dry_run(plan)
     if plan.nothing_to_do:
         ui.line(f"Nothing to do: {plan.remote_url} is up to date.")
+        ui.result({"nothing_to_do": True, "plan": plan.to_dict()})
         for line in plan.describe()[1:]:
             if "warning" in line or "note" in line or "not given" in line:
                 ui.line(line)
@@ -114,4 +116,5 @@ def run(args: argparse.Namespace, ui) -> int:
         ui.line(f"Repository: {result.repo_url}")
     for w in result.warnings:
         ui.line(f"! {w}")
+    ui.result(result.to_dict())
     return 0

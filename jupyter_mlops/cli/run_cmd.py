@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_branch, add_path, add_yes
+from .common import add_branch, add_json, add_path, add_yes
 
 HELP = "submit a branch's pipeline to its Kubeflow (after the preflight), or run it here with --local"
 
@@ -27,6 +27,7 @@ def register(sub) -> None:
     p.add_argument("--wait", action="store_true", help="wait for the Kubeflow run to finish; fail if it fails")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="how long --wait waits (default 3600)")
     add_yes(p)
+    add_json(p)
     p.set_defaults(handler=run)
 
 
@@ -37,5 +38,6 @@ def run(args: argparse.Namespace, ui) -> int:
     from ..progress import Progress
 
     plan = plan_run(Path(args.path), args.branch, local=args.local, wait=args.wait, timeout=args.timeout)
-    apply_run(plan, Progress(ui.event), env=dict(os.environ))
+    result = apply_run(plan, Progress(ui.event), env=dict(os.environ))
+    ui.result(result.to_dict())
     return 0

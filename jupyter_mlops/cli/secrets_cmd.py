@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from .common import add_dry_run, add_github_url, add_path, add_yes
+from .common import add_dry_run, add_github_url, add_json, add_path, add_yes
 
 HELP = "set, import or list the CI secrets on GitHub (names only; values never leave this machine unsealed)"
 ENV_HELP = (
@@ -61,7 +60,7 @@ def register(sub) -> None:
     ls.add_argument("--env", metavar="BRANCH", help="only this branch")
     add_path(ls)
     add_github_url(ls)
-    ls.add_argument("--json", action="store_true", help="print JSON")
+    add_json(ls)
     add_yes(ls)
     ls.set_defaults(handler=run_list)
 
@@ -72,6 +71,7 @@ def _writer_args(p: argparse.ArgumentParser, handler) -> None:
     add_github_url(p)
     add_yes(p)
     add_dry_run(p)
+    add_json(p)
     p.set_defaults(handler=handler)
 
 
@@ -82,7 +82,8 @@ def _apply(args: argparse.Namespace, ui, values: dict[str, str], token: str) -> 
     plan = plan_secrets_set(Path(args.path), values, token=token, env=args.env, github_url=args.github_url)
     if args.dry_run:
         return ui.dry_run(plan, "sent")
-    apply_secrets_set(plan, Progress(ui.event))
+    result = apply_secrets_set(plan, Progress(ui.event))
+    ui.result(result.to_dict())
     return 0
 
 
@@ -100,7 +101,12 @@ def run_set(args: argparse.Namespace, ui) -> int:
     _check_name(args.name)  # before asking for anything
     token = github_token(ui)
     if ui.stdin.isatty():
-        value = ui.secret(f"Value of {args.name} (input hidden)")
+        try:
+            value = ui.secret(f"Value of {args.name} (input hidden)")
+        except EOFError:
+            from ..errors import InvalidInput
+
+            raise InvalidInput(f"No value for {args.name}; give it on standard input (never as an argument)") from None
     else:
         value = ui.stdin.read()
         value = value[:-2] if value.endswith("\r\n") else value[:-1] if value.endswith("\n") else value
@@ -120,9 +126,7 @@ def run_list(args: argparse.Namespace, ui) -> int:
     from .github_auth import github_token
 
     listing = list_secrets(Path(args.path), token=github_token(ui), env=args.env, github_url=args.github_url)
-    if args.json:
-        ui.line(json.dumps(listing.to_dict(), indent=2))
-        return 0
+    ui.result(listing.to_dict())
     ui.line(f"{listing.repository} (secrets mode: {listing.secrets_mode})")
     if not listing.entries:
         ui.line("  no secrets set")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from .common import add_path
+from .common import add_json, add_path
 
 HELP = "show the project's branches, remote, secrets mode and last commit per branch"
 
@@ -14,7 +13,7 @@ HELP = "show the project's branches, remote, secrets mode and last commit per br
 def register(sub) -> None:
     p = sub.add_parser("status", help=HELP, description=HELP[0].upper() + HELP[1:] + " (no network needed).")
     add_path(p)
-    p.add_argument("--json", action="store_true", help="print JSON (the same fields as the REST API)")
+    add_json(p)
     p.add_argument("--yes", "-y", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(handler=run)
 
@@ -23,9 +22,7 @@ def run(args: argparse.Namespace, ui) -> int:
     from ..operations.status import project_status
 
     result = project_status(Path(args.path))
-    if args.json:
-        ui.line(json.dumps(result.to_dict(), indent=2))
-    else:
-        for line in result.describe():
-            ui.line(line)
+    ui.result(result.to_dict())  # the same fields as the REST API
+    for line in result.describe():
+        ui.line(line)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_dry_run, add_github_url, add_path, add_yes
+from .common import add_dry_run, add_github_url, add_json, add_path, add_yes
 
 HELP = "merge the main config repo's updates into the project's branches (--all: every project)"
 
@@ -33,6 +33,7 @@ def register(sub) -> None:
     add_github_url(p)
     add_yes(p)
     add_dry_run(p)
+    add_json(p)
     p.set_defaults(handler=run)
 
 
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace, ui) -> int:
     if args.dry_run:
         return ui.dry_run(plan)
     result = apply_sync(plan, Progress(ui.event))
+    ui.result(result.to_dict())
     ui.line("")
     for line in result.table():
         ui.line(line)

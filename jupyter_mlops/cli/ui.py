@@ -1,9 +1,11 @@
-"""Terminal rendering of the progress stream and the prompts (hidden for secrets)."""
+"""Terminal rendering of the progress stream and the prompts (hidden for secrets), and ``--json``'s lines."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from ..progress import Event
 
@@ -16,6 +18,7 @@ class TerminalUI:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.stdin = stdin or sys.stdin
+        self.payload: dict[str, Any] | None = None
 
     @property
     def interactive(self) -> bool:
@@ -42,6 +45,10 @@ class TerminalUI:
         self.line(f"(dry run: nothing was {nothing})")
         return 0
 
+    def result(self, payload: dict[str, Any]) -> None:
+        """The verb's outcome as data: ``--json`` prints it last (the magics return it); lines said it here."""
+        self.payload = payload
+
     def event_warn(self, text: str) -> None:
         print(f"{SYMBOLS['warn']} {text}", file=self.err, flush=True)
 
@@ -67,3 +74,40 @@ class TerminalUI:
         if not self.interactive:
             return True
         return input(f"{question} [Y/n]: ").strip().lower() in ("", "y", "yes")
+
+
+class JsonUI(TerminalUI):
+    """``--json``: stdout carries only JSON objects, one per line; every other line goes to stderr.
+
+    ``{"event": {...}}`` for each progress event, then the last line: ``{"error": {...}}`` (see
+    ``errors.error_object``) or the verb's result object, which never has a top-level "event" or "error" key.
+    It never prompts: a token or a secret value comes from the environment or standard input.
+    """
+
+    def __init__(self, out=None, err=None, stdin=None) -> None:
+        super().__init__(assume_yes=True, out=out, err=err, stdin=stdin)
+
+    def emit(self, obj: dict[str, Any]) -> None:
+        print(json.dumps(obj, default=str, ensure_ascii=False), file=self.out, flush=True)
+
+    def line(self, text: str = "") -> None:
+        print(text, file=self.err, flush=True)
+
+    def event(self, event: Event) -> None:
+        self.emit({"event": event.to_dict()})
+
+    def event_warn(self, text: str) -> None:
+        self.event(Event("warning", "warn", text))
+
+    def dry_run(self, plan, nothing: str = "changed") -> int:
+        self.result({"dry_run": True, "plan": plan.to_dict(), "describe": plan.describe()})
+        return 0
+
+    def confirm(self, question: str) -> bool:
+        return True
+
+    def secret(self, label: str) -> str:
+        """One line of standard input; never a prompt, even on a terminal (EOFError: none was given)."""
+        if self.stdin.isatty():
+            raise EOFError(label)
+        return super().secret(label)

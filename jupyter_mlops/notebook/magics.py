@@ -96,7 +96,8 @@ def mlops(line: str) -> Any:
     except KeyboardInterrupt:
         ui.finish(False)
         raise UsageError("Interrupted; nothing is left half-done: run the command again to finish.") from None
-    return ui.finish(code == 0)
+    report = ui.finish(code == 0)
+    return ui.payload if getattr(args, "json", False) and ui.payload is not None else report
 
 
 def register(ipython) -> None:

@@ -123,10 +123,18 @@ def apply_entry(plan: EntryPlan, progress: Progress | None = None, env: Mapping[
     lines: list[str] = []
     reader = threading.Thread(target=_read, args=(proc, lines, progress), daemon=True)
     reader.start()
-    while reader.is_alive():
-        reader.join(0.2)
-        if progress.cancel_event.is_set() and proc.poll() is None:
-            proc.terminate()
+    try:
+        while reader.is_alive():
+            reader.join(0.2)
+            if progress.cancel_event.is_set() and proc.poll() is None:
+                proc.terminate()
+    except BaseException:  # Ctrl-C or SIGTERM on the CLI: the entry point stops with it, never left running
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        raise
     code = proc.wait()
     result = EntryResult(plan.operation, plan.branch, code, lines)
     result.failures = [line[2:] for line in lines if line.startswith("✗ ")]

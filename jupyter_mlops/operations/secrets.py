@@ -53,20 +53,28 @@ def check_branch(spec: ProjectSpec, env: str | None) -> list[str]:
 
 def read_env_file(path: Path | str) -> dict[str, str]:
     """A .env file (NAME=value lines, # comments, optional quotes and `export`), via python-dotenv."""
-    from dotenv import dotenv_values
-
     p = Path(path)
     if not p.is_file():
         raise InvalidInput(f"{path}: no such file; give a .env file with NAME=value lines")
     try:
-        values = dotenv_values(p, interpolate=False)
+        text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InvalidInput(f"{path}: not UTF-8 text; give a .env file with NAME=value lines") from None
+    return parse_env_text(text, str(path))
+
+
+def parse_env_text(text: str, source: str) -> dict[str, str]:
+    """.env lines from a file or standard input (``--secrets-file -``); ``source`` names them in errors."""
+    import io
+
+    from dotenv import dotenv_values
+
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
     empty = [k for k, v in values.items() if v is None]
     if empty:
-        raise InvalidInput(f"{path}: these lines have no '=value' (nothing was sent):", details=empty)
+        raise InvalidInput(f"{source}: these lines have no '=value' (nothing was sent):", details=empty)
     if not values:
-        raise InvalidInput(f"{path} has no NAME=value lines; nothing to set")
+        raise InvalidInput(f"{source} has no NAME=value lines; nothing to set")
     return {k: v for k, v in values.items() if v is not None}
 
 

@@ -40,13 +40,9 @@ def schema(branches: str | None) -> dict:
 
 
 def validate(body: dict) -> dict:
-    from ..settings.forms import field_errors, required_secrets
+    from ..settings.forms import validation
 
-    errors, spec = field_errors(body.get("settings") or {})
-    out: dict[str, Any] = {"valid": not errors, "errors": errors}
-    if spec is not None:
-        out["required_secrets"] = required_secrets(spec)
-    return out
+    return validation(body.get("settings") or {})
 
 
 # ---------------------------------------------------------------- init

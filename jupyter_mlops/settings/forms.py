@@ -36,6 +36,16 @@ def required_secrets(spec: ProjectSpec) -> dict[str, list[str]]:
     return {b: bs.required_secrets() for b, bs in spec.branches.items()}
 
 
+def validation(values: dict[str, Any]) -> dict[str, Any]:
+    """The answer of the REST ``validate`` route and ``jupyter mlops validate``: valid, per-field errors, and the
+    CI secrets each branch will need (only when valid). Nothing is written anywhere."""
+    errors, spec = field_errors(values)
+    out: dict[str, Any] = {"valid": not errors, "errors": errors}
+    if spec is not None:
+        out["required_secrets"] = required_secrets(spec)
+    return out
+
+
 def _strip_key(key: str, message: str) -> str:
     prefix = f"{key}: "
     return message[len(prefix) :] if message.startswith(prefix) else message
