@@ -162,10 +162,12 @@ def test_push_to_github_with_secrets_from_stdin_and_the_token_from_the_environme
         "KFP_USERNAME",
         "KFP_PASSWORD",
     ]
-    events, result, proc = machine_run(*args, input=values, env=env)
+    by_branch = {"staging": {"KFP_USERNAME": "user@example.com"}, "production": {"KFP_PASSWORD": "s3cret-Value"}}
+    events, result, proc = machine_run(*args, input=json.dumps(by_branch), env=env)  # what the VS Code wizard sends
     assert proc.returncode == 0, proc.stderr
     assert result["repo_url"].endswith("/octo/wine-quality") and result["secrets_set"]["staging"]
     assert gh.secret_value("octo", "wine-quality", "KFP_PASSWORD", environment="production") == "s3cret-Value"
+    assert "KFP_PASSWORD" not in gh.state.repo("octo", "wine-quality").environments["staging"].secrets
     for text in (proc.stdout, proc.stderr):
         assert gh.token not in text and "s3cret-Value" not in text
 

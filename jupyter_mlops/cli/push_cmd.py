@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_dry_run, add_github_url, add_json, add_path, add_yes, read_secrets_file
+from .common import add_dry_run, add_github_url, add_json, add_path, add_yes, read_branch_secrets
 
 HELP = "push the project: GitHub repository, branches, environments and secrets (or any git remote)"
 
@@ -40,7 +40,8 @@ def register(sub) -> None:
         "--secrets-file",
         metavar="FILE.env",
         help="CI secret values to set where not set yet: NAME=value (the branches that need NAME) or "
-        "BRANCH_NAME=value, e.g. STAGING_KFP_PASSWORD=… (one branch); - reads them from standard input",
+        "BRANCH_NAME=value, e.g. STAGING_KFP_PASSWORD=… (one branch); - reads them from standard input (those "
+        'lines, or JSON {"BRANCH": {"NAME": "value"}})',
     )
     add_yes(p)
     add_dry_run(p)
@@ -62,7 +63,6 @@ def needs_github(root: Path, args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace, ui) -> int:
     from ..operations.push import apply_push, plan_push
-    from ..operations.secrets import assign_to_branches
     from ..progress import Progress
     from .github_auth import github_token
 
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, ui) -> int:
     if args.secrets_file:
         from ..operations.push import require_project
 
-        secrets = assign_to_branches(read_secrets_file(args.secrets_file, ui), require_project(root.absolute()))
+        secrets = read_branch_secrets(args.secrets_file, ui, require_project(root.absolute()))
     token = github_token(ui) if needs_github(root, args) else None
     progress = Progress(ui.event)
     plan = plan_push(
