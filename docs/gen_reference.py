@@ -117,14 +117,59 @@ def _kind(setting) -> str:
     return {"boolean": "true \\| false", "list": "comma-separated"}.get(setting.kind, "text")
 
 
+def _what(setting) -> str:
+    when = " and ".join(f"`{k}` = {_shown(v)}" for k, v in setting.when.items())
+    return f"{_cell(setting.label)}: {_cell(setting.help)}" + (f" (only when {when})" if when else "")
+
+
+def _needed_when(secret) -> str:
+    from jupyter_mlops.settings.table import Matches
+
+    def term(key, value):
+        return f"`{key}` matches `{value.pattern}`" if isinstance(value, Matches) else f"`{key}` = {_shown(value)}"
+
+    return " or ".join(" and ".join(term(k, v) for k, v in c.items()) for c in secret.when)
+
+
 def _shown(value: object) -> str:
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
     return f"`{value}`" if value != "" else "(empty)"
 
 
+SCHEMA_SECTION = [
+    "",
+    "## The schema the forms render",
+    "",
+    "`GET <base_url>/jupyter-mlops/api/schema[?branches=a,b]` and `jupyter mlops schema --json [--branches a,b]`",
+    "return the same JSON Schema (draft 2020-12), exported from the table. Besides each field's `type`, `title`",
+    "(label), `description` (help), `enum`, `default` and `examples`, it carries the forms' layout:",
+    "",
+    "| keyword | where | meaning |",
+    "|---|---|---|",
+    "| `x-group` | field | the id of the page it is on |",
+    "| `x-order` | field | its place on the page (and branch) |",
+    "| `x-when` | field | shown and applied only when every listed key has that value; absent: always |",
+    "| `x-branch` | per-branch field | the branch it belongs to |",
+    "| `x-setting` | field | the key without the branch prefix |",
+    "| `x-list` | field | comma-separated (`branches`: the per-branch pages follow it) |",
+    "| `x-branches` | top | the branches the per-branch fields are for |",
+    "| `x-groups` | top | the pages in order: `id`, `title`, `description`, `x-per-branch` (once per branch) |",
+    "| `x-secrets` | top | the CI secrets: `name`, `title`, `description`, `x-when-any` (a list of conditions, any one"
+    " holds; `x-when` when there is one), `x-optional`; per-branch keys written `<branch>.kfp.auth`, a value"
+    ' `{"pattern": …}` is a regular expression |',
+    "",
+    "A face renders its pages from `x-groups` and each page's fields from `x-group`/`x-order`, hides a field",
+    "whose `x-when` does not hold (and leaves it out of what it sends), and asks the server to validate",
+    "(`POST validate`, whose answer lists each branch's `required_secrets`): rules are never re-implemented in a",
+    "face. Adding a row to the table is the only change a new setting needs to appear in every face.",
+]
+
+
 def render_settings() -> str:
-    from jupyter_mlops.settings.spec import BRANCH_SETTINGS, SETTINGS, ProjectSpec, dumps
+    from jupyter_mlops.settings.spec import GROUPS, SECRETS, ProjectSpec, branch_settings, dumps, project_settings
+
+    pages = {g.id: g.title for g in GROUPS}
 
     spec = ProjectSpec.default("wine-quality")
     first, *others = spec.branch_names
@@ -138,11 +183,14 @@ def render_settings() -> str:
         "",
         "## Project-wide settings",
         "",
-        "| key | what | values | default |",
-        "|---|---|---|---|",
+        "The forms (JupyterLab, the notebook wizard, VS Code) show each setting on its page, in the table's order,",
+        "and hide one whose condition does not hold (`jupyter mlops schema` lists them; `--json` gives the schema).",
+        "",
+        "| key | what | page | values | default |",
+        "|---|---|---|---|---|",
     ]
-    for s in SETTINGS:
-        out.append(f"| `{s.key}` | {_cell(s.label)}: {_cell(s.help)} | {_kind(s)} | {_shown(spec.get(s.key))} |")
+    for s in project_settings():
+        out.append(f"| `{s.key}` | {_what(s)} | {pages[s.group]} | {_kind(s)} | {_shown(spec.get(s.key))} |")
     out += [
         "",
         "## Per-branch settings",
@@ -150,16 +198,30 @@ def render_settings() -> str:
         "Written `<branch>.<key>`, e.g. `--set staging.kfp.auth=token`. The first branch defaults to a standalone",
         "KFP on a laptop; the others to a full Kubeflow behind Dex (see [Connecting to the platform](../platform.md)).",
         "",
-        f"| key | what | values | default ({first}) | default ({', '.join(others)}) |",
-        "|---|---|---|---|---|",
+        f"| key | what | page | values | default ({first}) | default ({', '.join(others)}) |",
+        "|---|---|---|---|---|---|",
     ]
-    for s in BRANCH_SETTINGS:
+    for s in branch_settings():
         later = spec.get(f"{others[0]}.{s.key}") if others else ""
         later_text = _shown(later).replace(others[0], "<branch>") if others else ""
         out.append(
-            f"| `<branch>.{s.key}` | {_cell(s.label)}: {_cell(s.help)} | {_kind(s)} | "
+            f"| `<branch>.{s.key}` | {_what(s)} | {pages[s.group]} | {_kind(s)} | "
             f"{_shown(spec.get(f'{first}.{s.key}'))} | {later_text} |"
         )
+    out += [
+        "",
+        "## CI secrets",
+        "",
+        "The secrets a branch's CI may read, with the same names in every environment (set with",
+        "`jupyter mlops secrets set NAME --env BRANCH`). A per-branch key in the condition is the branch's own.",
+        "",
+        "| name | what | needed when |",
+        "|---|---|---|",
+    ]
+    for secret in SECRETS:
+        needed = _cell(_needed_when(secret)) + (" (optional)" if secret.optional else "")
+        out.append(f"| `{secret.name}` | {_cell(secret.title)}: {_cell(secret.help)} | {needed} |")
+    out += SCHEMA_SECTION
     out += [
         "",
         "## `mlops.toml` with these defaults",

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from jupyter_mlops.cli import build_parser
-from jupyter_mlops.settings.spec import json_schema
+from jupyter_mlops.settings.forms import json_schema
 from tests.conftest import REPO_ROOT, git, run_cli
 from tests.generated_support import clean_env
 from tests.org_support import make_main_local, new_local

@@ -92,16 +92,16 @@ def test_the_references_cover_every_verb_magic_setting_and_route():
     import yaml
 
     from jupyter_mlops.cli import VERBS
-    from jupyter_mlops.settings.spec import BRANCH_SETTINGS, SETTINGS
+    from jupyter_mlops.settings.spec import branch_settings, project_settings
 
     cli = (DOCS / "reference" / "cli.md").read_text()
     for verb in VERBS:
         assert f"## `jupyter mlops {verb}`" in cli
     assert "### `%mlops wizard`" in cli
     settings = (DOCS / "reference" / "settings.md").read_text()
-    for s in SETTINGS:
+    for s in project_settings():
         assert f"| `{s.key}` |" in settings
-    for s in BRANCH_SETTINGS:
+    for s in branch_settings():
         assert f"| `<branch>.{s.key}` |" in settings
     api = yaml.safe_load((REPO_ROOT / "jupyter_mlops" / "server" / "openapi.yaml").read_text())
     rest = (DOCS / "reference" / "rest-api.md").read_text()

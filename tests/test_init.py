@@ -303,12 +303,12 @@ def test_missing_git_identity_names_the_fix_and_writes_nothing(tmp_path, monkeyp
 
 
 def test_prompts_on_a_terminal_with_defaults_and_reasks_invalid_answers(tmp_path):
-    """On a TTY without --yes every setting is asked with its default; Enter keeps it."""
+    """On a TTY without --yes every setting is asked, page by page, with its default; Enter keeps it."""
     import pty
 
     root = tmp_path / "asked"
     master, slave = pty.openpty()
-    answers = ["", "Churn model", "", "2.7", "3.12"] + [""] * 40
+    answers = ["", "Churn model", "2.7", "3.12"] + [""] * 40
     os.write(master, ("\n".join(answers) + "\n").encode())
     proc = subprocess.run(
         [sys.executable, "-m", "jupyter_mlops", "init", str(root)],

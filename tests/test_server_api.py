@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from jupyter_mlops.operations.jobs import INTERNAL_ERROR, Job
-from jupyter_mlops.settings.spec import json_schema
+from jupyter_mlops.settings.forms import json_schema
 from tests.server_support import server_config
 
 

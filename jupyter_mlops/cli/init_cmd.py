@@ -33,8 +33,9 @@ def register(sub) -> None:
 
 
 def ask_settings(spec, ui, skip: set[str]) -> None:
-    """On a terminal: ask each setting with its default shown; Enter keeps it."""
-    from ..settings.spec import BRANCH_SETTINGS, SETTINGS, InvalidInput
+    """On a terminal: ask each setting page by page, as the forms show them, with its default; Enter keeps it.
+    A setting whose ``when`` does not hold with the answers so far is not asked."""
+    from ..settings.spec import GROUPS, InvalidInput, applies, on_page
 
     def checker(key):
         def check(value):
@@ -47,22 +48,18 @@ def ask_settings(spec, ui, skip: set[str]) -> None:
 
         return check
 
-    for s in SETTINGS:
-        if s.key not in skip:
-            spec.set(
-                s.key,
-                ui.ask(
-                    s.label,
-                    str(spec.get(s.key)).lower() if s.kind == "boolean" else str(spec.get(s.key)),
-                    checker(s.key),
-                ),
-            )
-    for branch in spec.branch_names:
-        ui.line(f"-- {branch} branch")
-        for s in BRANCH_SETTINGS:
-            key = f"{branch}.{s.key}"
-            if key not in skip:
-                spec.set(key, ui.ask(f"{branch} {s.label}", str(spec.get(key)), checker(key)))
+    def ask(setting, key: str, label: str, branch: str | None = None) -> None:
+        if key in skip or not applies(setting, spec.flat(), branch):
+            return
+        default = spec.get(key)
+        spec.set(key, ui.ask(label, str(default).lower() if isinstance(default, bool) else str(default), checker(key)))
+
+    for group in GROUPS:
+        for branch in spec.branch_names if group.per_branch else [None]:
+            if branch is not None:
+                ui.line(f"-- {branch} branch")
+            for s in on_page(group):
+                ask(s, f"{branch}.{s.key}" if branch else s.key, f"{branch} {s.label}" if branch else s.label, branch)
 
 
 def run(args: argparse.Namespace, ui) -> int:

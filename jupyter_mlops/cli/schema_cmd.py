@@ -1,13 +1,15 @@
-"""jupyter mlops schema: the settings' JSON schema, the document every form renders (as GET schema serves it)."""
+"""jupyter mlops schema: the settings as every form shows them (pages, fields, defaults, dependencies).
+
+``--json`` prints the JSON schema GET schema serves, the document the VS Code extension renders.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 
 from .common import add_json
 
-HELP = "print the project settings' JSON schema (pages, order, dependencies, help; what forms render)"
+HELP = "show the settings every form offers: pages, keys, defaults and when each applies (--json: the schema)"
 
 
 def register(sub) -> None:
@@ -23,11 +25,29 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace, ui) -> int:
-    from ..settings.forms import default_spec
-    from ..settings.spec import json_schema
+    from ..settings.forms import json_schema
 
-    document = json_schema(default_spec("ml-project", args.branches).branch_names)
+    document = json_schema(args.branches)
     ui.result(document)
     if not args.json:
-        ui.line(json.dumps(document, indent=2))
+        for line in describe(document):
+            ui.line(line)
     return 0
+
+
+def describe(document: dict) -> list[str]:
+    """The pages in order, each field with its default and the condition it is shown under."""
+    fields = document["properties"]
+    out = []
+    for group in document["x-groups"]:
+        keys = [k for k, f in fields.items() if f["x-group"] == group["id"]]
+        out.append(f"{group['title']}: {group['description']}")
+        for key in sorted(keys, key=lambda k: (fields[k].get("x-branch", ""), fields[k]["x-order"])):
+            field = fields[key]
+            when = ", ".join(f"{k}={_shown(v)}" for k, v in field.get("x-when", {}).items())
+            out.append(f"  {key} = {_shown(field['default'])}  ({field['title']}{f'; when {when}' if when else ''})")
+    return out
+
+
+def _shown(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)

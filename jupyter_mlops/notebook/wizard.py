@@ -19,12 +19,12 @@ import ipywidgets as w
 from ..errors import InvalidInput, MlopsError
 from ..operations.jobs import Job
 from ..settings import forms
-from ..settings.spec import BRANCH_SETTINGS, SETTINGS, check_url
+from ..settings.spec import branch_settings, check_url, project_settings
 from .fields import WIDE, Field, SecretField, note
 
-GLOBAL = {s.key: s for s in SETTINGS}
+GLOBAL = {s.key: s for s in project_settings()}
 # Every project-wide setting of the spec's table except the owner, which the GitHub step asks.
-PROJECT_KEYS = tuple(s.key for s in SETTINGS if s.key != "owner")
+PROJECT_KEYS = tuple(s.key for s in project_settings() if s.key != "owner")
 
 
 class Step:
@@ -122,16 +122,16 @@ class PlatformStep(Step):
         if branches != self._built:
             pages = []
             for b in branches:
-                for s in BRANCH_SETTINGS:
+                for s in branch_settings():
                     self.wizard.add_field(f"{b}.{s.key}", s)
-                pages.append(w.VBox([self.wizard.fields[f"{b}.{s.key}"].box for s in BRANCH_SETTINGS]))
+                pages.append(w.VBox([self.wizard.fields[f"{b}.{s.key}"].box for s in branch_settings()]))
             self.tabs.children = pages
             self.tabs.titles = tuple(branches)
             self._built = branches
         self.refresh()
 
     def check(self) -> bool:
-        keys = [f"{b}.{s.key}" for b in self.wizard.branches() for s in BRANCH_SETTINGS]
+        keys = [f"{b}.{s.key}" for b in self.wizard.branches() for s in branch_settings()]
         return self.wizard.show_errors(keys, self.wizard.errors())
 
 
@@ -328,7 +328,9 @@ class Wizard:
             return [k[: -len(".kfp.host")] for k in self.values if k.endswith(".kfp.host")]
 
     def settings(self) -> dict[str, Any]:
-        keys = [s.key for s in SETTINGS] + [f"{b}.{s.key}" for b in self.branches() for s in BRANCH_SETTINGS]
+        keys = [s.key for s in project_settings()] + [
+            f"{b}.{s.key}" for b in self.branches() for s in branch_settings()
+        ]
         out = {}
         for key in keys:
             if key in self.fields or key in self.values:

@@ -33,10 +33,9 @@ def defaults(root_dir: str, path: str | None, name: str | None, branches: str | 
 
 
 def schema(branches: str | None) -> dict:
-    from ..settings.forms import default_spec
-    from ..settings.spec import json_schema
+    from ..settings.forms import json_schema
 
-    return json_schema(default_spec("ml-project", branches).branch_names)
+    return json_schema(branches)
 
 
 def validate(body: dict) -> dict:

@@ -1,15 +1,32 @@
-"""Settings as forms see them: defaults to pre-fill, and per-field errors for inline validation.
+"""Settings as forms see them: the JSON schema they render, defaults to pre-fill, per-field errors.
 
-The REST ``defaults``/``validate`` routes and the wizard both use this, so a field is judged by the
-same rules (``spec.py``) wherever it is typed, and init applies those rules again.
+The REST ``schema``/``defaults``/``validate`` routes, ``jupyter mlops schema --json`` (VS Code) and the
+ipywidgets wizard all use this, so every form shows the same pages and judges a field by the same rules
+(``spec.py``) wherever it is typed; init applies those rules again. The schema's shape is the contract in
+docs/reference/schema.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import InvalidInput
 from .spec import ProjectSpec
+from .table import (
+    GROUPS,
+    SECRETS,
+    CiSecret,
+    Matches,
+    Setting,
+    applies,
+    branch_setting,
+    branch_settings,
+    project_settings,
+    when_key,
+)
+
+BRANCH_PLACEHOLDER = "<branch>"
 
 
 def default_spec(name: str, branches: str | list[str] | None = None) -> ProjectSpec:
@@ -51,8 +68,33 @@ def _strip_key(key: str, message: str) -> str:
     return message[len(prefix) :] if message.startswith(prefix) else message
 
 
+def applicable(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a form applies: a setting whose ``when`` does not hold is hidden, so its value is left out
+    (it keeps its default; e.g. ``registry`` while ``containers`` is off)."""
+    out = {}
+    for key, value in values.items():
+        setting, branch = _row(key, values)
+        if setting is None or applies(setting, values, branch):
+            out[key] = value
+    return out
+
+
+def _row(key: str, values: Mapping[str, Any]) -> tuple[Setting | None, str | None]:
+    for setting in project_settings():
+        if setting.key == key:
+            return setting, None
+    head, _, rest = key.partition(".")
+    while rest:
+        if (setting := branch_setting(rest)) is not None:
+            return setting, head
+        more, _, rest = rest.partition(".")
+        head = f"{head}.{more}"
+    return None, None
+
+
 def field_errors(values: dict[str, Any]) -> tuple[dict[str, str], ProjectSpec | None]:
-    """Each setting checked on its own, then the whole spec; ``({key: message}, spec or None)``."""
+    """Each applicable setting checked on its own, then the whole spec; ``({key: message}, spec or None)``."""
+    values = applicable(values)
     errors: dict[str, str] = {}
     name = values.get("name")
     spec = ProjectSpec.default(name if isinstance(name, str) and name else "ml-project")
@@ -81,3 +123,71 @@ def _well_typed(key: str, value: Any) -> bool:
     if key == "branches":
         return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
     return isinstance(value, (str, bool))
+
+
+# ---------------------------------------------------------------- the JSON schema every form renders
+
+
+def json_schema(branches: str | Iterable[str] | None = None) -> dict:
+    """The settings as JSON Schema (draft 2020-12) with the forms' layout in ``x-`` keywords: each field's page
+    (``x-group``), place (``x-order``), dependency (``x-when``), branch; the pages (``x-groups``) and the CI
+    secrets (``x-secrets``). Defaults are those of a project named ``ml-project`` with these branches
+    (comma-separated or a list; InvalidInput for a bad name)."""
+    spec = default_spec("ml-project", branches if isinstance(branches, str) or branches is None else list(branches))
+    properties: dict[str, Any] = {}
+    for s in project_settings():
+        properties[s.key] = _property(s, s.key, spec.get(s.key), None)
+    for branch in spec.branch_names:
+        for s in branch_settings():
+            key = f"{branch}.{s.key}"
+            properties[key] = _property(s, key, spec.get(key), branch)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "jupyter-mlops project settings",
+        "type": "object",
+        "properties": properties,
+        "required": ["name"],
+        "additionalProperties": False,
+        "x-branches": spec.branch_names,
+        "x-groups": [
+            {"id": g.id, "title": g.title, "description": g.intro, **({"x-per-branch": True} if g.per_branch else {})}
+            for g in GROUPS
+        ],
+        "x-secrets": [_secret(s) for s in SECRETS],
+    }
+
+
+def _property(s: Setting, key: str, default: Any, branch: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": "boolean" if s.kind == "boolean" else "string",
+        "title": s.label,
+        "description": s.help,
+    }
+    if s.choices:
+        out["enum"] = list(s.choices)
+    out["default"] = default
+    if s.example:
+        out["examples"] = [s.example]
+    out["x-group"] = s.group
+    out["x-order"] = s.order
+    if s.when:
+        out["x-when"] = {when_key(k, branch): v for k, v in s.when.items()}
+    if branch is not None:
+        out["x-branch"] = branch
+    out["x-setting"] = s.key
+    if s.kind == "list":
+        out["x-list"] = True  # comma-separated; for "branches", per-branch pages follow it
+    return out
+
+
+def _secret(secret: CiSecret) -> dict[str, Any]:
+    def exported(value: Any) -> Any:
+        return {"pattern": value.pattern} if isinstance(value, Matches) else value
+
+    conditions = [{when_key(k, BRANCH_PLACEHOLDER): exported(v) for k, v in c.items()} for c in secret.when]
+    out: dict[str, Any] = {"name": secret.name, "title": secret.title, "description": secret.help}
+    if len(conditions) == 1:
+        out["x-when"] = conditions[0]
+    out["x-when-any"] = conditions
+    out["x-optional"] = secret.optional
+    return out

@@ -1,39 +1,51 @@
 """The project spec: every setting, its default, its validation, and its place in ``mlops.toml``.
 
-One table (``SETTINGS`` + ``BRANCH_SETTINGS``) drives ``--set``, the config file, the CLI prompts,
-the REST JSON schema and the wizard's fields, so a key means the same thing on every face.
+One table (``TABLE``: key, type, check, page, order, ``when`` and help of every setting) drives ``--set``,
+the config file, mlops.toml, the CLI prompts and the JSON schema every form renders (``forms.json_schema``),
+so a key means the same thing on every face; ``SECRETS`` is the same for the CI secrets a branch may need.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
 from ..errors import InvalidInput
-from .validators import (  # noqa: F401  (re-exported: faces import the checks from spec)
+from .table import (  # noqa: F401  (re-exported: the table is read through spec by most callers)
+    AUTH_MODES,
+    GROUPS,
+    LICENSES,
+    MLFLOW_SECRETS,
+    REGISTRY_SECRETS,
+    SECRETS,
+    TABLE,
+    CiSecret,
+    Group,
+    Matches,
+    Setting,
+    applies,
+    branch_setting,
+    branch_settings,
+    condition_holds,
+    on_page,
+    project_setting,
+    project_settings,
+)
+from .validators import (  # noqa: F401  (re-exported: faces import these checks from spec)
     KUBEFLOW_USER_NAMESPACE,
     check_branch_name,
-    check_choice,
-    check_cron,
-    check_data_remote,
-    check_data_uri,
-    check_experiment,
-    check_namespace,
-    check_one_line,
     check_owner,
-    check_python,
-    check_registry,
     check_repo_name,
     check_url,
 )
 
 DEFAULT_BRANCHES = ("development", "staging", "production")
-AUTH_MODES = ("none", "token", "dex", "incluster")
-LICENSES = ("placeholder", "MIT", "Apache-2.0", "BSD-3-Clause")
 KINDS = ("project", "main")
 SECRETS_MODES = ("environments", "repository")
 
@@ -41,62 +53,6 @@ WINE_DATA_URI = "https://archive.ics.uci.edu/ml/machine-learning-databases/wine-
 INCLUSTER_MLFLOW = "http://mlflow.mlflow.svc.cluster.local:5000"
 INCLUSTER_MINIO = "http://mlflow-minio-service.mlflow.svc.cluster.local:9000"
 GHCR = "ghcr.io"
-REGISTRY_SECRETS = ["REGISTRY_USERNAME", "REGISTRY_PASSWORD"]
-# An MLflow server with login (`mlflow server --app-name basic-auth`, or a token-checking proxy) takes these,
-# read by the MLflow client itself; a server without login needs none, so they are optional.
-MLFLOW_SECRETS = ["MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"]
-
-
-# ---------------------------------------------------------------- the settings table
-
-
-@dataclass(frozen=True)
-class Setting:
-    key: str
-    label: str
-    help: str
-    kind: str = "string"  # string | boolean | choice | list
-    choices: tuple[str, ...] = ()
-    check: Callable[[str], str | None] | None = None
-    secret_free: bool = True  # settings never hold secrets; secrets go through `secrets set`
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("name", "Project name", "GitHub repository name (letters, digits, . - _)", check=check_repo_name),
-    Setting("description", "Description", "One line shown on GitHub and in the README", check=check_one_line(350)),
-    Setting("owner", "GitHub owner", "User or organisation; empty pushes to a local remote", check=check_owner),
-    Setting("python", "Python version", "Used by CI and the pipeline's base image", check=check_python),
-    Setting("license", "License", "placeholder leaves a LICENSE with instructions", "choice", LICENSES),
-    Setting("example", "Example pipeline", "Include the wine-quality example pipeline", "boolean"),
-    Setting("branches", "Branches", "Comma-separated; the first is the default branch", "list"),
-    Setting("data.dvc", "DVC data", "Version data/ with DVC; each branch's data.remote holds the versions", "boolean"),
-    Setting("containers", "Container steps", "Package the example's train step as an image CI builds", "boolean"),
-    Setting(
-        "registry", "Image registry", "Where CI pushes step images (ghcr.io: the workflow token)", check=check_registry
-    ),
-    Setting("compare", "Model comparison", "Notebook and parameter sweep comparing models in MLflow", "boolean"),
-)
-
-BRANCH_SETTINGS: tuple[Setting, ...] = (
-    Setting("kfp.host", "KFP host", "Kubeflow Pipelines API URL (empty in-cluster)", check=check_url),
-    Setting("kfp.auth", "KFP auth", "none, token, dex (Kubeflow login) or incluster", "choice", AUTH_MODES),
-    Setting(
-        "kfp.namespace", "Namespace", "Kubeflow profile namespace (empty for standalone KFP)", check=check_namespace
-    ),
-    Setting("kfp.experiment", "Experiment", "KFP experiment the branch's runs go to", check=check_experiment),
-    Setting("mlflow.uri", "MLflow URI", "Tracking server the pipeline logs to (empty: no tracking)", check=check_url),
-    Setting("s3.endpoint", "S3/MinIO endpoint", "For s3:// data and artifacts (empty: AWS S3)", check=check_url),
-    Setting("data.uri", "Data URI", "http(s)://, s3://bucket/key or a path in the repo", check=check_data_uri),
-    Setting(
-        "data.remote",
-        "DVC remote",
-        "With data.dvc: s3://bucket/prefix on s3.endpoint, or a local folder",
-        check=check_data_remote,
-    ),
-    Setting(
-        "schedule", "Schedule", "Cron (UTC) for scheduled retraining, e.g. 0 3 * * 1; empty: none", check=check_cron
-    ),
-)
 
 
 @dataclass
@@ -110,26 +66,27 @@ class BranchSettings:
     data_uri: str = WINE_DATA_URI
     data_remote: str = ""
     schedule: str = ""
-    # Project-wide options the branch's secrets depend on, kept in step by ProjectSpec (not settings).
+    # Project-wide options the branch's secrets and files depend on, kept in step by ProjectSpec (not settings).
     dvc: bool = False
     registry: str = ""  # the image registry when the project builds step images
+    project: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # every project-wide value
+    extra: dict[str, Any] = field(default_factory=dict)  # values of per-branch rows that have no field above
+
+    def value(self, key: str) -> Any:
+        """A per-branch setting's value (``kfp.auth``), else a project-wide one (``data.dvc``)."""
+        setting = branch_setting(key)
+        return _read(self, setting) if setting else self.project.get(key)
 
     def required_secrets(self) -> list[str]:
-        """Secret names this branch's CI needs, from its auth mode, data location and image registry."""
-        names = []
-        if self.kfp_auth == "token":
-            names.append("KFP_TOKEN")
-        elif self.kfp_auth == "dex":
-            names += ["KFP_USERNAME", "KFP_PASSWORD"]
-        if self.data_uri.startswith("s3://") or (self.dvc and self.data_remote.startswith("s3://")):
-            names += ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
-        if self.registry and self.registry.split("/")[0] != GHCR:
-            names += REGISTRY_SECRETS  # ghcr.io takes the workflow's own GITHUB_TOKEN
-        return names
+        """Secret names this branch's CI needs, from the secrets table (auth mode, data location, registry)."""
+        return [s.name for s in SECRETS if not s.optional and self.needs(s)]
+
+    def needs(self, secret: CiSecret) -> bool:
+        return any(condition_holds(condition, self.value) for condition in secret.when)
 
     def optional_secrets(self) -> list[str]:
         """Secret names CI passes on when they are set and no check requires: what only some servers ask for."""
-        return list(MLFLOW_SECRETS) if self.mlflow_uri else []
+        return [s.name for s in SECRETS if s.optional and self.needs(s)]
 
     def secret_names(self) -> list[str]:
         """Every secret name this branch's CI reads: the required ones, then the optional ones."""
@@ -138,6 +95,35 @@ class BranchSettings:
 
 def _attr(key: str) -> str:
     return key.replace(".", "_")
+
+
+@functools.cache
+def _fields(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+def _read(obj: Any, setting: Setting) -> Any:
+    """A setting's value on a ProjectSpec or BranchSettings: its field, else ``extra`` (rows added later)."""
+    attr = _attr(setting.key)
+    if attr in _fields(type(obj)):
+        return getattr(obj, attr)
+    return obj.extra.get(setting.key, _initial(setting))
+
+
+def _write(obj: Any, setting: Setting, value: Any) -> None:
+    attr = _attr(setting.key)
+    if attr in _fields(type(obj)):
+        setattr(obj, attr, value)
+    else:
+        obj.extra[setting.key] = value
+
+
+def _initial(setting: Setting) -> Any:
+    if setting.default is not None:
+        return setting.default
+    if setting.kind == "boolean":
+        return False
+    return setting.choices[0] if setting.choices else ""
 
 
 @dataclass
@@ -159,6 +145,7 @@ class ProjectSpec:
     upstream: str = ""
     remote: str = ""
     template_version: str = __version__
+    extra: dict[str, Any] = field(default_factory=dict)  # values of project-wide rows that have no field above
 
     # ----------------------------------------------------------- construction
 
@@ -171,9 +158,11 @@ class ProjectSpec:
 
     def _share_options(self) -> None:
         """Hand the project-wide options that decide branch secrets (DVC on S3, a registry) to each branch."""
+        shared = {s.key: self.get(s.key) for s in project_settings()}
         for settings in self.branches.values():
             settings.dvc = self.data_dvc
             settings.registry = self.registry if self.containers else ""
+            settings.project = dict(shared)
 
     @property
     def branch_names(self) -> list[str]:
@@ -196,27 +185,25 @@ class ProjectSpec:
     def get(self, key: str) -> Any:
         if key == "branches":
             return ",".join(self.branches)
-        if key in GLOBAL_KEYS:
-            return getattr(self, _attr(key))
+        if setting := project_setting(key):
+            return _read(self, setting)
         branch, sub = split_branch_key(key, self.branch_names)
-        return getattr(self.branches[branch], _attr(sub))
+        return _read(self.branches[branch], branch_setting(sub))
 
     def set(self, key: str, raw: Any) -> None:
         """Set one setting from user text (``--set key=value``) or a typed value (config file, JSON)."""
         if key == "branches":
             self._set_branches(raw)
             return
-        if key in GLOBAL_KEYS:
-            setting = GLOBAL_KEYS[key]
+        if setting := project_setting(key):
             value = _coerce(setting, raw, key)
             if key == "name" and value != self.name:
                 self._rename(value)
-            setattr(self, _attr(key), value)
+            _write(self, setting, value)
             self._share_options()
             return
         branch, sub = split_branch_key(key, self.branch_names)
-        setting = BRANCH_KEYS[sub]
-        setattr(self.branches[branch], _attr(sub), _coerce(setting, raw, key))
+        _write(self.branches[branch], branch_setting(sub), _coerce(branch_setting(sub), raw, key))
 
     def _rename(self, new: str) -> None:
         # Derived defaults follow the name unless the user changed them.
@@ -253,9 +240,9 @@ class ProjectSpec:
             raise InvalidInput("Some settings are not valid:", details=problems)
 
     def flat(self) -> dict[str, Any]:
-        out: dict[str, Any] = {s.key: self.get(s.key) for s in SETTINGS}
+        out: dict[str, Any] = {s.key: self.get(s.key) for s in project_settings()}
         for branch in self.branches:
-            for s in BRANCH_SETTINGS:
+            for s in branch_settings():
                 out[f"{branch}.{s.key}"] = self.get(f"{branch}.{s.key}")
         return out
 
@@ -263,13 +250,13 @@ class ProjectSpec:
 
     def validate(self) -> ProjectSpec:
         problems = []
-        for s in SETTINGS:
+        for s in project_settings():
             if s.check and (msg := s.check(self.get(s.key))):
                 problems.append(f"{s.key}: {msg}")
         for b in self.branches:
             if msg := check_branch_name(b):
                 problems.append(f"branches: {msg}")
-            for s in BRANCH_SETTINGS:
+            for s in branch_settings():
                 key = f"{b}.{s.key}"
                 if s.check and (msg := s.check(self.get(key))):
                     problems.append(f"{key}: {msg}")
@@ -304,10 +291,6 @@ class ProjectSpec:
         return name
 
 
-GLOBAL_KEYS = {s.key: s for s in SETTINGS}
-BRANCH_KEYS = {s.key: s for s in BRANCH_SETTINGS}
-
-
 def branch_prefix(branch: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", branch).upper()
 
@@ -335,11 +318,11 @@ def default_data_remote(name: str) -> str:
 def split_branch_key(key: str, branches: list[str]) -> tuple[str, str]:
     for branch in sorted(branches, key=len, reverse=True):
         prefix = branch + "."
-        if key.startswith(prefix) and key[len(prefix) :] in BRANCH_KEYS:
+        if key.startswith(prefix) and branch_setting(key[len(prefix) :]):
             return branch, key[len(prefix) :]
-    known = ", ".join([s.key for s in SETTINGS] + [f"<branch>.{s.key}" for s in BRANCH_SETTINGS])
+    known = ", ".join([s.key for s in project_settings()] + [f"<branch>.{s.key}" for s in branch_settings()])
     head = key.split(".", 1)[0]
-    if "." in key and head not in branches and key.split(".", 1)[1] in BRANCH_KEYS:
+    if "." in key and head not in branches and branch_setting(key.split(".", 1)[1]):
         raise InvalidInput(f"{key}: there is no branch {head!r}; the branches are {', '.join(branches)}")
     raise InvalidInput(f"{key}: unknown setting; the settings are {known}")
 
@@ -384,15 +367,15 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
 
 def to_toml_dict(spec: ProjectSpec) -> dict:
     project: dict[str, Any] = {}
-    for s in SETTINGS:
+    for s in project_settings():
         if s.key != "branches":
             _nest(project, s.key, spec.get(s.key))
     project["branches"] = spec.branch_names
     branches = {}
     for b, bs in spec.branches.items():
         nested: dict[str, Any] = {}
-        for s in BRANCH_SETTINGS:
-            _nest(nested, s.key, getattr(bs, _attr(s.key)))
+        for s in branch_settings():
+            _nest(nested, s.key, _read(bs, s))
         branches[b] = nested
     tool = {"template_version": spec.template_version, "kind": spec.kind, "secrets_mode": spec.secrets_mode}
     if spec.upstream:
@@ -505,31 +488,3 @@ def _walk(tree: dict, prefix: str = "") -> Iterable[tuple[str, Any]]:
             yield from _walk(v, key + ".")
         else:
             yield key, v
-
-
-# ---------------------------------------------------------------- JSON schema (forms, REST)
-
-
-def json_schema(branches: Iterable[str] = DEFAULT_BRANCHES) -> dict:
-    def prop(s: Setting) -> dict:
-        if s.kind == "boolean":
-            return {"type": "boolean", "title": s.label, "description": s.help}
-        if s.kind == "list":
-            return {"type": "string", "title": s.label, "description": s.help}
-        out = {"type": "string", "title": s.label, "description": s.help}
-        if s.choices:
-            out["enum"] = list(s.choices)
-        return out
-
-    properties = {s.key: prop(s) for s in SETTINGS}
-    for b in branches:
-        for s in BRANCH_SETTINGS:
-            properties[f"{b}.{s.key}"] = prop(s)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "jupyter-mlops project settings",
-        "type": "object",
-        "properties": properties,
-        "required": ["name"],
-        "additionalProperties": False,
-    }
