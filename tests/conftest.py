@@ -18,6 +18,7 @@ pytest_plugins: list[str] = [
     "tests.standins.github_fixtures",
     "tests.server_support",
     "tests.generated_support",
+    "tests.forms_support",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

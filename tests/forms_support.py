@@ -3,13 +3,16 @@ default, grouped into rounds whose values are valid together (a field whose ``x-
 waits for a round where it holds). Each face's test sets one round after the other and reads mlops.toml back.
 
 Everything here is read from the schema (GET schema / ``jupyter mlops schema --json``), so a setting added to
-the table is covered by every face's test with no test edited.
+the table is covered by every face's test with no test edited. ``added_setting`` (a fixture: this module is a
+pytest plugin) adds one row to the table for a test, as a developer would.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 BRANCHES_KEY = "branches"
 
@@ -58,3 +61,25 @@ def toml_values(project: Path, keys) -> dict[str, Any]:
 def as_text(value: Any) -> str:
     """A value as typed on a command line (``--set key=value``)."""
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@pytest.fixture
+def added_setting():
+    """A new row in the table (and nothing else): a per-branch drift threshold on the Platform page, shown only
+    with the example pipeline. Removed after the test."""
+    from jupyter_mlops.settings.table import TABLE, Setting
+
+    row = Setting(
+        "monitor.drift",
+        "Drift threshold",
+        "Alert when the input drift score exceeds it",
+        check=lambda v: None if v.replace(".", "", 1).isdigit() else f"{v!r} is not a number, e.g. 0.3",
+        group="platform",
+        order=95,
+        when={"example": True},
+        example="0.3",
+        default="0.5",
+    )
+    TABLE.append(row)
+    yield row
+    TABLE.remove(row)

@@ -78,7 +78,7 @@ WIZARD_ON_GITHUB = [
     "import os\nfrom jupyter_mlops.notebook.wizard import Wizard\n"
     "wizard = Wizard(root='work', name='wine')\nwizard.widget",
     # A user types the token into the password field; here the kernel's environment stands in for the typing.
-    "wizard.next_button.click(); wizard.next_button.click()\n"
+    "while wizard.step.title != 'GitHub':\n    wizard.next_button.click()\n"
     "wizard.fields['owner'].value = 'octo'\n"
     "wizard.github.github_url.value = os.environ['STANDIN_API_URL']\n"
     "wizard.github.token.input.value = os.environ['STANDIN_TOKEN']",

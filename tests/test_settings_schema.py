@@ -9,33 +9,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from jupyter_mlops.cli import main as cli_main
 from jupyter_mlops.settings import forms, spec
-from jupyter_mlops.settings.table import GROUPS, TABLE, Setting
+from jupyter_mlops.settings.table import GROUPS, TABLE
 from tests.conftest import run_cli
 from tests.forms_support import as_text, settable_rounds, target_value, toml_values
-
-
-@pytest.fixture
-def added_setting():
-    """A new row in the table, as a developer would add one (and nothing else), removed afterwards."""
-    row = Setting(
-        "monitor.drift",
-        "Drift threshold",
-        "Alert when the input drift score exceeds it",
-        check=lambda v: None if v.replace(".", "", 1).isdigit() else f"{v!r} is not a number, e.g. 0.3",
-        group="platform",
-        order=95,
-        when={"example": True},
-        example="0.3",
-        default="0.5",
-    )
-    TABLE.append(row)
-    yield row
-    TABLE.remove(row)
-
 
 # ---------------------------------------------------------------- the schema's shape
 

@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from jupyter_mlops.notebook.wizard import Wizard
+from jupyter_mlops.settings.forms import json_schema
 from tests.conftest import git
+from tests.forms_support import settable_rounds, target_value, toml_values
 
 
 @pytest.fixture
@@ -28,14 +30,19 @@ def click_next(wz: Wizard, expect: str) -> None:
 
 
 def walk_to_create(wz: Wizard) -> None:
-    for title in ("Platform", "GitHub", "Secrets", "Review", "Create"):
+    for title in ("Options", "Platform", "GitHub", "Secrets", "Review", "Create"):
         click_next(wz, title)
+
+
+def walk_to(wz: Wizard, title: str) -> None:
+    while wz.step.title != title:
+        click_next(wz, [s.title for s in wz.steps][wz.index + 1])
 
 
 def test_starts_on_project_with_defaults_filled_and_next_enabled(wizard):
     assert wizard.step.title == "Project" and wizard.step.state == "configured"
     assert wizard.fields["name"].value == "ml-project" and wizard.project.folder.value == "ml-project"
-    assert wizard.fields["license"].value == "placeholder" and wizard.fields["example"].value is True
+    assert wizard.fields["license"].value == "placeholder" and wizard.value("example") is True
     assert wizard.back_button.disabled and not wizard.next_button.disabled
     assert wizard.create_button.layout.display == "none"
 
@@ -53,9 +60,10 @@ def test_a_bad_name_shows_why_and_blocks_next_until_fixed(wizard):
 def test_folder_and_experiments_follow_the_name(wizard):
     wizard.fields["name"].value = "churn"
     assert wizard.project.folder.value == "churn"
-    click_next(wizard, "Platform")
+    walk_to(wizard, "Platform")
     assert wizard.fields["staging.kfp.experiment"].value == "churn-staging"
     wizard.fields["staging.kfp.experiment"].value = "my-experiment"
+    wizard.back_button.click()
     wizard.back_button.click()
     wizard.fields["name"].value = "churn2"
     assert wizard.value("staging.kfp.experiment") == "my-experiment"  # the user's value is kept
@@ -64,7 +72,7 @@ def test_folder_and_experiments_follow_the_name(wizard):
 
 def test_platform_has_a_tab_per_branch_with_positional_defaults(wizard):
     wizard.fields["branches"].value = "dev,prod"
-    click_next(wizard, "Platform")
+    walk_to(wizard, "Platform")
     assert wizard.platform.tabs.titles == ("dev", "prod")
     assert wizard.fields["dev.kfp.auth"].value == "none" and wizard.fields["prod.kfp.auth"].value == "dex"
     wizard.fields["prod.kfp.host"].value = "kubeflow.example.org"
@@ -77,9 +85,7 @@ def test_platform_has_a_tab_per_branch_with_positional_defaults(wizard):
 def test_an_owner_needs_a_token_in_a_password_field(wizard):
     import ipywidgets
 
-    walk = ("Platform", "GitHub")
-    for title in walk:
-        click_next(wizard, title)
+    walk_to(wizard, "GitHub")
     assert isinstance(wizard.github.token.input, ipywidgets.Password)
     wizard.fields["owner"].value = "-bad-"
     assert wizard.next_button.disabled and "GitHub user or organisation" in wizard.fields["owner"].error_text
@@ -90,7 +96,7 @@ def test_an_owner_needs_a_token_in_a_password_field(wizard):
 
 
 def test_secrets_step_asks_the_names_each_branch_needs(wizard):
-    click_next(wizard, "Platform")
+    walk_to(wizard, "Platform")
     wizard.fields["staging.kfp.auth"].value = "token"
     click_next(wizard, "GitHub")
     wizard.fields["owner"].value = "octo"
@@ -107,8 +113,7 @@ def test_secrets_step_asks_the_names_each_branch_needs(wizard):
 def test_review_refuses_a_folder_with_the_users_files(wizard, tmp_path):
     (tmp_path / "ml-project").mkdir()
     (tmp_path / "ml-project" / "README.md").write_text("mine\n")
-    for title in ("Platform", "GitHub", "Secrets", "Review"):
-        click_next(wizard, title)
+    walk_to(wizard, "Review")
     assert wizard.step.state == "fail" and wizard.next_button.disabled
     assert "README.md" in wizard.review.summary.value
     assert (tmp_path / "ml-project" / "README.md").read_text() == "mine\n"
@@ -153,7 +158,7 @@ def widget_states(widget) -> str:
 def test_full_flow_on_github_with_token_and_secrets(wizard, tmp_path, github_standin, caplog):
     caplog.set_level("DEBUG")
     wizard.fields["name"].value = "wine"
-    click_next(wizard, "Platform")
+    walk_to(wizard, "Platform")
     wizard.fields["staging.kfp.auth"].value = "token"
     click_next(wizard, "GitHub")
     wizard.fields["owner"].value = "octo"
@@ -203,3 +208,84 @@ def test_close_cancels_a_running_create_and_joins_its_thread(wizard):
     wizard.close()
     assert not wizard._thread.is_alive()
     assert wizard.job.state in ("succeeded", "cancelled")
+
+
+# ---------------------------------------------------------------- pages from the settings schema
+
+
+def test_pages_are_the_schemas_and_hide_what_does_not_apply(wizard):
+    # Given the schema's pages, in its order, before Secrets, Review and Create
+    pages = [g["title"] for g in json_schema()["x-groups"]]
+    assert [s.title for s in wizard.steps] == [*pages, "Secrets", "Review", "Create"]
+    walk_to(wizard, "Options")
+    # registry is shown only with container steps
+    assert not wizard.fields["registry"].visible
+    wizard.fields["containers"].value = True
+    assert wizard.fields["registry"].visible
+    wizard.fields["registry"].value = "Not A Registry"
+    assert wizard.next_button.disabled and "not a registry host" in wizard.fields["registry"].error_text
+    # Unticking containers hides it again: a hidden value blocks nothing and is not applied
+    wizard.fields["containers"].value = False
+    assert not wizard.fields["registry"].visible and not wizard.next_button.disabled
+    assert "registry" not in wizard.settings()
+    # Each branch's DVC remote is shown only with DVC data
+    click_next(wizard, "Platform")
+    assert not wizard.fields["staging.data.remote"].visible
+    wizard.back_button.click()
+    wizard.fields["data.dvc"].value = True
+    click_next(wizard, "Platform")
+    assert wizard.fields["staging.data.remote"].visible and wizard.fields["production.data.remote"].visible
+
+
+def fill_pages(wz: Wizard, values: dict, github) -> None:
+    """Type every value into its field, page by page, as a user would (a field must be visible to be typed)."""
+    while wz.step in wz.pages:
+        for key in wz.step.keys():
+            if key in values:
+                assert wz.fields[key].visible, f"{key} is hidden on {wz.step.title}"
+                wz.fields[key].value = values[key]
+        if wz.step is wz.github and wz.value("owner"):
+            wz.github.github_url.value = github.api_url
+            wz.github.token.input.value = github.token
+        click_next(wz, wz.steps[wz.index + 1].title)
+
+
+def test_every_settable_key_of_the_schema_reaches_mlops_toml_through_the_widgets(tmp_path, github_standin):
+    schema = json_schema(target_value(json_schema()["properties"]["branches"]))
+    covered = set()
+    for i, values in enumerate(settable_rounds(schema)):
+        if "owner" in values:
+            values["owner"] = github_standin.login  # an owner GitHub (the stand-in) knows
+        wz = Wizard(root=tmp_path / f"round-{i}")
+        try:
+            fill_pages(wz, values, github_standin)
+            assert wz.step.title == "Secrets"
+            click_next(wz, "Review")
+            click_next(wz, "Create")
+            wz.create_button.click()
+            assert wz.wait(120) and wz.create.state == "success", wz.create.links.value
+        finally:
+            wz.close()
+        assert toml_values(wz.target(), values) == values
+        covered |= set(values)
+    assert covered == set(schema["properties"])
+
+
+def test_a_setting_added_to_the_table_appears_on_its_page_and_reaches_mlops_toml(tmp_path, added_setting):
+    wz = Wizard(root=tmp_path)
+    try:
+        walk_to(wz, "Platform")
+        field = wz.fields["staging.monitor.drift"]
+        assert field.visible and field.input.description == "Drift threshold"
+        assert field.input.tooltip == "Alert when the input drift score exceeds it"
+        assert wz.fields["production.monitor.drift"].value == "0.5"
+        field.value = "high"
+        assert wz.next_button.disabled and "&#x27;high&#x27; is not a number, e.g. 0.3" in field.error_text
+        field.value = "0.25"
+        for title in ("GitHub", "Secrets", "Review", "Create"):
+            click_next(wz, title)
+        wz.create_button.click()
+        assert wz.wait(120) and wz.create.state == "success", wz.create.links.value
+    finally:
+        wz.close()
+    assert toml_values(wz.target(), ["staging.monitor.drift"]) == {"staging.monitor.drift": "0.25"}

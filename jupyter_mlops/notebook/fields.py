@@ -1,4 +1,4 @@
-"""Form fields for the wizard: one widget per setting (from the spec's table), with its inline error."""
+"""Form fields for the wizard: one widget per field of the settings schema, with its inline error."""
 
 from __future__ import annotations
 
@@ -7,29 +7,37 @@ from typing import Any, Callable
 
 import ipywidgets as w
 
-from ..settings.spec import Setting
-
 LABEL_STYLE = {"description_width": "11em"}
 WIDE = w.Layout(width="38em")
 
 
 class Field:
-    """A setting's widget and the line under it that shows what is wrong with the value."""
+    """A setting's widget (from its schema field: type, enum, title, help) and the line that shows what is
+    wrong with the value."""
 
-    def __init__(self, key: str, setting: Setting, value: Any, on_change: Callable[[], None]) -> None:
+    def __init__(self, key: str, field: dict[str, Any], value: Any, on_change: Callable[[], None]) -> None:
         self.key = key
-        common = {"description": setting.label, "tooltip": setting.help, "style": LABEL_STYLE}
-        if setting.kind == "boolean":
+        self.when: dict[str, Any] = field.get("x-when", {})
+        common = {"description": field["title"], "tooltip": field["description"], "style": LABEL_STYLE}
+        if field["type"] == "boolean":
             self.input = w.Checkbox(value=bool(value), indent=True, **common)
-        elif setting.kind == "choice":
-            self.input = w.Dropdown(options=list(setting.choices), value=value, layout=WIDE, **common)
+        elif "enum" in field:
+            self.input = w.Dropdown(options=list(field["enum"]), value=value, layout=WIDE, **common)
         else:
             self.input = w.Text(
-                value=str(value), placeholder=setting.help, layout=WIDE, continuous_update=True, **common
+                value=str(value), placeholder=field["description"], layout=WIDE, continuous_update=True, **common
             )
         self.error = w.HTML()
         self.box = w.VBox([self.input, self.error])
         self.input.observe(lambda _change: on_change(), names="value")
+
+    def show(self, visible: bool) -> None:
+        """A field whose ``x-when`` does not hold is hidden (and its value is not applied)."""
+        self.box.layout.display = None if visible else "none"
+
+    @property
+    def visible(self) -> bool:
+        return self.box.layout.display != "none"
 
     @property
     def value(self) -> Any:

@@ -1,10 +1,13 @@
-"""The project wizard (ipywidgets): Project → Platform → GitHub → Secrets → Review → Create.
+"""The project wizard (ipywidgets): the settings schema's pages (Project → Options → Platform per branch →
+GitHub), then Secrets → Review → Create.
 
 It calls the operations in-process, so it works in any notebook front end, with or without a Jupyter
-server (VS Code, JupyterLab, plain IPython kernels). Fields are the spec's settings table, judged by
-the same rules as the CLI and the REST API (``forms.field_errors``). Each step is a small state
-machine — init → ready ⇄ configured → active → success | fail — and the Next button follows the
-current step's state. The Create step runs one job on one thread; ``wait()``/``close()`` join it.
+server (VS Code, JupyterLab, plain IPython kernels). Its pages and fields are rendered from the settings
+schema (``forms.json_schema``: the table's pages, order, ``x-when`` and help), so a row added to the table
+appears here with no change; fields are judged by the same rules as the CLI and the REST API
+(``forms.field_errors``). Each step is a small state machine — init → ready ⇄ configured → active →
+success | fail — and the Next button follows the current step's state. The Create step runs one job on
+one thread; ``wait()``/``close()`` join it.
 """
 
 from __future__ import annotations
@@ -19,12 +22,8 @@ import ipywidgets as w
 from ..errors import InvalidInput, MlopsError
 from ..operations.jobs import Job
 from ..settings import forms
-from ..settings.spec import branch_settings, check_url, project_settings
+from ..settings.spec import check_url
 from .fields import WIDE, Field, SecretField, note
-
-GLOBAL = {s.key: s for s in project_settings()}
-# Every project-wide setting of the spec's table except the owner, which the GitHub step asks.
-PROJECT_KEYS = tuple(s.key for s in project_settings() if s.key != "owner")
 
 
 class Step:
@@ -52,13 +51,55 @@ class Step:
             self.state = "configured" if self.check() else "ready"
 
 
-class ProjectStep(Step):
-    title = "Project"
+class PageStep(Step):
+    """One page of the schema (``x-groups``): its fields in ``x-order``, each hidden while its ``x-when`` fails."""
+
+    def __init__(self, wizard: Wizard, group: dict[str, Any]) -> None:
+        super().__init__(wizard)
+        self.group = group
+        self.title = group["title"]
+
+    def keys(self) -> list[str]:
+        return self.wizard.keys_on(self.group["id"])
+
+    def fields_box(self, keys: list[str]) -> list[w.Widget]:
+        return [self.wizard.add_field(k).box for k in keys]
+
+    def build(self) -> None:
+        self.box.children = [note(html.escape(self.group["description"])), *self.fields_box(self.keys())]
+
+    def check(self) -> bool:
+        return self.wizard.show_errors(self.keys(), self.wizard.errors())
+
+
+class BranchPageStep(PageStep):
+    """A per-branch page (``x-per-branch``): one tab per branch, rebuilt when the branch list changes."""
+
+    def build(self) -> None:
+        self.tabs = w.Tab()
+        self.box.children = [note(html.escape(self.group["description"])), self.tabs]
+        self._built: list[str] = []
+
+    def enter(self) -> None:
+        if self.state == "init":
+            self.build()
+        branches = self.wizard.branches()
+        if branches != self._built:
+            keys = self.keys()
+            self.tabs.children = [
+                w.VBox(self.fields_box([k for k in keys if self.wizard.branch_of(k) == b])) for b in branches
+            ]
+            self.tabs.titles = tuple(branches)
+            self._built = branches
+        self.refresh()
+
+
+class ProjectStep(PageStep):
+    """The project page, plus the folder the project is created in (a wizard-only field)."""
 
     def build(self) -> None:
         wz = self.wizard
-        for key in PROJECT_KEYS:
-            wz.add_field(key, GLOBAL[key])
+        fields = self.fields_box(self.keys())
         self.folder = w.Text(
             value=wz.values["name"],
             description="Folder",
@@ -75,7 +116,7 @@ class ProjectStep(Step):
                 f"The project is created in a new folder under <code>{html.escape(str(wz.root))}"
                 "</code>, with branches, CI workflows and the pipeline skeleton."
             ),
-            *[wz.fields[k].box for k in PROJECT_KEYS],
+            *fields,
             self.folder,
             self.folder_error,
         ]
@@ -92,8 +133,7 @@ class ProjectStep(Step):
                 self.wizard.set_value(key, f"{new}-{branch}")
 
     def check(self) -> bool:
-        errors = self.wizard.errors()
-        ok = self.wizard.show_errors(PROJECT_KEYS, errors)
+        ok = super().check()
         folder = self.folder.value.strip()
         message = None if folder else "give the folder to create the project in, e.g. wine-quality"
         self.folder_error.value = (
@@ -102,45 +142,12 @@ class ProjectStep(Step):
         return ok and not message
 
 
-class PlatformStep(Step):
-    title = "Platform"
-
-    def build(self) -> None:
-        self.tabs = w.Tab()
-        self.box.children = [
-            note(
-                "Where each branch's pipeline runs. The first branch defaults to a laptop "
-                "KFP (port-forwarded, no login); the others to a full Kubeflow with Dex login."
-            ),
-            self.tabs,
-        ]
-        self._built: list[str] = []
-
-    def enter(self) -> None:
-        super().enter()
-        branches = self.wizard.branches()
-        if branches != self._built:
-            pages = []
-            for b in branches:
-                for s in branch_settings():
-                    self.wizard.add_field(f"{b}.{s.key}", s)
-                pages.append(w.VBox([self.wizard.fields[f"{b}.{s.key}"].box for s in branch_settings()]))
-            self.tabs.children = pages
-            self.tabs.titles = tuple(branches)
-            self._built = branches
-        self.refresh()
-
-    def check(self) -> bool:
-        keys = [f"{b}.{s.key}" for b in self.wizard.branches() for s in branch_settings()]
-        return self.wizard.show_errors(keys, self.wizard.errors())
-
-
-class GitHubStep(Step):
-    title = "GitHub"
+class GitHubStep(PageStep):
+    """The GitHub page, plus what the push needs that is not a setting: token, visibility, API URL, remote."""
 
     def build(self) -> None:
         wz = self.wizard
-        wz.add_field("owner", GLOBAL["owner"])
+        fields = self.fields_box(self.keys())
         style = {"description_width": "11em"}
         self.private = w.Checkbox(value=True, description="Private repository", indent=True)
         self.github_url = w.Text(
@@ -167,7 +174,7 @@ class GitHubStep(Step):
             widget.observe(lambda _c: wz.changed(), names="value")
         self.box.children = [
             self.hint,
-            wz.fields["owner"].box,
+            *fields,
             self.token.box,
             self.private,
             self.github_url,
@@ -184,7 +191,7 @@ class GitHubStep(Step):
             else "No owner: the project is pushed to a local bare repository next to it (or to the git remote "
             "below) — no account needed. Give an owner to create it on GitHub."
         ).value
-        ok = self.wizard.show_errors(["owner"], self.wizard.errors())
+        ok = super().check()
         url_problem = check_url(self.github_url.value.strip())
         self.github_url_error.value = (
             f'<span style="color:#cf222e;margin-left:11.5em">github_url: {html.escape(url_problem)}</span>'
@@ -196,6 +203,10 @@ class GitHubStep(Step):
         )
         self.token.show_error(token_problem)
         return ok and not url_problem and not token_problem
+
+
+# The pages with fields of their own besides the schema's.
+SPECIAL_PAGES: dict[str, type[PageStep]] = {"project": ProjectStep, "github": GitHubStep}
 
 
 class SecretsStep(Step):
@@ -285,11 +296,15 @@ class Wizard:
         self.root = Path(root)
         self.values: dict[str, Any] = forms.defaults(name)["settings"]
         self.fields: dict[str, Field] = {}
+        self.schema: dict[str, Any] = forms.json_schema(self.branches())
         self.job: Job | None = None
         self._thread: threading.Thread | None = None
-        self.project, self.platform, self.github = ProjectStep(self), PlatformStep(self), GitHubStep(self)
+        self.pages: list[PageStep] = [
+            SPECIAL_PAGES.get(g["id"], BranchPageStep if g.get("x-per-branch") else PageStep)(self, g)
+            for g in self.schema["x-groups"]
+        ]
         self.secrets, self.review, self.create = SecretsStep(self), ReviewStep(self), CreateStep(self)
-        self.steps: list[Step] = [self.project, self.platform, self.github, self.secrets, self.review, self.create]
+        self.steps: list[Step] = [*self.pages, self.secrets, self.review, self.create]
         self.index = 0
         self.header = w.HTML()
         self.body = w.Box(layout=w.Layout(display="block", min_height="12em"))
@@ -302,15 +317,58 @@ class Wizard:
         self.widget = w.VBox([self.header, self.body, w.HBox([self.back_button, self.next_button, self.create_button])])
         self.go(0)
 
-    # ------------------------------------------------------------ values and validation
+    def page(self, group_id: str) -> PageStep:
+        return next(p for p in self.pages if p.group["id"] == group_id)
 
-    def add_field(self, key: str, setting) -> Field:
+    @property
+    def project(self) -> ProjectStep:
+        return self.page("project")  # type: ignore[return-value]
+
+    @property
+    def platform(self) -> BranchPageStep:
+        return self.page("platform")  # type: ignore[return-value]
+
+    @property
+    def github(self) -> GitHubStep:
+        return self.page("github")  # type: ignore[return-value]
+
+    # ------------------------------------------------------------ the schema, values and validation
+
+    def current_schema(self) -> dict[str, Any]:
+        """The schema for the branch list typed so far (the last good one while the list is being edited)."""
+        branches = self.branches()
+        if self.schema["x-branches"] != branches:
+            try:
+                self.schema = forms.json_schema(branches)
+            except InvalidInput:
+                pass
+        return self.schema
+
+    def keys_on(self, group_id: str) -> list[str]:
+        """A page's keys in ``x-order`` (per-branch pages: branch after branch)."""
+        schema = self.current_schema()
+        fields, branches = schema["properties"], schema["x-branches"]
+
+        def place(key: str) -> tuple[int, int]:
+            branch = fields[key].get("x-branch")
+            return (branches.index(branch) if branch else -1, fields[key]["x-order"])
+
+        return sorted((k for k, f in fields.items() if f["x-group"] == group_id), key=place)
+
+    def branch_of(self, key: str) -> str | None:
+        return self.schema["properties"].get(key, {}).get("x-branch")
+
+    def add_field(self, key: str) -> Field:
         if key not in self.fields:
             if key not in self.values:  # a branch added on the Project step: its positional defaults
                 fresh = forms.default_spec(self.value("name") or "ml-project", self.branches()).flat()
                 self.values.setdefault(key, fresh.get(key, ""))
-            self.fields[key] = Field(key, setting, self.values[key], self.changed)
+            self.fields[key] = Field(key, self.schema["properties"][key], self.values[key], self.changed)
+            self.fields[key].show(self.holds(self.fields[key].when))
         return self.fields[key]
+
+    def holds(self, when: dict[str, Any]) -> bool:
+        return all(self.value(k) == v for k, v in when.items())
 
     def value(self, key: str) -> Any:
         return self.fields[key].value if key in self.fields else self.values.get(key, "")
@@ -328,18 +386,14 @@ class Wizard:
             return [k[: -len(".kfp.host")] for k in self.values if k.endswith(".kfp.host")]
 
     def settings(self) -> dict[str, Any]:
-        keys = [s.key for s in project_settings()] + [
-            f"{b}.{s.key}" for b in self.branches() for s in branch_settings()
-        ]
-        out = {}
-        for key in keys:
-            if key in self.fields or key in self.values:
-                out[key] = self.value(key)
-            else:
-                self.values[key] = out[key] = forms.default_spec(
-                    self.value("name") or "ml-project", self.branches()
-                ).get(key)
-        return out
+        """Every setting of the schema for the current branches; a hidden one is left out (not applied)."""
+        out, fresh = {}, None
+        for key in self.current_schema()["properties"]:
+            if key not in self.fields and key not in self.values:  # a page not visited yet: its defaults
+                fresh = fresh or forms.default_spec(self.value("name") or "ml-project", self.branches()).flat()
+                self.values[key] = fresh.get(key, "")
+            out[key] = self.value(key)
+        return forms.applicable(out)
 
     def errors(self) -> dict[str, str]:
         return forms.field_errors(self.settings())[0]
@@ -370,6 +424,8 @@ class Wizard:
         self.update_nav()
 
     def changed(self) -> None:
+        for field in self.fields.values():
+            field.show(self.holds(field.when))
         self.step.refresh()
         self.update_nav()
 
