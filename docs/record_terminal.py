@@ -23,6 +23,7 @@ import pty
 import re
 import select
 import shutil
+import signal
 import struct
 import sys
 import time
@@ -51,8 +52,9 @@ PROMPT_END = re.compile(r"\x1b\[0m \$ $")
 class Recorder:
     """Reads the terminal, keeping each chunk with its (idle-limited) time since the start."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, key_delay: float = KEY_DELAY) -> None:
         self.fd = fd
+        self.key_delay = key_delay
         self.events: list[tuple[float, str]] = []
         self.clock = 0.0
         self.last = time.monotonic()
@@ -91,14 +93,18 @@ class Recorder:
             self.pump(0.2)
 
     def type(self, text: str) -> None:
+        mark = len(self.screen)
         for key in text:
             os.write(self.fd, key.encode())
-            self.pump(KEY_DELAY)
+            self.pump(self.key_delay)
         os.write(self.fd, b"\r")
+        end = time.monotonic() + 10
+        while "\n" not in self.screen[mark:] and time.monotonic() < end:  # the shell took the line
+            self.pump(0.05)
 
 
 def shell_environment(home: Path) -> dict[str, str]:
-    keep = ("PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION")
+    keep = ("PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION", "PYTHONPATH")
     env = {k: v for k, v in os.environ.items() if k in keep}
     env.setdefault("LANG", "C.UTF-8")
     env.update(
@@ -109,57 +115,99 @@ def shell_environment(home: Path) -> dict[str, str]:
         LINES=str(HEIGHT),
         PIP_DISABLE_PIP_VERSION_CHECK="1",
         PYTHONWARNINGS="ignore",
+        GIT_PAGER="cat",  # a pager would wait for a key that nobody types
     )
     return env
 
 
-def record() -> list[tuple[float, str]]:
+def fresh_work(work: Path) -> Path:
+    """Empty ``work`` and give it a home with a git identity; returns the home."""
+    if work.exists():
+        shutil.rmtree(work)
+    home = work / "home"
+    home.mkdir(parents=True)
+    (home / ".gitconfig").write_text("[user]\n\tname = Ada Example\n\temail = ada@example.org\n")
+    return home
+
+
+def record_commands(
+    commands: list[str],
+    cwd: Path,
+    home: Path,
+    *,
+    key_delay: float = KEY_DELAY,
+    after_command: float = AFTER_COMMAND,
+    command_timeout: float = 900,
+) -> Recorder:
+    """Type ``commands`` one by one into an interactive bash in ``cwd`` on a pseudo-terminal, waiting for the
+    prompt after each; the recorder holds the events (from the first prompt on) and the whole screen."""
     import fcntl
     import termios
 
-    if WORK.exists():
-        shutil.rmtree(WORK)
-    home = WORK / "home"
-    home.mkdir(parents=True)
-    (home / ".gitconfig").write_text("[user]\n\tname = Ada Example\n\temail = ada@example.org\n")
     pid, fd = pty.fork()
     if pid == 0:  # the child: an interactive bash in the demo folder
-        os.chdir(WORK)
+        os.chdir(cwd)
         os.execvpe("bash", ["bash", "--noprofile", "--norc", "-i"], shell_environment(home))
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
-    rec = Recorder(fd)
-    rec.wait_for_prompt(30)
-    rec.events.clear()  # start the recording at the first prompt
-    rec.clock, rec.last = 0.0, time.monotonic()
-    rec.events.append((0.0, rec.screen[rec.screen.rfind("\r\n") + 2 if "\r\n" in rec.screen else 0 :]))
-    for command in COMMANDS:
-        rec.pump(0.6)
-        rec.type(command)
-        rec.wait_for_prompt()
-        rec.pump(AFTER_COMMAND)
-    os.write(fd, b"exit\r")
-    rec.pump(1.0)
-    os.waitpid(pid, 0)
-    check(rec.screen)
+    rec = Recorder(fd, key_delay)
+    try:
+        rec.wait_for_prompt(30)
+        rec.events.clear()  # start the recording at the first prompt
+        rec.clock, rec.last = 0.0, time.monotonic()
+        rec.events.append((0.0, rec.screen[rec.screen.rfind("\r\n") + 2 if "\r\n" in rec.screen else 0 :]))
+        for command in commands:
+            rec.pump(min(0.6, after_command))
+            rec.type(command)
+            rec.wait_for_prompt(command_timeout)
+            rec.pump(after_command)
+        os.write(fd, b"exit\r")
+        rec.pump(1.0)
+    finally:
+        _end(pid)
+        os.close(fd)
+    return rec
+
+
+def _end(pid: int) -> None:
+    """Reap the shell; one that did not exit (a timeout above) is stopped first."""
+    finished, _ = os.waitpid(pid, os.WNOHANG)
+    if not finished:
+        os.kill(pid, signal.SIGHUP)
+        os.waitpid(pid, 0)
+
+
+def record() -> list[tuple[float, str]]:
+    home = fresh_work(WORK)
+    rec = record_commands(COMMANDS, WORK, home)
+    check(rec.screen, ["Pushed to the embedded default remote", "run --local", "rmse"])
     return rec.events
 
 
-def check(screen: str) -> None:
-    """The recording must show a successful run, not a failure."""
-    problems = [marker for marker in ("error:", "Traceback", "✗") if marker in screen]
-    expected = ["Pushed to the embedded default remote", "run --local", "rmse"]
-    problems += [f"missing {text!r}" for text in expected if text not in screen]
+ERROR_MARKERS = ("error:", "Traceback", "✗")
+
+
+def plain(screen: str) -> str:
+    """The screen as a reader sees it: no colour or mode codes, carriage-return redraws collapsed."""
+    text = re.sub(r"\x1b(\[[0-9;?]*[A-Za-z]|[=>])", "", screen)
+    return re.sub(r"[^\n]*\r(?!\n)", "", text)
+
+
+def check(screen: str, expected: list[str], markers: tuple[str, ...] = ERROR_MARKERS) -> None:
+    """The recording must show a successful run, not a failure: no error marker, every expected text."""
+    shown = plain(screen)
+    problems = [marker for marker in markers if marker in shown]
+    problems += [f"missing {text!r}" for text in expected if text not in shown]
     if problems:
         raise SystemExit(f"the recorded run did not go as expected ({', '.join(problems)}):\n{screen[-3000:]}")
 
 
-def write(events: list[tuple[float, str]], out: Path = OUT) -> None:
+def write(events: list[tuple[float, str]], out: Path = OUT, title: str = TITLE) -> None:
     header = {
         "version": 2,
         "width": WIDTH,
         "height": HEIGHT,
         "idle_time_limit": IDLE_LIMIT,
-        "title": TITLE,
+        "title": title,
         "env": {"SHELL": "/bin/bash", "TERM": "xterm-256color"},
     }
     out.parent.mkdir(parents=True, exist_ok=True)
