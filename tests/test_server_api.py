@@ -238,8 +238,8 @@ async def test_an_unexpected_error_is_a_generic_500_and_a_log_line_without_the_t
 
     token = "ghp_" + "Unexpected9" * 3
 
-    def broken(*args):
-        raise RuntimeError(f"bug while holding {args[-1]}")
+    def broken(root_dir, path, env, github_url, token, hosts):
+        raise RuntimeError(f"bug while holding {token}")
 
     monkeypatch.setattr(actions, "secrets_list", broken)
     status, body = await api.call(

@@ -94,13 +94,16 @@ async def test_push_to_github_creates_the_repository_with_sealed_secrets(api, gi
         assert secret not in (api.root / "wine" / ".git" / "config").read_text()
 
 
-async def test_push_with_a_rejected_token_is_422_before_any_write(api, github_standin):
+async def test_push_with_a_rejected_token_fails_its_job_before_any_write(api, github_standin):
     await make_project(api)
-    status, body = await api.post(
+    status, job = await api.post(
         "push", {"path": "wine", "owner": "octo", "token": "ghp_wrong", "github_url": github_standin.api_url}
     )
-    assert status == 422 and body["reason"] == "unauthenticated"
-    assert github_standin.write_calls() == [] and "ghp_wrong" not in repr(body)
+    assert status == 202  # the preflight talks to GitHub: it runs in the job, where it can be cancelled
+    done = await api.wait(job)
+    assert done["state"] == "failed" and done["error"]["reason"] == "unauthenticated"
+    assert "Create a token" in done["error"]["message"]
+    assert github_standin.write_calls() == [] and "ghp_wrong" not in repr(done)
 
 
 @pytest.mark.parametrize(
@@ -161,11 +164,30 @@ async def test_secrets_set_then_list_names_only(api, github_standin):
     assert body["missing"] == {"production": ["KFP_USERNAME", "KFP_PASSWORD"]}
 
 
-async def test_secrets_use_the_servers_token_when_the_request_has_none(api, github_standin, monkeypatch):
+async def test_secrets_use_the_servers_token_on_the_hosts_the_admin_allows(
+    api, github_standin, monkeypatch, jp_serverapp
+):
     await pushed_to_github(api, github_standin)
     monkeypatch.setenv("GITHUB_TOKEN", github_standin.token)
+    extension = jp_serverapp.web_app.settings["jupyter_mlops"]
+    # Given the default allow-list (github.com only), the server's own token is not sent to another host.
+    github_standin.reset_calls()
+    status, body = await api.get("secrets", path="wine", env="staging", github_url=github_standin.api_url)
+    assert status == 400 and "c.MlopsExtension.github_hosts" in body["message"]
+    assert "Send your own token" in body["message"] and github_standin.calls == []
+    # When the admin allows the host, the server's token is used there.
+    monkeypatch.setattr(extension, "github_hosts", [github_standin.api_url.split("/")[2]])
     status, body = await api.get("secrets", path="wine", env="staging", github_url=github_standin.api_url)
     assert status == 200 and body["repository"] == "octo/wine"
+    # A request bringing its own token may name any host.
+    monkeypatch.setattr(extension, "github_hosts", ["github.com"])
+    status, body = await api.call(
+        "GET",
+        "secrets",
+        params={"path": "wine", "env": "staging", "github_url": github_standin.api_url},
+        headers={"X-GitHub-Token": github_standin.token},
+    )
+    assert status == 200
 
 
 @pytest.mark.parametrize(

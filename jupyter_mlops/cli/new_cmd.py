@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from .common import add_dry_run, add_github_url, add_json, add_yes, read_secrets_file
 
@@ -57,9 +56,10 @@ def register(sub) -> None:
 
 
 def needs_github(args: argparse.Namespace) -> bool:
+    from ..operations.new import names_github_repo
+
     text = args.source.strip()
-    on_github = text.count("/") == 1 and "://" not in text and not Path(text).exists()
-    return bool(args.owner) or on_github or bool(args.github_url and "://" in text)
+    return bool(args.owner) or names_github_repo(text) or bool(args.github_url and "://" in text)
 
 
 def run(args: argparse.Namespace, ui) -> int:

@@ -53,7 +53,7 @@ def needs_github(root: Path, args: argparse.Namespace) -> bool:
     from ..operations.init import load_project_spec
     from ..operations.push import recorded_github
 
-    if args.remote:
+    if args.remote is not None:
         return False
     if args.owner:
         return True

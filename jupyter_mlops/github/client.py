@@ -15,12 +15,14 @@ concurrently with a small bound instead, and a secondary rate limit is retried a
 from __future__ import annotations
 
 import json
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 from urllib.parse import urlsplit
 
+from .. import timeouts
 from ..errors import Forbidden, InvalidInput, MlopsError, NotFound, RemoteFailure, Unauthenticated
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -35,7 +37,7 @@ class RetryPolicy:
     total: int = 5
     backoff_factor: float = 0.5
     secondary_rate_wait: float = 60.0  # GitHub: wait at least a minute when no Retry-After is given
-    timeout: float = 30.0
+    timeout: float = field(default_factory=lambda: timeouts.seconds("http"))  # each request, each retry
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,66 @@ class Response:
 
 def normalize_api_url(url: str | None) -> str:
     """``--github-url``: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise."""
+    from ..settings.validators import check_url
+
     url = (url or DEFAULT_API_URL).strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    hint = "use https://api.github.com or, for GitHub Enterprise, https://HOST/api/v3"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
         raise InvalidInput(
-            f"--github-url {url!r} is not an http(s) URL; use https://api.github.com or, "
-            "for GitHub Enterprise, https://HOST/api/v3"
+            f"--github-url {url[:200]!r} is not a well-formed URL (check the host and port); {hint}"
+        ) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or check_url(url, optional=False):
+        raise InvalidInput(f"--github-url {url[:200]!r} is not an http(s) URL; {hint}")
+    if parts.username or parts.password:
+        raise InvalidInput(
+            f"--github-url: drop the user name or token from the URL (the token never goes in a URL); {hint}"
         )
     if parts.query or parts.fragment:
         raise InvalidInput(f"--github-url {url!r}: drop the query or fragment; e.g. https://HOST/api/v3")
     return url
+
+
+DEFAULT_HOSTS = ("github.com",)
+
+
+class ServerToken(str):
+    """The Jupyter server's own GitHub token (GITHUB_TOKEN / GH_TOKEN of its environment), carrying the
+    hosts the server's admin allows it to be sent to (``c.MlopsExtension.github_hosts``).
+
+    A token a request brings is the requester's and goes where the request says; the server's token
+    would otherwise go to any host a caller names in ``github_url``. ``GitHubClient`` refuses to send a
+    ``ServerToken`` to an API outside its hosts.
+    """
+
+    hosts: tuple[str, ...]
+
+    def __new__(cls, value: str, hosts=DEFAULT_HOSTS) -> ServerToken:
+        token = super().__new__(cls, value)
+        token.hosts = tuple(h.strip().lower() for h in hosts if h.strip())
+        return token
+
+
+def host_allowed(api_url: str, hosts) -> bool:
+    """``api_url``'s host (with its port, when it has one) is one of ``hosts``; github.com allows api.github.com."""
+    parts = urlsplit(api_url)
+    allowed = {h.lower() for h in hosts}
+    if "github.com" in allowed:
+        allowed.add("api.github.com")
+    return parts.netloc.lower() in allowed or (parts.port is None and (parts.hostname or "") in allowed)
+
+
+def check_token_host(token: str | None, api_url: str) -> None:
+    """InvalidInput when ``token`` is the server's own and ``api_url`` is not a host it may go to."""
+    if isinstance(token, ServerToken) and token and not host_allowed(api_url, token.hosts):
+        host = urlsplit(api_url).netloc
+        raise InvalidInput(
+            f"github_url: the server's own GitHub token is only sent to {', '.join(token.hosts) or 'no host'}, "
+            f"not {host}. Send your own token in the request for {host}, or ask the server's admin to add it to "
+            "c.MlopsExtension.github_hosts"
+        )
 
 
 def web_url(api_url: str) -> str:
@@ -103,8 +155,9 @@ class GitHubClient:
             )
         if any(c.isspace() for c in token.strip()) or not token.strip().isascii():
             raise Unauthenticated("The GitHub token contains spaces or non-ASCII characters; paste it again")
-        self._token = token.strip()
         self.api_url = normalize_api_url(api_url)
+        check_token_host(token, self.api_url)
+        self._token = token.strip()
         self.web_url = web_url(self.api_url)
         self.retry = retry or RetryPolicy()
         self.concurrency = max(1, concurrency)
@@ -141,7 +194,7 @@ class GitHubClient:
             auth=Auth.Token(self._token),
             base_url=self.api_url,
             retry=retry,
-            timeout=int(self.retry.timeout),
+            timeout=max(1, math.ceil(self.retry.timeout)),  # PyGithub takes whole seconds
             pool_size=1,
             seconds_between_requests=None,
             seconds_between_writes=None,
@@ -261,6 +314,11 @@ class GitHubClient:
         """
         from ..vcs.remote import header_env
 
+        if urlsplit(git_url).netloc.lower() != urlsplit(self.web_url).netloc.lower():
+            raise RemoteFailure(
+                f"GitHub at {self.api_url} named a git URL on another host ({urlsplit(git_url).netloc}); the token "
+                "is only sent to its own host. Check --github-url."
+            )
         return header_env(git_url, "x-access-token", self._token, base)
 
 

@@ -13,10 +13,12 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from .. import timeouts
 from ..errors import Cancelled, InvalidInput, NotFound, RemoteFailure, Unauthenticated
 from ..progress import Progress, null_progress
 from ..vcs import gitcli
@@ -44,6 +46,7 @@ class EntryPlan:
     branch: str
     arguments: list[str]
     python: str = field(default_factory=lambda: sys.executable)
+    timeout: float | None = None  # seconds; None: the limit for the operation (timeouts.py)
 
     @property
     def script(self) -> str:
@@ -110,6 +113,7 @@ def apply_entry(plan: EntryPlan, progress: Progress | None = None, env: Mapping[
         "start",
         f"{plan.operation} on branch {plan.branch}: python " + " ".join([plan.script, *plan.arguments]),
     )
+    limit = plan.timeout or timeouts.seconds(plan.operation)
     proc = subprocess.Popen(
         plan.command,
         cwd=plan.root,
@@ -119,21 +123,32 @@ def apply_entry(plan: EntryPlan, progress: Progress | None = None, env: Mapping[
         text=True,
         encoding="utf-8",
         errors="replace",
+        start_new_session=True,
     )
     lines: list[str] = []
     reader = threading.Thread(target=_read, args=(proc, lines, progress), daemon=True)
     reader.start()
+    deadline = time.monotonic() + limit
     try:
         while reader.is_alive():
             reader.join(0.2)
             if progress.cancel_event.is_set() and proc.poll() is None:
                 proc.terminate()
-    except BaseException:  # Ctrl-C or SIGTERM on the CLI: the entry point stops with it, never left running
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            if time.monotonic() > deadline and proc.poll() is None:
+                raise timeouts.TimedOut(
+                    f"{plan.operation} on branch {plan.branch}: python {plan.script} did not finish within "
+                    f"{limit:g} s and was stopped; {timeouts.hint(plan.operation)}",
+                    details=lines[-5:],
+                )
+    except BaseException:  # Ctrl-C, SIGTERM or the time limit: the entry point stops with it, never left running
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        timeouts.kill_group(proc)  # and whatever it started (its own process group)
+        reader.join(5)
         raise
     code = proc.wait()
     result = EntryResult(plan.operation, plan.branch, code, lines)

@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
+from .. import timeouts
 from ..errors import Cancelled, Conflict, MlopsError, NotFound
 from ..progress import Event, Progress
 
@@ -115,7 +116,8 @@ class Job:
             self.state, self.started = "running", time.time()
         fn, self.fn = self.fn, None
         try:
-            value = fn(self.progress) if fn else None
+            with timeouts.cancellable(self.cancel_event):  # a child process waiting on a remote is killed too
+                value = fn(self.progress) if fn else None
             if self.result_view is not None:
                 payload = self.result_view(value)
             elif hasattr(value, "to_dict"):

@@ -47,12 +47,21 @@ class Source:
     github: str = ""
 
 
+def names_github_repo(text: str) -> bool:
+    """``--from OWNER/NAME`` (a GitHub repository) rather than a git URL or a path."""
+    text = text.strip()
+    looks_like_url = "://" in text or text.startswith(("git@", "/", ".", "~")) or text.endswith(".git")
+    return not looks_like_url and text.count("/") == 1 and not Path(text).exists()
+
+
 def resolve_source(text: str, client=None) -> Source:
+    from ..vcs.remote import check_remote_url
+
     text = text.strip()
     if not text:
         raise InvalidInput("--from is empty; give the main config repo as OWNER/NAME (GitHub) or a git URL or path")
-    looks_like_url = "://" in text or text.startswith(("git@", "/", ".", "~")) or text.endswith(".git")
-    if not looks_like_url and text.count("/") == 1 and not Path(text).exists():
+    check_remote_url(text, "--from")
+    if names_github_repo(text):
         owner, name = text.split("/")
         problems = [m for m in (check_owner(owner) if owner else "the owner is empty", check_repo_name(name)) if m]
         if problems:
@@ -186,7 +195,7 @@ def plan_new(
         raise InvalidInput(f"NAME: {msg}")
     if owner and (msg := check_owner(owner)):
         raise InvalidInput(f"--owner: {msg}")
-    if owner and remote_url:
+    if owner and remote_url is not None:
         raise InvalidInput("Give either --owner (GitHub) or --remote (any git URL), not both")
     settings = dict(settings or {})
     src = resolve_source(source, client)
@@ -205,7 +214,7 @@ def plan_new(
             )
         from ..vcs.remote import check_remote_url, embedded_remote_path
 
-        url = check_remote_url(remote_url) if remote_url else str(embedded_remote_path(name))
+        url = check_remote_url(remote_url) if remote_url is not None else str(embedded_remote_path(name))
         plan = NewPlan(name, src, target, "mirror", "", remote_url and url, url, description, settings, resume, notes)
     return plan
 
@@ -357,10 +366,11 @@ def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, p
     try:
         progress.emit("clone", "start", f"Cloning {redact(plan.source.url)}")
         proc = gitcli.git(
-            ["clone", "--quiet", "--origin", "upstream", "--no-tags", plan.source.url, str(staging)],
+            ["clone", "--quiet", "--origin", "upstream", "--no-tags", "--", plan.source.url, str(staging)],
             parent,
             env=env,
             check=False,
+            remote=plan.source.url,
         )
         if proc.returncode != 0:
             raise _source_error(plan, proc.stderr)
@@ -373,7 +383,7 @@ def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, p
                 gitcli.git(["update-ref", f"refs/heads/{b}", f"refs/remotes/upstream/{b}"], staging)
                 gitcli.git(["branch", "--quiet", f"--set-upstream-to=upstream/{b}", b], staging, check=False)
         if gitcli.head_branch(staging) != main_spec.default_branch or main_spec.default_branch not in local:
-            gitcli.git(["checkout", "--quiet", main_spec.default_branch], staging)
+            gitcli.git(["checkout", "--quiet", main_spec.default_branch, "--"], staging)
         progress.emit("clone", "done", f"Cloned {len(branches)} branches of {plan.source.text}")
         defaults_text = _read(staging, main_spec.default_branch, DEFAULTS_FILE)
         defaults = org_defaults(defaults_text.decode("utf-8"), branches) if defaults_text else {}
@@ -390,7 +400,7 @@ def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, p
             "done",
             f"Personalised {sum(len(v) for v in edits.values())} project-owned files on {', '.join(made)}",
         )
-        gitcli.git(["remote", "set-url", "upstream", plan.source.url], staging)
+        gitcli.git(["remote", "set-url", "--end-of-options", "upstream", plan.source.url], staging)
         move_into_place(staging, plan.directory)
     except BaseException:
         shutil.rmtree(parent if created_parent else staging, ignore_errors=True)

@@ -62,6 +62,29 @@ def recorded_github(root: Path) -> tuple[str, str, str] | None:
     return None
 
 
+def check_request(
+    root: Path, *, owner: str | None, remote_url: str | None, secrets: dict[str, dict[str, str]] | None
+) -> ProjectSpec:
+    """The refusals that need no network (the project, the values given): the REST face answers them with
+    a 4xx before it starts a job. Returns the project's spec."""
+    spec = require_project(root)
+    if owner and (msg := check_owner(owner)):
+        raise InvalidInput(f"--owner: {msg}")
+    if msg := check_repo_name(spec.name):
+        raise InvalidInput(f"mlops.toml name: {msg}")
+    if remote_url is not None:
+        remote.check_remote_url(remote_url)  # empty is a mistake, not "origin"
+    if remote_url is not None and owner:
+        raise InvalidInput("Give either --owner (GitHub) or --remote (any git URL), not both")
+    unknown = [b for b, v in (secrets or {}).items() if v and b not in spec.branches]
+    if unknown:
+        raise InvalidInput(
+            f"Secrets given for branches the project does not have: {', '.join(unknown)}; "
+            f"the branches are {', '.join(spec.branch_names)}"
+        )
+    return spec
+
+
 def plan_push(
     root: Path | str,
     *,
@@ -77,23 +100,12 @@ def plan_push(
     """Read-only: what push would do. ``secrets``: branch → {NAME: value} to set where not set yet."""
     progress = progress or null_progress()
     root = Path(root).absolute()
-    spec = require_project(root)
-    if owner and (msg := check_owner(owner)):
-        raise InvalidInput(f"--owner: {msg}")
-    if msg := check_repo_name(spec.name):
-        raise InvalidInput(f"mlops.toml name: {msg}")
-    if remote_url and owner:
-        raise InvalidInput("Give either --owner (GitHub) or --remote (any git URL), not both")
+    spec = check_request(root, owner=owner, remote_url=remote_url, secrets=secrets)
+    if remote_url is not None:
+        remote_url = remote.check_remote_url(remote_url)
     secrets = {b: dict(v) for b, v in (secrets or {}).items() if v}
-    unknown = [b for b in secrets if b not in spec.branches]
-    if unknown:
-        raise InvalidInput(
-            f"Secrets given for branches the project does not have: {', '.join(unknown)}; "
-            f"the branches are {', '.join(spec.branch_names)}"
-        )
     if remote_url:
-        url = remote.check_remote_url(remote_url)
-        return _plan_git(root, spec, "git", url, create_bare=False, progress=progress, secrets=secrets)
+        return _plan_git(root, spec, "git", remote_url, create_bare=False, progress=progress, secrets=secrets)
     recorded = recorded_github(root)
     gh_owner = owner or spec.owner
     name = spec.name

@@ -24,6 +24,7 @@ from pathlib import Path
 from ..errors import InvalidInput, MlopsError
 from ..progress import Progress, null_progress
 from ..settings.spec import ProjectSpec
+from ..settings.validators import check_git_url
 from ..vcs import gitcli, registry
 from ..vcs.upstream import CONFLICT, PR_OPENED, SKIPPED, UP_TO_DATE, UPDATED, BranchMerge, merge_upstream, rev
 from .init import load_project_spec
@@ -175,11 +176,8 @@ def _redact(url: str) -> str:
     return redact(url)
 
 
-def plan_sync(root: Path | str, *, all_projects: bool = False, pr: bool = False, github=None) -> SyncPlan:
-    """``github``: a GitHubClient, needed for ``pr`` and for the fork network of a main repo on GitHub."""
-    from ..vcs.remote import get_url
-
-    root = Path(root).absolute()
+def check_local(root: Path, *, all_projects: bool) -> ProjectSpec:
+    """The refusals that need no network: the folder is a project (or, with --all, the main repo) in git."""
     spec = load_project_spec(root)
     if spec is None:
         raise InvalidInput(
@@ -187,29 +185,46 @@ def plan_sync(root: Path | str, *, all_projects: bool = False, pr: bool = False,
         )
     if not gitcli.is_repo(root):
         raise InvalidInput(f"{root} is not a git repository; sync works on a clone of the project")
+    if all_projects and spec.kind != "main":
+        raise InvalidInput(
+            f"{spec.name} is a project, not a main config repo: run `sync --all` in the main "
+            "repo's folder, or `sync` without --all to update this project"
+        )
+    if not all_projects and spec.kind == "main":
+        raise InvalidInput(
+            f"{spec.name} is the main config repo; it has no upstream. Use `sync --all` here "
+            "to update every project made from it"
+        )
+    if not all_projects:
+        _upstream(root, spec)
+    return spec
+
+
+def _upstream(root: Path, spec: ProjectSpec) -> str:
+    from ..vcs.remote import get_url
+
+    upstream = get_url(root, UPSTREAM) or spec.upstream
+    if not upstream:
+        raise InvalidInput(
+            f"{spec.name} has no upstream: mlops.toml records none and there is no 'upstream' "
+            "remote. Add it (git remote add upstream URL-OF-THE-MAIN-REPO) and run sync again"
+        )
+    return upstream
+
+
+def plan_sync(root: Path | str, *, all_projects: bool = False, pr: bool = False, github=None) -> SyncPlan:
+    """``github``: a GitHubClient, needed for ``pr`` and for the fork network of a main repo on GitHub."""
+    from ..vcs.remote import get_url
+
+    root = Path(root).absolute()
+    spec = check_local(root, all_projects=all_projects)
     origin = get_url(root, ORIGIN)
     if all_projects:
-        if spec.kind != "main":
-            raise InvalidInput(
-                f"{spec.name} is a project, not a main config repo: run `sync --all` in the main "
-                "repo's folder, or `sync` without --all to update this project"
-            )
         main_url = origin or str(root)
         projects = _find_projects(root, main_url, github)
         plan = SyncPlan(root, spec, "all", main_url, origin, pr, projects, github)
     else:
-        if spec.kind == "main":
-            raise InvalidInput(
-                f"{spec.name} is the main config repo; it has no upstream. Use `sync --all` here "
-                "to update every project made from it"
-            )
-        upstream = get_url(root, UPSTREAM) or spec.upstream
-        if not upstream:
-            raise InvalidInput(
-                f"{spec.name} has no upstream: mlops.toml records none and there is no 'upstream' "
-                "remote. Add it (git remote add upstream URL-OF-THE-MAIN-REPO) and run sync again"
-            )
-        plan = SyncPlan(root, spec, "project", upstream, origin, pr, [], github)
+        plan = SyncPlan(root, spec, "project", _upstream(root, spec), origin, pr, [], github)
     if pr:
         _require_github_for_pr(plan)
     return plan
@@ -357,13 +372,20 @@ def _ensure_upstream_remote(root: Path, url: str) -> None:
     from ..vcs.remote import get_url
 
     if get_url(root, UPSTREAM) is None:
-        gitcli.git(["remote", "add", UPSTREAM, url], root)
+        url = gitcli.check_argument(url, "the upstream URL")
+        gitcli.git(["remote", "add", "--end-of-options", UPSTREAM, url], root)
 
 
 def _fetch(root: Path, name: str, url: str, github) -> None:
     from ..vcs.remote import _push_error
 
-    proc = gitcli.git(["fetch", "--quiet", "--no-tags", "--prune", name], root, env=_auth(github, url), check=False)
+    proc = gitcli.git(
+        ["fetch", "--quiet", "--no-tags", "--prune", "--end-of-options", name],
+        root,
+        env=_auth(github, url),
+        check=False,
+        remote=url,
+    )
     if proc.returncode != 0:
         raise _push_error(proc.stderr, url, "fetch from")
 
@@ -391,11 +413,11 @@ def _push(
     for merge, expected in pushes:
         target = SYNC_BRANCH.format(branch=merge.branch) if plan.pr else merge.branch
         args.append(f"--force-with-lease=refs/heads/{target}:{expected or ''}")
-    args.append(url)
+    args += ["--end-of-options", gitcli.check_argument(url, "the project's URL")]
     for merge, _ in pushes:
         target = SYNC_BRANCH.format(branch=merge.branch) if plan.pr else merge.branch
         args.append(f"{merge.commit}:refs/heads/{target}")
-    proc = gitcli.git(args, repo, env=_auth(plan.github, url), check=False)
+    proc = gitcli.git(args, repo, env=_auth(plan.github, url), check=False, remote=url)
     rejected = _rejected(proc.stdout)
     for merge, _ in pushes:
         target = SYNC_BRANCH.format(branch=merge.branch) if plan.pr else merge.branch
@@ -500,11 +522,21 @@ def _sync_remote_project(
     work = Path(tempfile.mkdtemp(prefix="mlops-sync-"))
     try:
         progress.check_cancelled()
+        if problem := check_git_url(entry.url):
+            outcome.error = f"its recorded URL cannot be used: {problem}"
+            progress.emit("fetch", "fail", f"{entry.name}: {outcome.error}")
+            return outcome
         gitcli.git(["init", "-q", "--bare"], work)
         (work / "objects" / "info" / "alternates").write_text(str(objects) + "\n")
         env = _auth(plan.github, entry.url)
         refs = ["+refs/heads/*:refs/heads/*"]
-        proc = gitcli.git(["fetch", "--quiet", "--no-tags", entry.url, *refs], work, env=env, check=False)
+        proc = gitcli.git(
+            ["fetch", "--quiet", "--no-tags", "--end-of-options", entry.url, *refs],
+            work,
+            env=env,
+            check=False,
+            remote=entry.url,
+        )
         if proc.returncode != 0:
             outcome.error = f"could not fetch {_redact(entry.url)}: {_last_line(proc.stderr)}"
             progress.emit("fetch", "fail", f"{entry.name}: {outcome.error}")

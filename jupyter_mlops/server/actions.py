@@ -15,9 +15,26 @@ from ..operations.jobs import Job
 from .paths import relative, resolve
 
 
-def server_token(given: str | None) -> str | None:
-    """The token from the request, else the one the server was started with (GITHUB_TOKEN / GH_TOKEN)."""
-    return given or os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None
+def server_token(given: str | None, github_hosts=None) -> str | None:
+    """The token from the request, else the one the server was started with (GITHUB_TOKEN / GH_TOKEN) —
+    marked as the server's, so it goes only to the API hosts the admin allows (``github_hosts``)."""
+    from ..github.client import DEFAULT_HOSTS, ServerToken
+
+    if given:
+        return given
+    own = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
+    return ServerToken(own, DEFAULT_HOSTS if github_hosts is None else github_hosts) if own else None
+
+
+def _github_url(body: dict, token: str | None) -> str | None:
+    """The request's ``github_url``: well formed, and a host the server's own token may go to (400 otherwise)."""
+    from ..github.client import check_token_host, normalize_api_url
+
+    if body.get("github_url") is None:
+        return None
+    url = normalize_api_url(body["github_url"])
+    check_token_host(token, url)
+    return url
 
 
 # ---------------------------------------------------------------- forms
@@ -116,47 +133,56 @@ def _values(tree: Any) -> list[str]:
     return [tree] if isinstance(tree, str) else []
 
 
-def push_job(root_dir: str, body: dict) -> Job:
-    """Plan now (token preflight, refusals before any write: a 4xx), apply in the job."""
-    from ..operations.push import apply_push, plan_push
+def push_job(root_dir: str, body: dict, github_hosts=None) -> Job:
+    """Check the request's values now (a 400 names the field), then plan and apply in the job: planning
+    talks to remotes, so it belongs to the job — cancellable, and the folder counts as busy meanwhile."""
+    from ..operations.push import apply_push, check_request, plan_push
+    from ..vcs.remote import check_remote_url
 
     root = project_root(root_dir, body["path"])
-    token = server_token(body.get("token"))
+    token = server_token(body.get("token"), github_hosts)
+    github_url = _github_url(body, token)
+    owner = body.get("owner") or None
+    remote_url = check_remote_url(body["remote"], "remote") if "remote" in body else None
     secrets = body.get("secrets") or {}
-    job = Job("push", None, path=relative(root_dir, root), secrets=(token or "", *_values(secrets)))
-    plan = plan_push(
-        root,
-        token=token,
-        owner=body.get("owner") or None,
-        private=body.get("private"),
-        github_url=body.get("github_url") or None,
-        remote_url=body.get("remote") or None,
-        secrets=secrets,
-        progress=job.progress,
-    )
-    job.fn = lambda progress: apply_push(plan, progress)
-    return job
+    check_request(root, owner=owner, remote_url=remote_url, secrets=secrets)
+
+    def run(progress):
+        plan = plan_push(
+            root,
+            token=token,
+            owner=owner,
+            private=body.get("private"),
+            github_url=github_url,
+            remote_url=remote_url,
+            secrets=secrets,
+            progress=progress,
+        )
+        return apply_push(plan, progress)
+
+    return Job("push", run, path=relative(root_dir, root), secrets=(token or "", *_values(secrets)))
 
 
-def secrets_set(root_dir: str, body: dict) -> dict:
+def secrets_set(root_dir: str, body: dict, github_hosts=None) -> dict:
     from ..operations.secrets import apply_secrets_set, plan_secrets_set
 
     root = project_root(root_dir, body["path"])
+    token = server_token(body.get("token"), github_hosts)
     plan = plan_secrets_set(
-        root,
-        body["secrets"],
-        token=server_token(body.get("token")),
-        env=body.get("env"),
-        github_url=body.get("github_url") or None,
+        root, body["secrets"], token=token, env=body.get("env"), github_url=_github_url(body, token)
     )
     return apply_secrets_set(plan).to_dict()
 
 
-def secrets_list(root_dir: str, path: str, env: str | None, github_url: str | None, token: str | None) -> dict:
+def secrets_list(
+    root_dir: str, path: str, env: str | None, github_url: str | None, token: str | None, github_hosts=None
+) -> dict:
     from ..operations.secrets import list_secrets
 
     root = project_root(root_dir, path)
-    return list_secrets(root, token=server_token(token), env=env or None, github_url=github_url or None).to_dict()
+    token = server_token(token, github_hosts)
+    url = _github_url({"github_url": github_url or None}, token)
+    return list_secrets(root, token=token, env=env or None, github_url=url).to_dict()
 
 
 def status(root_dir: str, path: str) -> dict:
@@ -167,32 +193,36 @@ def status(root_dir: str, path: str) -> dict:
     return out
 
 
-def _sync_client(root: Path, body: dict):
+def _sync_client(root: Path, body: dict, token: str | None, github_url: str | None):
     """A GitHub client when GitHub is involved (pull requests, an API URL, a remote on github.com, --all with a
     token), as the CLI decides; the token from the request, else the server's environment."""
     from ..vcs.remote import get_url
 
-    token = server_token(body.get("token"))
     urls = [u for u in (get_url(root, "origin"), get_url(root, "upstream")) if u]
     on_github = any("://github.com/" in u or u.startswith("git@github.com:") for u in urls)
-    if not (body.get("pr") or body.get("github_url") or on_github or (body.get("all") and token)):
+    if not (body.get("pr") or github_url or on_github or (body.get("all") and token)):
         return None
     from ..github.client import GitHubClient
 
-    return GitHubClient(token or "", body.get("github_url") or None)
+    return GitHubClient(token or "", github_url)
 
 
-def sync_job(root_dir: str, body: dict) -> Job:
-    from ..operations.sync import apply_sync, plan_sync
+def sync_job(root_dir: str, body: dict, github_hosts=None) -> Job:
+    """Values checked now; planning (it fetches the main repo's project list) and applying in the job."""
+    from ..operations.sync import apply_sync, check_local, plan_sync
 
     root = project_root(root_dir, body["path"])
-    plan = plan_sync(root, all_projects=bool(body.get("all")), pr=bool(body.get("pr")), github=_sync_client(root, body))
-    return Job(
-        "sync",
-        lambda progress: apply_sync(plan, progress),
-        path=relative(root_dir, root),
-        secrets=(server_token(body.get("token")) or "",),
-    )
+    token = server_token(body.get("token"), github_hosts)
+    github_url = _github_url(body, token)
+    check_local(root, all_projects=bool(body.get("all")))
+
+    def run(progress):
+        progress.emit("plan", "start", f"Planning the sync of {relative(root_dir, root) or 'the root folder'}")
+        client = _sync_client(root, body, token, github_url)
+        plan = plan_sync(root, all_projects=bool(body.get("all")), pr=bool(body.get("pr")), github=client)
+        return apply_sync(plan, progress)
+
+    return Job("sync", run, path=relative(root_dir, root), secrets=(token or "",))
 
 
 # ---------------------------------------------------------------- check, run

@@ -68,6 +68,73 @@ def _describe(error) -> str:
     return f"{where}: is not valid ({rule})"
 
 
+def check_query(path: str, method: str, name: str, value: str) -> str:
+    """A query parameter against its schema in the document (its documented ``maxLength`` above all)."""
+    from jsonschema import Draft202012Validator
+
+    operation = document()["paths"][path][method.lower()]
+    for param in operation.get("parameters", []):
+        if "$ref" in param:
+            param = document()["components"]["parameters"][param["$ref"].rsplit("/", 1)[1]]
+        if param["name"] == name and param["in"] == "query":
+            schema = param.get("schema", {})
+            if schema.get("type") == "string":
+                errors = list(Draft202012Validator(schema).iter_errors(value))
+                if errors:
+                    raise InvalidInput(f"The query parameter {name} {_describe(errors[0]).split(': ', 1)[1]}")
+            return value
+    raise InvalidInput(f"{method} {path} takes no query parameter {name!r}")
+
+
+# Nesting beyond this is no request body of this API (the deepest, Settings, is two levels).
+MAX_DEPTH = 32
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidInput(f"The request body holds {name}, which is not JSON; send a finite number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        _reject_constant(f"the number {text[:30]} (too large to be finite)")
+    return value
+
+
+def parse_body(raw: bytes) -> Any:
+    """JSON text → value: NaN/Infinity refused, nesting bounded (a RecursionError would be a 500, and deep
+    values would make every later walk over them recurse as deep)."""
+    import json
+
+    try:
+        value = json.loads(raw or b"null", parse_constant=_reject_constant, parse_float=_finite)
+    except RecursionError:
+        value = _TOO_DEEP
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput(
+            "The request body is not JSON; send a JSON object (Content-Type: application/json)."
+        ) from None
+    if value is _TOO_DEEP or _depth(value) > MAX_DEPTH:
+        raise InvalidInput(f"The request body nests deeper than {MAX_DEPTH} levels; send a flat JSON object")
+    return value
+
+
+_TOO_DEEP = object()
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests, without recursion."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                return level
+            todo += [(v, level + 1) for v in (item.values() if isinstance(item, dict) else item)]
+    return deepest
+
+
 def check_body(schema_name: str, body: Any) -> dict:
     errors = sorted(_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:

@@ -60,20 +60,25 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
         return self.settings.get("server_root_dir") or self.contents_manager.root_dir
 
     def json_body(self, schema: str) -> dict:
-        try:
-            body = json.loads(self.request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidInput(
-                "The request body is not JSON; send a JSON object (Content-Type: application/json)."
-            ) from None
+        body = apidoc.parse_body(self.request.body)
         self._secrets = _secret_values(body)
         return apidoc.check_body(schema, body)
+
+    # The route in the API document, for checking query parameters against it.
+    doc_path = ""
 
     def query(self, name: str, required: bool = False) -> str | None:
         value = self.get_query_argument(name, None)
         if required and value is None:
             raise InvalidInput(f"The query parameter {name!r} is missing; e.g. ?{name}=projects/wine-quality")
+        if value is not None and self.doc_path:
+            apidoc.check_query(self.doc_path, self.request.method or "GET", name, value)
         return value
+
+    @property
+    def github_hosts(self) -> tuple[str, ...]:
+        """The API hosts the server's own GitHub token may go to (``c.MlopsExtension.github_hosts``)."""
+        return tuple(self.extensionapp.github_hosts)
 
     async def blocking(self, fn: Callable, *args: Any) -> Any:
         """Run file or network work off the event loop."""
@@ -135,6 +140,8 @@ def _route(method: Callable) -> Callable:
 
 
 class DefaultsHandler(MlopsHandler):
+    doc_path = "/defaults"
+
     @_route
     async def get(self) -> None:
         args = (self.root_dir, self.query("path"), self.query("name"), self.query("branches"))
@@ -142,6 +149,8 @@ class DefaultsHandler(MlopsHandler):
 
 
 class SchemaHandler(MlopsHandler):
+    doc_path = "/schema"
+
     @_route
     async def get(self) -> None:
         self.reply(actions.schema(self.query("branches")))
@@ -165,14 +174,16 @@ class JobRoute(MlopsHandler):
     """POST a request body (``schema`` in the API document) → 202 and the job ``action`` made of it."""
 
     schema: str
-    action: Callable[[str, dict], Job]
+    action: Callable[..., Job]
+    uses_github = False  # the action takes the hosts the server's token may go to
 
     @_route
     async def post(self) -> None:
         body = self.json_body(self.schema)
         # Before planning: a plan read while another job writes the same folder would read half a project.
         self.jobs.ensure_idle(relative(self.root_dir, resolve(self.root_dir, body["path"])))
-        self.accepted(await self.blocking(self.action, self.root_dir, body))
+        options = {"github_hosts": self.github_hosts} if self.uses_github else {}
+        self.accepted(await self.blocking(lambda: self.action(self.root_dir, body, **options)))
 
 
 class InitHandler(JobRoute):
@@ -180,24 +191,28 @@ class InitHandler(JobRoute):
 
 
 class PushHandler(JobRoute):
-    schema, action = "PushRequest", staticmethod(actions.push_job)
+    schema, action, uses_github = "PushRequest", staticmethod(actions.push_job), True
 
 
 class SecretsHandler(MlopsHandler):
+    doc_path = "/secrets"
+
     @_route
     async def get(self) -> None:
         token = self.request.headers.get("X-GitHub-Token") or None
         self._secrets = [token] if token else []
         args = (self.root_dir, self.query("path", required=True), self.query("env"), self.query("github_url"), token)
-        self.reply(await self.blocking(actions.secrets_list, *args))
+        self.reply(await self.blocking(actions.secrets_list, *args, self.github_hosts))
 
     @_route
     async def post(self) -> None:
         body = self.json_body("SecretsRequest")
-        self.reply(await self.blocking(actions.secrets_set, self.root_dir, body))
+        self.reply(await self.blocking(actions.secrets_set, self.root_dir, body, self.github_hosts))
 
 
 class StatusHandler(MlopsHandler):
+    doc_path = "/status"
+
     @_route
     async def get(self) -> None:
         self.reply(await self.blocking(actions.status, self.root_dir, self.query("path", required=True)))
@@ -212,14 +227,14 @@ class RunHandler(JobRoute):
 
 
 class SyncHandler(JobRoute):
-    schema, action = "SyncRequest", staticmethod(actions.sync_job)
+    schema, action, uses_github = "SyncRequest", staticmethod(actions.sync_job), True
 
 
 class JobHandler(MlopsHandler):
     @_route
     async def get(self, job_id: str) -> None:
         raw = self.query("since") or "0"
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
             raise InvalidInput(f"since={raw!r}: give the index of the first event wanted, e.g. since=0")
         self.reply(self.jobs.get(job_id).snapshot(int(raw)))
 

@@ -415,8 +415,8 @@ def from_toml_dict(data: dict, *, source: str = "mlops.toml") -> ProjectSpec:
         spec.update(values)
         spec.kind = tool.get("kind", "project")
         spec.secrets_mode = tool.get("secrets_mode", "environments")
-        spec.upstream = tool.get("upstream", "")
-        spec.remote = tool.get("remote", "")
+        spec.upstream = _git_url(tool.get("upstream", ""), "mlops.upstream")
+        spec.remote = _git_url(tool.get("remote", ""), "mlops.remote")
         spec.template_version = tool.get("template_version", __version__)
     except InvalidInput as exc:
         raise InvalidInput(f"{source}: {exc.message}", details=exc.details) from None
@@ -425,6 +425,17 @@ def from_toml_dict(data: dict, *, source: str = "mlops.toml") -> ProjectSpec:
             f"{source}: missing or malformed entry ({exc}); compare with a freshly generated one"
         ) from None
     return spec.validate()
+
+
+def _git_url(value: Any, key: str) -> str:
+    """A git URL recorded in mlops.toml (a file that travels with the repository): checked before git sees it."""
+    from .validators import check_git_url
+
+    if not isinstance(value, str):
+        raise InvalidInput(f"{key}: expected text, got {type(value).__name__}")
+    if value and (problem := check_git_url(value)):
+        raise InvalidInput(f"{key}: {problem}")
+    return value
 
 
 def loads(text: str, *, source: str = "mlops.toml") -> ProjectSpec:

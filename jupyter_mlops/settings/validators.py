@@ -235,3 +235,77 @@ def check_data_remote(value: str) -> str | None:
         f"{value!r} is not a DVC remote this project can use; give s3://bucket/prefix (MinIO/S3, with the branch's "
         "s3.endpoint) or an absolute local folder"
     )
+
+
+# ---------------------------------------------------------------- values that reach git
+
+# Transports this tool lets git use (gitcli sets GIT_ALLOW_PROTOCOL to the same list): no ext:: (runs a
+# command), no fd:: (waits on a file descriptor forever), no other remote helper.
+GIT_SCHEMES = ("http", "https", "ssh", "git", "file", "git+ssh", "ssh+git")
+_TRANSPORT = re.compile(r"^(?P<name>[A-Za-z0-9+.-]+)::")
+_SCP = re.compile(r"^(?:(?P<user>[^@/:]+)@)?(?P<host>[^/:]+|\[[^\]/]+\]):(?P<path>.*)$")
+_GIT_URL_HINT = "give https://host/owner/repo.git, git@host:owner/repo.git or a path to a repository"
+
+
+def check_git_url(value: str) -> str | None:
+    """A git remote: a URL of an allowed transport, ``[user@]host:path`` (ssh) or a local path.
+
+    Refused: anything git would read as an option (a leading '-'), the ``<transport>::<address>`` form
+    (``ext::sh -c …`` runs a command, ``fd::17`` hangs), other schemes, hosts starting with '-', line
+    breaks and control characters, and a password or token inside an http(s) URL.
+    """
+    if not value:
+        return f"the URL is empty; {_GIT_URL_HINT}"
+    if len(value) > 4096:
+        return f"the URL is {len(value)} characters; at most 4096"
+    if any(ord(c) < 0o40 or ord(c) == 0o177 for c in value):
+        return f"{value[:40]!r} holds a line break or a control character; {_GIT_URL_HINT}"
+    if value.startswith("-"):
+        return f"{value!r} starts with '-', so git would read it as an option, not a URL; {_GIT_URL_HINT}"
+    if transport := _TRANSPORT.match(value):
+        return (
+            f"{value!r} asks git for the {transport['name']!r} transport (<transport>::<address>), which can run "
+            f"commands or wait forever; {_GIT_URL_HINT}"
+        )
+    if "://" in value:
+        from urllib.parse import urlsplit
+
+        scheme = value.split("://", 1)[0].lower()
+        if scheme not in GIT_SCHEMES:
+            return f"{value!r}: git URLs here use {', '.join(GIT_SCHEMES)}, not {scheme!r}; {_GIT_URL_HINT}"
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+        except ValueError:
+            return f"{value!r} is not a well-formed URL (check the host and the port); {_GIT_URL_HINT}"
+        if scheme != "file" and not parts.hostname:
+            return f"{value!r} has no host; {_GIT_URL_HINT}"
+        if (parts.hostname or "").startswith("-") or (parts.username or "").startswith("-"):
+            return f"{value!r}: a host or user name may not start with '-'; {_GIT_URL_HINT}"
+        if parts.password:
+            return (
+                f"{redact_url(value)} contains a password or token; give the URL without it "
+                "(git asks its credential helper, and push never stores credentials)"
+            )
+        return None
+    scp = _SCP.match(value)
+    if scp and "/" not in value.split(":", 1)[0]:
+        if scp["host"].startswith("-") or (scp["user"] or "").startswith("-"):
+            return f"{value!r}: a host or user name may not start with '-'; {_GIT_URL_HINT}"
+    return None
+
+
+def redact_url(url: str) -> str:
+    """A URL safe to print: user info (which may hold a password or token) removed."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            netloc = parts.hostname or ""
+            if parts.port:
+                netloc += f":{parts.port}"
+            return parts._replace(netloc=netloc).geturl()
+    except ValueError:
+        return "<a malformed URL>"
+    return url

@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from .. import timeouts
 from ..errors import Conflict, InvalidInput, MlopsError
 
 
@@ -19,25 +20,63 @@ class GitError(MlopsError):
     exit_code = 1
 
 
+# Transports git may use for any URL this tool hands it. Not ext:: (it runs a command) nor fd:: (it waits
+# on a file descriptor forever); a user's own narrower GIT_ALLOW_PROTOCOL is kept narrower.
+ALLOWED_PROTOCOLS = ("file", "git", "http", "https", "ssh")
+# git gets its credentials another way (a header for one process, or the user's credential helper):
+# a GitHub token in the environment has no business in git, its hooks or its helpers.
+TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
+# Commands that talk to a remote: they get the network time limit.
+REMOTE_COMMANDS = ("clone", "fetch", "push", "ls-remote")
+
+
 def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    full_env = dict(os.environ)
+    full_env = {k: v for k, v in os.environ.items() if k not in TOKEN_VARIABLES}
     # Never let git stop on a prompt: a face without a terminal would hang.
-    full_env.setdefault("GIT_TERMINAL_PROMPT", "0")
+    full_env["GIT_TERMINAL_PROMPT"] = "0"
+    users = [p for p in full_env.get("GIT_ALLOW_PROTOCOL", "").split(":") if p]
+    allowed = [p for p in ALLOWED_PROTOCOLS if not users or p in users]
+    full_env["GIT_ALLOW_PROTOCOL"] = ":".join(allowed) or "file"
     full_env["LC_ALL"] = "C"
     if extra:
         full_env.update(extra)
     return full_env
 
 
+def check_argument(value: str, what: str) -> str:
+    """The gate for a value that becomes a positional git argument (a URL, a path, a ref): it may not
+    read as an option, nor carry a line break or NUL. Callers also put ``--end-of-options`` (or ``--``)
+    before positional arguments; this refuses what validation upstream should already have refused."""
+    if not isinstance(value, str) or not value or value.startswith("-") or any(c in value for c in "\0\n\r"):
+        raise InvalidInput(
+            f"{what} {value!r} cannot be given to git (it is empty, starts with '-' or holds a line break); "
+            "give a git URL or a path"
+        )
+    return value
+
+
 def start(args: Sequence[str], cwd: Path | str) -> subprocess.Popen:
-    """Start a git command without waiting, to overlap it with other work; finish it with ``wait``."""
+    """Start a local git command without waiting, to overlap it with other work; finish it with ``wait``."""
     return subprocess.Popen(
-        ["git", *args], cwd=str(cwd), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ["git", *args],
+        cwd=str(cwd),
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
 
 
 def wait(proc: subprocess.Popen, what: str, *, check: bool = True) -> str:
-    out, err = proc.communicate()
+    try:
+        out, err = proc.communicate(timeout=timeouts.seconds("git"))
+    except subprocess.TimeoutExpired:
+        timeouts.kill_group(proc)
+        proc.communicate()
+        raise timeouts.TimedOut(
+            f"git {what} did not finish within {timeouts.seconds('git'):g} s; {timeouts.hint('git')}"
+        ) from None
     if check and proc.returncode != 0:
         raise GitError(f"git {what} failed: {err.strip() or out.strip()}")
     return out
@@ -48,22 +87,41 @@ def git(
     cwd: Path | str,
     *,
     env: Mapping[str, str] | None = None,
-    input: str | None = None,
+    input: str | bytes | None = None,
     check: bool = True,
-) -> subprocess.CompletedProcess[str]:
+    remote: str | None = None,
+    text: bool = True,
+) -> subprocess.CompletedProcess:
+    """Run one git command with the hardened environment and a time limit (the network one for commands
+    that talk to a remote). ``remote``: the URL it talks to, named (without credentials) when it times out."""
+    from .remote import redact
+
+    kind = "network" if args[0] in REMOTE_COMMANDS else "git"
+    what = f"git {args[0]}" + (f" ({redact(remote)})" if remote else f" in {cwd}")
     try:
-        proc = subprocess.run(["git", *args], cwd=str(cwd), env=_env(env), input=input, capture_output=True, text=True)
+        proc = timeouts.run(
+            ["git", *args],
+            cwd=cwd,
+            env=_env(env),
+            input=input,
+            timeout=timeouts.seconds(kind),
+            what=what,
+            kind=kind,
+            text=text,
+        )
     except FileNotFoundError:
         raise InvalidInput("git is not installed or not on PATH; install git and try again") from None
     if check and proc.returncode != 0:
-        raise GitError(f"git {args[0]} failed in {cwd}: {proc.stderr.strip() or proc.stdout.strip()}")
+        err = proc.stderr if text else proc.stderr.decode(errors="replace")
+        out = proc.stdout if text else proc.stdout.decode(errors="replace")
+        raise GitError(f"git {args[0]} failed in {cwd}: {err.strip() or out.strip()}")
     return proc
 
 
 def cat_files(repo: Path, objects: Sequence[str]) -> dict[str, bytes]:
     """Contents of several ``rev:path`` objects in one ``git cat-file --batch`` call; missing ones left out."""
     request = "".join(f"{o}\n" for o in objects).encode()
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=str(repo), env=_env(), input=request, capture_output=True)
+    proc = git(["cat-file", "--batch"], repo, input=request, check=False, text=False)
     out: dict[str, bytes] = {}
     data, pos = proc.stdout, 0
     for obj in objects:
@@ -176,10 +234,7 @@ def commit_tree_fast(
     for branch in branches[1:]:
         out += f"reset refs/heads/{branch}\nfrom :{commit_mark}\n".encode()
     out += b"done\n"
-    env = dict(os.environ, LC_ALL="C")
-    proc = subprocess.run(
-        ["git", "fast-import", "--quiet", "--done"], cwd=str(repo), input=bytes(out), capture_output=True, env=env
-    )
+    proc = git(["fast-import", "--quiet", "--done"], repo, input=bytes(out), check=False, text=False)
     if proc.returncode != 0:
         raise GitError(f"git fast-import failed in {repo}: {proc.stderr.decode(errors='replace').strip()}")
     git(["reset", "-q"], repo)

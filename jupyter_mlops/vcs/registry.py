@@ -62,7 +62,12 @@ def record(repo: Path, main_url: str, entry: ProjectEntry, env: dict | None = No
     """Push the entry's ref to the main repo (replacing an older entry for the same project)."""
     commit = entry_commit(repo, entry)
     proc = gitcli.git(
-        ["push", "--quiet", "--force", main_url, f"{commit}:{NAMESPACE}/{entry.key}"], repo, env=env, check=False
+        ["push", "--quiet", "--force", "--end-of-options", gitcli.check_argument(main_url, "the main repo's URL")]
+        + [f"{commit}:{NAMESPACE}/{entry.key}"],
+        repo,
+        env=env,
+        check=False,
+        remote=main_url,
     )
     if proc.returncode != 0:
         from .remote import redact
@@ -75,8 +80,12 @@ def read(repo: Path, main_url: str | None, env: dict | None = None) -> list[Proj
     from .._toml import tomllib
 
     if main_url:
+        gitcli.check_argument(main_url, "the main repo's URL")
         gitcli.git(
-            ["fetch", "--quiet", "--no-tags", "--prune", main_url, f"+{NAMESPACE}/*:{NAMESPACE}/*"], repo, env=env
+            ["fetch", "--quiet", "--no-tags", "--prune", "--end-of-options", main_url, f"+{NAMESPACE}/*:{NAMESPACE}/*"],
+            repo,
+            env=env,
+            remote=main_url,
         )
     out = gitcli.git(["for-each-ref", "--format=%(contents:body)%00", NAMESPACE], repo).stdout
     entries = []

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import Conflict, InvalidInput
+from ..settings.validators import redact_url as redact  # noqa: F401  (the faces print URLs through it)
 from . import gitcli
 
 ORIGIN = "origin"
@@ -46,28 +47,15 @@ def header_env(url: str, user: str, password: str, base: dict[str, str] | None =
     return env
 
 
-def redact(url: str) -> str:
-    """A URL safe to print: user info (which may hold a password or token) removed."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-        return parts._replace(netloc=netloc).geturl()
-    return url
+def check_remote_url(url: str, what: str = "--remote") -> str:
+    """A git URL or a path from the user (``--remote``, ``--from``, mlops.toml): validated, or InvalidInput."""
+    from ..settings.validators import check_git_url
 
-
-def check_remote_url(url: str) -> str:
-    """``--remote``: a git URL or a path. URLs with a password or token in them are refused."""
+    if not isinstance(url, str):
+        raise InvalidInput(f"{what}: expected text, got {type(url).__name__}")
     url = url.strip()
-    if not url:
-        raise InvalidInput("--remote is empty; give a git URL (https://…, git@host:path, a path to a bare repo)")
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.password:
-        raise InvalidInput(
-            "--remote contains a password or token; give the URL without it "
-            "(git asks its credential helper, and push never stores credentials)"
-        )
+    if problem := check_git_url(url):
+        raise InvalidInput(f"{what}: {problem}")
     return url
 
 
@@ -91,12 +79,12 @@ def ensure_bare(path: Path, default_branch: str) -> bool:
     if path.exists() and any(path.iterdir()):
         raise Conflict(f"{path} exists and is not a bare git repository; move it away or give --remote")
     path.mkdir(parents=True, exist_ok=True)
-    gitcli.git(["init", "-q", "--bare", "-b", default_branch], path)
+    gitcli.git(["init", "-q", "--bare", f"--initial-branch={default_branch}"], path)
     return True
 
 
 def set_bare_head(path: Path, branch: str) -> None:
-    gitcli.git(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], path)
+    gitcli.git(["symbolic-ref", "--end-of-options", "HEAD", f"refs/heads/{branch}"], path)
 
 
 # ---------------------------------------------------------------- origin
@@ -112,10 +100,11 @@ def set_origin(root: Path, url: str) -> str:
     current = get_url(root)
     if current == url:
         return "unchanged"
+    gitcli.check_argument(url, "the remote")
     if current is None:
-        gitcli.git(["remote", "add", ORIGIN, url], root)
+        gitcli.git(["remote", "add", "--end-of-options", ORIGIN, url], root)
         return "added"
-    gitcli.git(["remote", "set-url", ORIGIN, url], root)
+    gitcli.git(["remote", "set-url", "--end-of-options", ORIGIN, url], root)
     return "updated"
 
 
@@ -124,7 +113,8 @@ def set_origin(root: Path, url: str) -> str:
 
 def ls_remote(root: Path, url: str, env: dict[str, str] | None = None) -> dict[str, str]:
     """Branch → commit on the remote (empty for an empty repository)."""
-    proc = gitcli.git(["ls-remote", "--heads", url], root, env=env, check=False)
+    gitcli.check_argument(url, "the remote")
+    proc = gitcli.git(["ls-remote", "--heads", "--end-of-options", url], root, env=env, check=False, remote=url)
     if proc.returncode != 0:
         raise _push_error(proc.stderr, url, "read the branches of")
     heads = {}
@@ -208,9 +198,9 @@ def push(
     # --force-with-lease pins what we expect on the remote: a concurrent push makes this fail, never lose work.
     for u in todo:
         args.append(f"--force-with-lease=refs/heads/{u.branch}:{u.remote or ''}")
-    args.append(remote)
+    args += ["--end-of-options", gitcli.check_argument(remote, "the remote")]
     args += [f"refs/heads/{u.branch}:refs/heads/{u.branch}" for u in todo]
-    proc = gitcli.git(args, root, env=env, check=False)
+    proc = gitcli.git(args, root, env=env, check=False, remote=remote)
     if proc.returncode != 0:
         raise _push_error(proc.stderr + proc.stdout, remote, "push to")
 
