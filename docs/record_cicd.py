@@ -43,7 +43,11 @@ import record_terminal as terminal  # noqa: E402  (the recorder: pty, typing, as
 
 OUT = DOCS / "media" / "cicd.cast"
 WORK = Path("/tmp/jupyter-mlops-cicd")  # a fixed place, so the recording shows the same paths every time
-TITLE = "jupyter mlops: change alpha, git commit, git push → the branch's CI/CD submits the pipeline (act)"
+TITLE = (
+    "jupyter mlops: change alpha, git commit, git push → the branch's CI/CD submits the pipeline. Real: the workflow "
+    "file, act's engine, the tests, the compile and the submission's HTTP calls; standing in: the runner host "
+    "(act, host mode, on this machine) and the Kubeflow Pipelines API server"
+)
 PROJECT = "wine-quality"
 BRANCH = "development"
 CONFIG = f"src/pipelines/{BRANCH}/config.yaml"

@@ -45,7 +45,8 @@ COMMANDS = [
     "python -m src.helpers.sample_data",
     "DATA_URI=data/winequality-red.synthetic.csv jupyter mlops run --local",
 ]
-PROMPT = "\x1b[1;34m\\W\x1b[0m $ "
+# \[ \] mark the colour codes as taking no room, so that readline wraps a long command line where it should
+PROMPT = "\\[\x1b[1;34m\\]\\W\\[\x1b[0m\\] $ "
 PROMPT_END = re.compile(r"\x1b\[0m \$ $")
 
 

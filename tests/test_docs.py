@@ -59,7 +59,8 @@ def test_the_site_builds_strict_with_zero_warnings_and_loads_nothing_from_outsid
         "jupyterlab",
     ):
         assert (site / f"{page}.html").is_file(), page
-    assert (site / "media" / "wizard.gif").is_file() and (site / "media" / "terminal.cast").is_file()
+    for media in ("wizard.gif", "terminal.cast", "cicd.cast"):
+        assert (site / "media" / media).is_file(), media
     assert (site / "assets" / "asciinema-player" / "asciinema-player.min.js").is_file()
 
     # no page pulls a script, a stylesheet or an image from the internet (a CDN would fail offline)
@@ -129,9 +130,12 @@ def test_the_readme_documents_every_verb_and_links_the_videos():
     text = README.read_text()
     for verb in VERBS:
         assert f"jupyter mlops {verb}" in text, verb
-    assert "docs/media/wizard.gif" in text and "docs/media/terminal.cast" in text
-    assert "media/wizard.gif" in (DOCS / "videos.md").read_text()
-    assert "media/terminal.cast" in (DOCS / "videos.md").read_text()
+    videos = (DOCS / "videos.md").read_text()
+    for media in ("wizard.gif", "terminal.cast", "cicd.cast"):
+        assert f"docs/media/{media}" in text and f"media/{media}" in videos, media
+    # the made-by table lists every recording's script
+    for script in ("make_wizard_video.py", "record_terminal.py", "record_cicd.py"):
+        assert f"`python docs/{script}`" in text and f"`python docs/{script}`" in videos, script
 
 
 def quick_start() -> tuple[list[str], str]:
@@ -208,15 +212,21 @@ def test_the_quick_start_runs_as_written_on_the_embedded_default(tmp_path):
 # ---------------------------------------------------------------- the videos
 
 
-def test_the_terminal_recording_is_an_asciicast_of_init_push_and_a_local_run():
-    lines = (MEDIA / "terminal.cast").read_text(encoding="utf-8").splitlines()
+def read_asciicast(path: Path) -> tuple[dict, str]:
+    """An asciicast v2 recording: its header and everything it shows; events in order, a short recording."""
+    lines = path.read_text(encoding="utf-8").splitlines()
     header = json.loads(lines[0])
     assert header["version"] == 2 and header["width"] > 0 and header["height"] > 0
     events = [json.loads(line) for line in lines[1:]]
     times = [e[0] for e in events]
     assert all(isinstance(e[0], (int, float)) and e[1] == "o" and isinstance(e[2], str) for e in events)
     assert times == sorted(times) and times[-1] < 180, "events in order, a short recording"
-    screen = "".join(e[2] for e in events)
+    assert path.stat().st_size < 1_000_000
+    return header, "".join(e[2] for e in events)
+
+
+def test_the_terminal_recording_is_an_asciicast_of_init_push_and_a_local_run():
+    _, screen = read_asciicast(MEDIA / "terminal.cast")
     for shown in (
         "jupyter mlops init wine-quality --yes",
         "jupyter mlops push --yes",
@@ -226,7 +236,31 @@ def test_the_terminal_recording_is_an_asciicast_of_init_push_and_a_local_run():
     ):
         assert shown in screen, shown
     assert "error:" not in screen and "Traceback" not in screen
-    assert (MEDIA / "terminal.cast").stat().st_size < 1_000_000
+
+
+def test_the_cicd_recording_shows_a_push_running_the_branch_workflow_up_to_the_submitted_run():
+    header, screen = read_asciicast(MEDIA / "cicd.cast")
+    # the caption says what stands in
+    assert "act" in header["title"] and "Kubeflow Pipelines API server" in header["title"]
+    for shown in (
+        "alpha: 0.2",
+        "git commit",
+        "git push",
+        "running .github/workflows/development.yml for the push to development",
+        "Success - Main Unit tests and lint",
+        "Success - Main Preflight (data, Kubeflow, MLflow)",
+        "✓ compile: build/development/pipeline.yaml",
+        "✓ run: created in experiment wine-quality-development",
+        "run: started by code",
+        "Job succeeded",
+        "jupyter mlops status",
+    ):
+        assert shown in screen, shown
+    # the version submitted is the pushed commit's, the one git push reported
+    pushed = re.search(r"[0-9a-f]{7}\.\.([0-9a-f]{7})\s+development -> development", screen)
+    assert pushed and re.search(rf"uploaded version development-{pushed[1]}[0-9a-f]{{5}} of wine-quality", screen)
+    for failure in ("error:", "Traceback", "❌", "Job failed", "✗"):
+        assert failure not in screen, failure
 
 
 def test_the_wizard_video_is_a_short_animated_gif():
