@@ -43,7 +43,7 @@
     const github = state.model.pages.find((p) => p.id === "github");
     return [
       ...schemaPages.map((p) => ({ kind: "fields", ...p })),
-      { kind: "github", id: "github", title: github ? github.title : "GitHub", fields: github ? github.fields : [] },
+      { kind: "github", id: "github", title: github ? github.title : "GitHub", description: github && github.description, fields: github ? github.fields : [] },
       { kind: "secrets", id: "secrets", title: "Secrets" },
       { kind: "review", id: "review", title: "Review" },
       { kind: "create", id: "create", title: "Create" },
@@ -62,7 +62,14 @@
       state.values[field.key] = v;
       delete state.errors[field.key];
       if (field.key === "branches") scheduleBranches(v);
-      render({ keepFocus: true });
+      // Re-render only when the change shows or hides fields: re-rendering on every blur would replace the
+      // button being clicked (its click would be lost).
+      if (layout() !== state.layout) render({ keepFocus: true });
+      else {
+        const error = root.querySelector(`[data-error-for="${CSS.escape(field.key)}"]`);
+        if (error) error.textContent = "";
+        input.removeAttribute("aria-invalid");
+      }
     };
     if (field.type === "boolean") {
       input = el("input", { type: "checkbox", id, "data-key": field.key, checked: value(field.key) === true });
@@ -172,7 +179,15 @@
     return error.fix && !message.includes(error.fix) ? `${message} — ${error.fix}` : message;
   }
 
+  /** Which fields are shown on which page: what decides whether a change needs a new rendering. */
+  function layout() {
+    return pages()
+      .map((p) => p.id + ":" + visibleFields(p).map((f) => f.key).join(","))
+      .join("|");
+  }
+
   function render(options) {
+    state.layout = layout();
     const focused = options && options.keepFocus ? document.activeElement && document.activeElement.getAttribute("data-key") : null;
     const all = pages();
     const page = all[state.page];
@@ -189,7 +204,7 @@
     else if (page.kind === "secrets") body = renderSecrets();
     else if (page.kind === "review") body = renderReview();
     else body = renderCreate();
-    const section = el("section", { class: "page", "data-step": page.id, "aria-labelledby": "page-title" }, el("h2", { id: "page-title", text: page.title }), body);
+    const section = el("section", { class: "page", "data-step": page.id, "aria-labelledby": "page-title" }, el("h2", { id: "page-title", text: page.title }), page.description ? el("p", { class: "intro", text: page.description }) : null, body);
     const back = el("button", { type: "button", class: "secondary", id: "back", disabled: state.page === 0 || state.busy || state.finished, onclick: () => go(-1) }, "Back");
     const nextLabel = page.kind === "review" ? "Create" : page.kind === "create" ? (state.busy ? "Cancel" : "Close") : "Next";
     const next = el("button", { type: "button", class: "primary", id: "next", disabled: state.busy && page.kind !== "create", onclick: () => go(1) }, nextLabel);

@@ -11,6 +11,9 @@
 
 export type Value = string | boolean;
 export type Values = Record<string, Value>;
+/** A condition on one key: a value it must equal, or `{"pattern": regex}` it must match. */
+export type Expected = Value | { pattern: string };
+export type Condition = Record<string, Expected>;
 
 export interface Field {
   key: string;
@@ -21,7 +24,7 @@ export interface Field {
   default?: Value;
   group: string;
   order: number;
-  when?: Record<string, Value>;
+  when?: Condition;
   branch?: string;
   setting: string;
 }
@@ -29,6 +32,7 @@ export interface Field {
 export interface Page {
   id: string;
   title: string;
+  description?: string;
   branch?: string;
   fields: Field[];
 }
@@ -37,7 +41,8 @@ export interface SecretSpec {
   name: string;
   title: string;
   description: string;
-  when?: Record<string, Value>;
+  /** Needed when any of these holds for the branch (`x-when-any`, or the single `x-when`). */
+  whenAny?: Condition[];
   optional: boolean;
 }
 
@@ -51,12 +56,14 @@ export interface FormModel {
 interface SchemaGroup {
   id: string;
   title: string;
+  description?: string;
   "x-per-branch"?: boolean;
 }
 
 export interface SettingsSchema {
   properties: Record<string, Record<string, unknown>>;
   "x-groups"?: SchemaGroup[];
+  "x-branches"?: string[];
   "x-secrets"?: Array<Record<string, unknown>>;
 }
 
@@ -73,7 +80,8 @@ function branchOf(key: string, branches: string[]): string | undefined {
 }
 
 /** The wizard's pages and secrets from the schema; ``branches`` are the ones the schema was asked for. */
-export function buildForm(schema: SettingsSchema, branches: string[] = DEFAULT_BRANCHES): FormModel {
+export function buildForm(schema: SettingsSchema, requested?: string[]): FormModel {
+  const branches = schema["x-branches"]?.length ? schema["x-branches"] : requested?.length ? requested : DEFAULT_BRANCHES;
   const fields: Record<string, Field> = {};
   Object.entries(schema.properties ?? {}).forEach(([key, prop], index) => {
     const branch = typeof prop["x-branch"] === "string" ? (prop["x-branch"] as string) : branchOf(key, branches);
@@ -88,7 +96,7 @@ export function buildForm(schema: SettingsSchema, branches: string[] = DEFAULT_B
     };
     if (Array.isArray(prop.enum)) field.choices = prop.enum.map(String);
     if (typeof prop.default === "string" || typeof prop.default === "boolean") field.default = prop.default;
-    if (prop["x-when"] && typeof prop["x-when"] === "object") field.when = prop["x-when"] as Record<string, Value>;
+    if (prop["x-when"] && typeof prop["x-when"] === "object") field.when = prop["x-when"] as Condition;
     if (branch) field.branch = branch;
     fields[key] = field;
   });
@@ -101,17 +109,23 @@ export function buildForm(schema: SettingsSchema, branches: string[] = DEFAULT_B
     if (group["x-per-branch"]) {
       for (const branch of branches) {
         const mine = inGroup.filter((f) => f.branch === branch);
-        if (mine.length) pages.push({ id: `${group.id}:${branch}`, title: `${group.title}: ${branch}`, branch, fields: mine });
+        if (mine.length) {
+          pages.push({ id: `${group.id}:${branch}`, title: `${group.title}: ${branch}`, description: group.description, branch, fields: mine });
+        }
       }
     } else if (inGroup.length) {
-      pages.push({ id: group.id, title: group.title, fields: inGroup });
+      pages.push({ id: group.id, title: group.title, description: group.description, fields: inGroup });
     }
   }
   const secrets = (schema["x-secrets"] ?? []).map((s) => ({
     name: String(s.name),
     title: String(s.title ?? s.name),
     description: String(s.description ?? ""),
-    when: s["x-when"] && typeof s["x-when"] === "object" ? (s["x-when"] as Record<string, Value>) : undefined,
+    whenAny: Array.isArray(s["x-when-any"])
+      ? (s["x-when-any"] as Condition[])
+      : s["x-when"] && typeof s["x-when"] === "object"
+        ? [s["x-when"] as Condition]
+        : undefined,
     optional: Boolean(s["x-optional"]),
   }));
   return { branches, pages, secrets, fields };
@@ -123,11 +137,18 @@ export function currentValue(model: FormModel, values: Values, key: string): Val
   return model.fields[key]?.default;
 }
 
-function holds(model: FormModel, values: Values, when: Record<string, Value> | undefined, branch?: string): boolean {
+function holds(model: FormModel, values: Values, when: Condition | undefined, branch?: string): boolean {
   if (!when) return true;
   return Object.entries(when).every(([key, expected]) => {
     const resolved = branch ? key.replace("<branch>.", `${branch}.`) : key;
     const actual = currentValue(model, values, resolved);
+    if (expected !== null && typeof expected === "object") {
+      try {
+        return new RegExp(expected.pattern).test(String(actual ?? ""));
+      } catch {
+        return false; // a pattern this engine cannot read: not shown rather than wrongly shown
+      }
+    }
     return String(actual) === String(expected);
   });
 }
@@ -160,7 +181,8 @@ export function secretsFor(model: FormModel, values: Values, branch: string, req
     (name) => ({ ...(known.get(name) ?? { name, title: name, description: "" }), optional: false }) as SecretSpec,
   );
   for (const s of model.secrets) {
-    if (s.optional && !required.includes(s.name) && holds(model, values, s.when, branch)) out.push(s);
+    const applies = !s.whenAny || s.whenAny.some((when) => holds(model, values, when, branch));
+    if (s.optional && !required.includes(s.name) && applies) out.push(s);
   }
   return out;
 }

@@ -16,24 +16,35 @@ const CONTRACT: SettingsSchema = {
     "development.kfp.host": prop({ "x-group": "platform", "x-order": 10, "x-branch": "development", "x-setting": "kfp.host" }),
     "staging.kfp.auth": prop({ enum: ["none", "token", "dex"], default: "dex", "x-group": "platform", "x-order": 20, "x-branch": "staging", "x-setting": "kfp.auth" }),
     "staging.kfp.host": prop({ "x-group": "platform", "x-order": 10, "x-branch": "staging", "x-setting": "kfp.host" }),
+    "development.mlflow.uri": prop({ default: "", "x-group": "platform", "x-order": 30, "x-branch": "development" }),
+    "staging.mlflow.uri": prop({ default: "", "x-group": "platform", "x-order": 30, "x-branch": "staging" }),
   },
+  "x-branches": ["development", "staging"],
   "x-groups": [
-    { id: "project", title: "Project" },
+    { id: "project", title: "Project", description: "The repository" },
     { id: "options", title: "Options" },
     { id: "platform", title: "Platform", "x-per-branch": true },
     { id: "github", title: "GitHub" },
   ],
   "x-secrets": [
     { name: "KFP_TOKEN", title: "Kubeflow token", description: "bearer", "x-when": { "<branch>.kfp.auth": "token" }, "x-optional": false },
-    { name: "MLFLOW_TRACKING_TOKEN", title: "MLflow token", description: "login", "x-optional": true },
+    {
+      name: "MLFLOW_TRACKING_TOKEN",
+      title: "MLflow token",
+      description: "login",
+      "x-when-any": [{ "<branch>.mlflow.uri": { pattern: "." } }],
+      "x-optional": true,
+    },
   ],
 };
 
-test("pages follow x-groups, one platform page per branch, fields in x-order", () => {
-  const model = buildForm(CONTRACT, ["development", "staging"]);
+test("pages follow x-groups, one platform page per branch (x-branches), fields in x-order", () => {
+  const model = buildForm(CONTRACT);
+  assert.deepEqual(model.branches, ["development", "staging"]);
+  assert.equal(model.pages[0].description, "The repository");
   assert.deepEqual(model.pages.map((p) => p.id), ["project", "options", "platform:development", "platform:staging", "github"]);
   assert.deepEqual(model.pages[1].fields.map((f) => f.key), ["data.dvc", "containers", "registry"]);
-  assert.deepEqual(model.pages[2].fields.map((f) => f.setting), ["kfp.host", "kfp.auth"]);
+  assert.deepEqual(model.pages[2].fields.map((f) => f.key), ["development.kfp.host", "development.kfp.auth", "development.mlflow.uri"]);
   assert.equal(model.pages[3].title, "Platform: staging");
   assert.deepEqual(model.fields["staging.kfp.auth"].choices, ["none", "token", "dex"]);
 });
@@ -53,13 +64,13 @@ test("a field shows only while its x-when holds, and hidden fields are not sent"
 
 test("secrets: the CLI's required names first, then optional ones whose x-when holds for the branch", () => {
   const model = buildForm(CONTRACT, ["development", "staging"]);
-  const dev = secretsFor(model, { "development.kfp.auth": "token" }, "development", ["KFP_TOKEN"]);
+  const dev = secretsFor(model, { "development.mlflow.uri": "http://mlflow:5000" }, "development", ["KFP_TOKEN"]);
   assert.deepEqual(dev.map((s) => [s.name, s.title, s.optional]), [
     ["KFP_TOKEN", "Kubeflow token", false],
     ["MLFLOW_TRACKING_TOKEN", "MLflow token", true],
   ]);
   const staging = secretsFor(model, {}, "staging", ["KFP_USERNAME", "KFP_PASSWORD"]);
-  assert.deepEqual(staging.map((s) => s.name), ["KFP_USERNAME", "KFP_PASSWORD", "MLFLOW_TRACKING_TOKEN"]);
+  assert.deepEqual(staging.map((s) => s.name), ["KFP_USERNAME", "KFP_PASSWORD"], "no MLflow URI: no MLflow login");
 });
 
 test("a schema without the x- keys (an older CLI) still renders: branch keys on platform pages", () => {
@@ -87,4 +98,18 @@ test("settings become --set arguments; the name goes by --name", () => {
     "--set",
     "staging.kfp.host=https://k/p",
   ]);
+});
+
+test("a condition may be a pattern: {pattern} matches the current value", () => {
+  const schema: SettingsSchema = {
+    properties: {
+      containers: { type: "boolean", title: "C", description: "", default: true },
+      registry: prop({ default: "ghcr.io" }),
+      note: prop({ "x-when": { containers: true, registry: { pattern: "^(?!ghcr\\.io(/|$))." } } }),
+    },
+  };
+  const model = buildForm(schema);
+  assert.equal(isVisible(model, {}, model.fields.note), false, "ghcr.io needs no registry login");
+  assert.equal(isVisible(model, { registry: "registry.example.org/ml" }, model.fields.note), true);
+  assert.equal(isVisible(model, { registry: "registry.example.org/ml", containers: false }, model.fields.note), false);
 });
