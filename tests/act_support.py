@@ -12,13 +12,13 @@ the runner host. What stands in, and why:
   fetches from github.com;
 - the event: GitHub's payload is built from the remote's history (``push``: ref, before, after and each
   commit's added/modified/removed files; ``workflow_dispatch``: inputs; ``schedule``: the cron line);
-- secrets: act has one flat store (host mode ignores ``environment:``), read from a pipe (never argv, the
-  environment of the steps, or a file); act masks their values in the log;
+- secrets: act has one flat store (host mode ignores ``environment:``), read from a pipe (never argv or a file;
+  only the steps that map a secret get it); act masks their values in the log;
 - nothing downloads: ``PIP_NO_INDEX`` is set on the runner, so ``pip install -r requirements.txt`` must be
   satisfied by what is installed (or fails), and the runner's ``python`` is the one running the tests.
 
-Host mode also ignores ``on.push.paths`` (a push runs the workflow whatever it changed) and ``timeout-minutes``
-is ours to enforce (``timeout``).
+act ignores ``on.push.paths`` (``run_workflow`` runs the workflow it is given whatever the push changed); the push
+trigger below applies GitHub's branch and path filters itself. ``timeout-minutes`` is ours to enforce (``timeout``).
 
 The API (also used by issue 16's scheduled workflows)::
 
@@ -26,15 +26,15 @@ The API (also used by issue 16's scheduled workflows)::
                        env={"KFP_HOST": kfp.host}, secrets={"KFP_TOKEN": "t"})
     run.succeeded, run.returncode, run.log, run.artifacts / "pipeline-development" / "build/..."
 
-    install_push_trigger(remote, workdir, env=...)   # then `git push` runs the pushed branch's workflows,
-                                                     # their log shown as the push's "remote:" lines
+    install_push_trigger(remote, workdir, env=...)   # then `git push` runs the workflows GitHub would run
+                                                     # for it, their log shown as the push's "remote:" lines
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -115,6 +115,8 @@ def run_workflow(
     checkout = run_dir / "repo"
     _git("clone", "-q", "--no-tags", "--branch", branch, remote, str(checkout))
     commit = _git("rev-parse", "HEAD", cwd=checkout)
+    if event == "schedule":
+        _check_cron(checkout / ".github" / "workflows" / workflow, cron)
     payload = _event_payload(event, checkout, branch, commit, before=before, inputs=inputs, cron=cron)
     event_file = run_dir / "event.json"
     event_file.write_text(json.dumps(payload, indent=2), encoding="utf-8")
@@ -232,9 +234,13 @@ def _dotenv(secrets: Mapping[str, str]) -> str:
 def _new_run_dir(workdir: Path) -> Path:
     workdir.mkdir(parents=True, exist_ok=True)
     number = 1 + sum(1 for p in workdir.iterdir() if p.name.startswith("run-"))
-    run_dir = workdir / f"run-{number}"
-    run_dir.mkdir()
-    return run_dir
+    while True:  # another run may take a number at the same time
+        try:
+            (workdir / f"run-{number}").mkdir()
+        except FileExistsError:
+            number += 1
+            continue
+        return workdir / f"run-{number}"
 
 
 # ---------------------------------------------------------------- GitHub's event payloads
@@ -324,7 +330,10 @@ def post_receive(remote: str, config_path: str, updates: TextIO) -> int:
         if not ref.startswith("refs/heads/") or set(new) == {"0"}:
             continue
         branch = ref[len("refs/heads/") :]
-        for workflow in push_workflows(remote, new, branch):
+        workflows = push_workflows(remote, branch, old, new)
+        if not workflows:
+            print(f"act: no workflow's on.push filters match this push to {branch}; nothing runs", flush=True)
+        for workflow in workflows:
             print(f"act: running .github/workflows/{workflow} for the push to {branch} ({new[:7]})", flush=True)
             run = run_workflow(
                 remote,
@@ -340,24 +349,83 @@ def post_receive(remote: str, config_path: str, updates: TextIO) -> int:
     return 1 if failed else 0
 
 
-def push_workflows(remote: str | Path, commit: str, branch: str) -> list[str]:
-    """The workflow files at ``commit`` that a push to ``branch`` triggers (``on.push.branches`` globs)."""
-    names = _git("ls-tree", "--name-only", f"{commit}:.github/workflows", cwd=Path(remote)).split()
+def push_workflows(remote: str | Path, branch: str, before: str, after: str) -> list[str]:
+    """The workflow files at ``after`` that GitHub runs for this push: their ``on.push`` branch filters match
+    ``branch`` and their path filters match a file changed since ``before`` (act itself ignores paths)."""
+    remote = Path(remote)
+    names = _git("ls-tree", "--name-only", f"{after}:.github/workflows", cwd=remote).split()
+    changed = None if set(before) == {"0"} else _git("diff", "--name-only", before, after, cwd=remote).split("\n")
     chosen = []
     for name in sorted(n for n in names if n.endswith((".yml", ".yaml"))):
-        text = _git("show", f"{commit}:.github/workflows/{name}", cwd=Path(remote))
-        document = yaml.safe_load(text) or {}
-        on = document.get("on", document.get(True))  # YAML 1.1 reads a bare `on` key as true
-        if isinstance(on, str):
-            on = {on: None}
-        elif isinstance(on, list):
-            on = dict.fromkeys(on)
-        if not isinstance(on, dict) or "push" not in on:
+        on = _triggers(_git("show", f"{after}:.github/workflows/{name}", cwd=remote))
+        if "push" not in on:
             continue
-        branches = (on.get("push") or {}).get("branches") or ["**"]
-        if any(fnmatch.fnmatchcase(branch, pattern.replace("**", "*")) for pattern in branches):
+        push = on.get("push") or {}
+        if _filtered_in(push, "branches", [branch]) and (changed is None or _filtered_in(push, "paths", changed)):
             chosen.append(name)
     return chosen
+
+
+def _triggers(workflow_text: str) -> dict[str, Any]:
+    """A workflow's ``on:`` as a mapping of event to its settings."""
+    document = yaml.safe_load(workflow_text) or {}
+    on = document.get("on", document.get(True))  # YAML 1.1 reads a bare `on` key as true
+    on = {on: None} if isinstance(on, str) else dict.fromkeys(on) if isinstance(on, list) else on
+    return on if isinstance(on, dict) else {}
+
+
+def _check_cron(workflow: Path, cron: str | None) -> None:
+    """GitHub fires only the cron lines a workflow lists (on the default branch's copy)."""
+    listed = [str(entry.get("cron")) for entry in _triggers(workflow.read_text(encoding="utf-8")).get("schedule") or []]
+    if not listed or (cron is not None and cron not in listed):
+        raise ValueError(f"{workflow.name} on the default branch schedules {listed or 'nothing'}, not {cron!r}")
+
+
+def _filtered_in(trigger: Mapping[str, Any], kind: str, values: list[str]) -> bool:
+    """GitHub's include/ignore filters (``branches``/``branches-ignore``, ``paths``/``paths-ignore``): run when a
+    value passes (https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions
+    #filter-pattern-cheat-sheet); patterns apply in order, a ``!pattern`` excluding what earlier ones matched."""
+    if kind in trigger:
+        return any(_matches(trigger[kind] or [], value) for value in values)
+    if f"{kind}-ignore" in trigger:
+        return not all(_matches(trigger[f"{kind}-ignore"] or [], value) for value in values)
+    return True
+
+
+def _matches(patterns: list[str], value: str) -> bool:
+    matched = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        if _pattern(pattern[1:] if negated else pattern).fullmatch(value):
+            matched = not negated
+    return matched
+
+
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """``*`` any characters but ``/``, ``**`` any characters, ``?``/``+`` zero-or-one/one-or-more of the one
+    before, ``[...]`` a class; the rest literal."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        char = pattern[i]
+        if char == "*":
+            out.append("[^/]*")
+        elif char in "?+" and out:
+            out.append(char)
+        elif char == "[":
+            close = pattern.find("]", i + 1)
+            if close > i:
+                out.append(pattern[i : close + 1])
+                i = close + 1
+                continue
+            out.append(re.escape(char))
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out))
 
 
 # ---------------------------------------------------------------- git

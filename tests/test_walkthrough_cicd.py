@@ -14,12 +14,10 @@ import sys
 
 import pytest
 
-from tests.act_support import run_workflow
+from tests.act_support import install_push_trigger, run_workflow
 from tests.conftest import REPO_ROOT
 from tests.generated_support import StaticFiles, clean_env, generate, write_synthetic_sample
 from tests.standins.kfp import KfpStandin
-
-pytestmark = pytest.mark.slow
 
 
 def load_recording_script():
@@ -30,6 +28,7 @@ def load_recording_script():
     return module
 
 
+@pytest.mark.slow
 def test_the_walkthrough_change_alpha_commit_push_and_ci_submits_the_run(tmp_path):
     record_cicd = load_recording_script()
 
@@ -99,6 +98,7 @@ def submit_with_act(token_project, workdir, event: str, token: str, **options):
     return run, submitted
 
 
+@pytest.mark.slow
 def test_a_manual_run_with_a_parameter_and_a_secret(token_project, tmp_path):
     run, submitted = submit_with_act(
         token_project,
@@ -117,6 +117,7 @@ def test_a_manual_run_with_a_parameter_and_a_secret(token_project, tmp_path):
             assert b"s3cr3t-t0ken" not in path.read_bytes(), path
 
 
+@pytest.mark.slow
 def test_a_schedule_runs_the_default_branch_and_names_the_cron(token_project, tmp_path):
     run, submitted = submit_with_act(token_project, tmp_path, "schedule", "t", cron="0 3 * * 1")
     remote = token_project[1]
@@ -125,6 +126,7 @@ def test_a_schedule_runs_the_default_branch_and_names_the_cron(token_project, tm
     assert submitted["display_name"] == f"wine-ci development-{run.commit[:12]} [schedule: 0 3 * * 1]"
 
 
+@pytest.mark.slow
 def test_nothing_downloads_a_missing_requirement_fails_the_run(token_project, tmp_path):
     """PIP_NO_INDEX on the runner: the workflow's `pip install -r requirements.txt` must be satisfied by what is
     installed; a requirement that is not fails the job at that step instead of reaching for the network."""
@@ -144,6 +146,27 @@ def test_nothing_downloads_a_missing_requirement_fails_the_run(token_project, tm
     assert "❌  Failure - Main Install requirements" in run.log
     assert "No matching distribution found for surely-not-installed-package-xyz" in run.log
     assert "Run Main Unit tests and lint" not in run.log  # the job stopped there
+
+
+def test_a_push_that_changes_no_filtered_path_runs_nothing(tmp_path):
+    """on.push.paths, which act ignores, is applied by the push trigger as GitHub does: a push touching only
+    the notebooks runs no workflow; one touching src/ runs the branch's."""
+    project = generate(tmp_path, "wine-paths")
+    remote = tmp_path / "wine-paths.git"
+    env = clean_env(tmp_path)
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "development", str(remote)], check=True)
+    subprocess.run(["git", "push", "-q", str(remote), "--all"], cwd=project, check=True, env=env)
+    install_push_trigger(remote, tmp_path / "runner")
+    (project / "notebooks" / "README.md").write_text("Notes only.\n")
+    subprocess.run(["git", "commit", "-qam", "notes"], cwd=project, check=True, env=env)
+
+    push = subprocess.run(
+        ["git", "push", str(remote), "development"], cwd=project, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert push.returncode == 0, push.stderr
+    assert "remote: act: no workflow's on.push filters match this push to development; nothing runs" in push.stderr
+    assert not (tmp_path / "runner").exists()
 
 
 def test_the_recording_script_refuses_a_run_that_shows_an_error():
