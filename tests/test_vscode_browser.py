@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import test_lab_browser as lab
 from tests.conftest import git
-from tests.lab_support import CHROMIUM, chromium
-from tests.standins.github import GitHubStandIn
 from tests.vscode_support import (
     CodeServer,
     input_box,
@@ -32,27 +31,13 @@ from tests.vscode_support import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+# The same browser, GitHub stand-in and pytest-jupyter overrides as the lab's browser tests.
+browser, github = lab.browser, lab.github
+jp_asyncio_loop, jp_server_cleanup = lab.jp_asyncio_loop, lab.jp_server_cleanup
+
 TIMEOUT = 120_000  # ms, for a whole init + push
 STAGING_USER, STAGING_PASSWORD = "user@example.com", "Wizard-typed pass 1"
 TYPED_SECRET = "Set-Secret typed value ✓"
-
-
-@pytest.fixture
-def jp_asyncio_loop():
-    """As in test_lab_browser.py: Playwright's sync API owns the loop; no in-process Jupyter server here."""
-    yield None
-
-
-@pytest.fixture
-def jp_server_cleanup():
-    yield
-
-
-@pytest.fixture(scope="module")
-def github(tmp_path_factory):
-    server = GitHubStandIn(root=tmp_path_factory.mktemp("github")).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +57,6 @@ def vscode(workspace, tmp_path_factory):
     yield server
     server.stop()
     server.cleanup()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run .ci/system-packages (apt-get install chromium)")
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
