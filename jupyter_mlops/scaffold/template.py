@@ -7,13 +7,16 @@ who owns it (org or project), and when it is included.
 from __future__ import annotations
 
 import datetime
+import json
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .._toml import tomllib
 from .._version import __version__
+from ..errors import InvalidInput
 from ..settings.spec import ProjectSpec, dumps
 from .ownership import Ownership, render_text
 
@@ -80,6 +83,87 @@ def _expand(path: str, spec: ProjectSpec) -> list[str]:
     return [path]
 
 
+# ---------------------------------------------------------------- quoting filters
+#
+# Every value a template interpolates into code goes through the filter of that language, so that
+# even a value validation let through stays a value: the settings' rules (validators.py) are the
+# first line, these the second. Each returns a literal that reads back as exactly the value given.
+
+# Characters JSON leaves raw that YAML must escape in a double-quoted scalar (not "printable" for YAML, or
+# a line break in YAML 1.1), and lone surrogates (no UTF-8 file can hold them raw).
+_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def _json_string(value: object) -> str:
+    text = json.dumps(str(value), ensure_ascii=False)
+    return _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def yaml_value(value: object) -> str:
+    """A YAML double-quoted scalar (also valid JSON). Refuses ``${{``: in a workflow, GitHub would
+    evaluate it as an expression wherever it stands, quoted or not."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if "${{" in str(value):
+        raise InvalidInput(
+            f"{str(value)[:60]!r} would be a GitHub Actions expression in a generated file; remove '${{{{'"
+        )
+    return _json_string(value)
+
+
+def py_value(value: object) -> str:
+    """A Python literal: a double-quoted string (ruff format's style), True/False, or a number."""
+    if isinstance(value, (bool, int, float)):
+        return repr(value)
+    return _json_string(value)
+
+
+def toml_value(value: object) -> str:
+    """A TOML value or quoted key (basic string)."""
+    import tomli_w
+
+    return tomli_w.dumps({"v": value})[len("v = ") :].rstrip("\n")
+
+
+def ini_value(value: object) -> str:
+    """A value as configobj (DVC's config reader) reads it back: bare when plain, else quoted with a quote
+    character the value does not hold. configobj has no escapes, so a value holding every kind is refused."""
+    text = str(value)
+    if "\n" in text or "\r" in text:
+        raise InvalidInput(f"{text[:60]!r}: a value in an INI file must be one line")
+    if text and re.fullmatch(r"[A-Za-z0-9_./:@+-]+", text):
+        return text
+    for quote in ('"', "'", '"""', "'''"):
+        if quote not in text and not text.endswith(quote[0]):
+            return f"{quote}{text}{quote}"
+    raise InvalidInput(f"{text[:60]!r} holds every kind of quote; an INI file cannot hold it as one value")
+
+
+def sh_word(value: object) -> str:
+    """One word for a POSIX shell (a ``run:`` line): unchanged when it is plain, single-quoted otherwise."""
+    import shlex
+
+    return shlex.quote(str(value))
+
+
+def expression_string(value: object) -> str:
+    """A string literal inside a GitHub Actions expression (``${{ … 'value' }}``): quotes doubled."""
+    text = str(value)
+    if "}}" in text or "${{" in text:
+        raise InvalidInput(f"{text[:60]!r} cannot stand inside a GitHub Actions expression")
+    return "'" + text.replace("'", "''") + "'"
+
+
+FILTERS = {
+    "yaml": yaml_value,
+    "py": py_value,
+    "toml": toml_value,
+    "ini": ini_value,
+    "sh": sh_word,
+    "expr_str": expression_string,
+}
+
+
 @lru_cache(maxsize=1)
 def _environment():
     import jinja2
@@ -91,6 +175,7 @@ def _environment():
         autoescape=False,
         bytecode_cache=_bytecode_cache(jinja2),
     )
+    env.filters.update(FILTERS)
     return env
 
 

@@ -42,6 +42,7 @@ from .validators import (  # noqa: F401  (re-exported: faces import these checks
     check_branch_name,
     check_owner,
     check_repo_name,
+    check_text,
     check_url,
 )
 
@@ -344,6 +345,8 @@ def _coerce(setting: Setting, raw: Any, key: str) -> Any:
     if not isinstance(raw, str):
         raise InvalidInput(f"{key}: expected text, got {type(raw).__name__}")
     value = raw.strip()
+    if msg := check_text(value):
+        raise InvalidInput(f"{key}: {msg}")
     if setting.kind == "choice" and value not in setting.choices:
         raise InvalidInput(f"{key}: {value!r} is not one of {', '.join(setting.choices)}")
     if setting.check and (msg := setting.check(value)):

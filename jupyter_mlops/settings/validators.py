@@ -50,11 +50,27 @@ def check_owner(value: str) -> str | None:
     return None
 
 
+_BRANCH = re.compile(r"^[A-Za-z0-9._/-]+$")
+BRANCH_MAX = 100
+
+
 def check_branch_name(value: str) -> str | None:
-    """git check-ref-format --branch, as documented in git-check-ref-format(1)."""
+    """An allow-list (letters, digits, '.', '_', '-', '/'), then git's own rules (git-check-ref-format(1)).
+
+    A branch name reaches workflows (names, paths, ``run:`` lines, expressions), main.py, .dvc/config and
+    shell commands: characters such as ``$ ( ) ; ' " { } | & ! % @`` or a backtick would be code there.
+    """
     problems = []
     if not value:
         return "a branch name is empty"
+    if len(value) > BRANCH_MAX:
+        return f"{value[:20]!r}… is {len(value)} characters; a branch name has at most {BRANCH_MAX}"
+    if not _BRANCH.match(value):
+        bad = sorted({c for c in value if not re.match(r"[A-Za-z0-9._/-]", c)})
+        return (
+            f"{value!r} has characters a branch name may not hold here ({' '.join(map(repr, bad))}); "
+            "use letters, digits, '.', '_', '-' and '/', e.g. development or feature/wine"
+        )
     if value.startswith("-"):
         problems.append("starts with '-'")
     if value == "@":
@@ -117,6 +133,24 @@ def check_experiment(value: str) -> str | None:
         return "the experiment name is empty; e.g. wine-quality-development"
     if len(value) > 128 or any(ord(c) < 0o40 for c in value):
         return f"{value[:30]!r} is not a usable experiment name (one line, at most 128 characters)"
+    return None
+
+
+# Characters no setting may hold: control characters, lone surrogates, Unicode line and paragraph
+# separators (each a line break somewhere: YAML, Markdown, a terminal), and a byte-order mark.
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+
+
+def check_text(value: str) -> str | None:
+    """The rule every text setting obeys before its own: one line of printable text, and nothing a GitHub
+    workflow would evaluate (``${{``), since settings are rendered into workflows, Python, TOML and INI."""
+    if "\n" in value or "\r" in value:
+        return "must be one line"
+    if bad := _NOT_TEXT.search(value):
+        code = f"U+{ord(bad.group()):04X}"
+        return f"holds the character {code} (a control character or line break); give one line of text"
+    if "${{" in value:
+        return "holds '${{', which GitHub Actions would evaluate as an expression; remove it"
     return None
 
 
@@ -225,6 +259,8 @@ def check_registry(value: str) -> str | None:
 
 def check_data_remote(value: str) -> str | None:
     """Where DVC keeps the data's versions for a branch: an s3:// bucket (MinIO/S3) or a local folder."""
+    if "%(" in value:  # DVC reads .dvc/config with configobj, which would take %(name)s as a reference
+        return f"{value!r} holds '%(', which DVC's config reads as a reference to another setting; rename the folder"
     if value.startswith("s3://"):
         return (
             None if _S3.match(value) else f"{value!r} is not an s3:// location; write it like s3://mlflow/dvc/project"
