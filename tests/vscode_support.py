@@ -178,9 +178,9 @@ def open_workbench(browser, server: CodeServer, timeout: float = 60_000):
     return page
 
 
-def run_command(page, title: str, timeout: float = 30) -> None:
+def run_command(page, title: str, timeout: float = 30) -> float:
     """F1, type the command's title, Enter on its row; extension commands appear a few seconds after the
-    workbench renders, so try again until the row shows."""
+    workbench renders, so try again until the row shows. Returns when Enter was pressed (perf_counter)."""
     deadline = time.monotonic() + timeout
     while True:
         page.keyboard.press("F1")
@@ -190,8 +190,9 @@ def run_command(page, title: str, timeout: float = 30) -> None:
         row = page.locator(".quick-input-widget .monaco-list-row", has_text=title).first
         try:
             row.wait_for(state="visible", timeout=3_000)
+            pressed = time.perf_counter()
             page.keyboard.press("Enter")
-            return
+            return pressed
         except Exception:
             page.keyboard.press("Escape")
             if time.monotonic() > deadline:
