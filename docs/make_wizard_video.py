@@ -36,20 +36,21 @@ SECONDS_PER_FRAME = 2.5
 WIDTH = 960  # pixels; the screenshots are scaled down to keep the GIF small
 
 
-def assemble(frames: Path, out: Path = OUT) -> Path:
-    """Concatenate the frames (each shown SECONDS_PER_FRAME) into an optimised-palette GIF that loops."""
+def assemble(frames: Path, out: Path = OUT, names: list[str] = FRAMES) -> Path:
+    """Concatenate the frames ``names`` (each shown SECONDS_PER_FRAME) into an optimised-palette GIF that loops
+    (docs/make_vscode_media.py reuses this for the VS Code walkthrough)."""
     if shutil.which("ffmpeg") is None:
         raise SystemExit("ffmpeg is not installed: apt-get install -y ffmpeg")
-    missing = [name for name in FRAMES if not (frames / name).is_file()]
+    missing = [name for name in names if not (frames / name).is_file()]
     if missing:
         raise SystemExit(f"{frames} lacks {', '.join(missing)}: did the browser tests pass?")
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mlops-gif-") as tmp:
         listing = Path(tmp) / "frames.txt"
         lines = []
-        for name in FRAMES:
+        for name in names:
             lines += [f"file '{(frames / name).resolve()}'", f"duration {SECONDS_PER_FRAME}"]
-        lines.append(f"file '{(frames / FRAMES[-1]).resolve()}'")  # the concat demuxer drops the last duration
+        lines.append(f"file '{(frames / names[-1]).resolve()}'")  # the concat demuxer drops the last duration
         listing.write_text("\n".join(lines) + "\n")
         scale = f"fps=2,scale={WIDTH}:-2:flags=lanczos"
         graph = f"[0:v]{scale},split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=sierra2_4a"

@@ -112,6 +112,7 @@ def created(browser, vscode, github, workspace, shots):
     }
     wizard.locator('[data-key="secret.staging.KFP_USERNAME"]').fill(STAGING_USER)
     wizard.locator('[data-key="secret.staging.KFP_PASSWORD"]').fill(STAGING_PASSWORD)
+    page.screenshot(path=str(shots / "vscode-wizard-secrets.png"))
     next_page(wizard, "review")
     plan = wizard.locator("pre.plan")
     plan.wait_for(timeout=30_000)
@@ -192,7 +193,9 @@ def test_set_secret_stores_a_value_that_decrypts_to_what_was_typed(created, page
     box = page.locator(".quick-input-widget input.input")
     box.wait_for(timeout=20_000)
     assert box.get_attribute("type") == "password"
-    input_box(page, TYPED_SECRET)
+    box.fill(TYPED_SECRET)
+    page.screenshot(path=str(shots / "vscode-set-secret.png"))
+    page.keyboard.press("Enter")
     # A new window has no token in memory (it is never stored): VS Code asks for it, hidden.
     page.locator(".quick-input-widget", has_text="GitHub token").wait_for(timeout=20_000)
     assert page.locator(".quick-input-widget input.input").get_attribute("type") == "password"

@@ -88,3 +88,19 @@ def test_the_extensions_unit_tests_pass():
     proc = subprocess.run([node, "--test", "out/test/"], cwd=VSCODE, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "# fail 0" in proc.stdout and "# pass 0" not in proc.stdout
+
+
+def test_the_docs_say_how_to_install_it_and_show_the_end_to_end_runs_pictures():
+    import re
+
+    docs = REPO_ROOT / "docs"
+    page = (docs / "vscode.md").read_text()
+    assert "code --install-extension vscode/jupyter-mlops-" in page and "npm run package" in page
+    assert "vscode.md" in (REPO_ROOT / "mkdocs.yml").read_text()
+    assert "docs/vscode.md" in (REPO_ROOT / "README.md").read_text()
+    pictures = re.findall(r"\]\((images/vscode-[^)]+\.png|media/vscode\.gif)\)", page)
+    assert len(pictures) >= 9
+    assert [p for p in pictures if not (docs / p).is_file()] == []
+    gif = (docs / "media" / "vscode.gif").read_bytes()
+    assert gif[:6] in (b"GIF87a", b"GIF89a") and len(gif) < 3_000_000
+    assert "media/vscode.gif" in (docs / "videos.md").read_text()
