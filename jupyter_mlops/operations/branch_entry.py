@@ -191,6 +191,22 @@ def _error(plan: EntryPlan, result: EntryResult):
     return RemoteFailure(f"{message} (exit code {result.exit_code})", details=details)
 
 
+def credential_names(root: Path) -> set[str]:
+    """The variables a face may pass to the entry point as credentials: every CI secret of the settings
+    table, the session token that goes with AWS keys, and the names the project's branches read."""
+    from ..settings.table import SECRETS
+    from .init import load_project_spec
+
+    names = {s.name for s in SECRETS} | {"AWS_SESSION_TOKEN"} | set(SECRET_NAMES)
+    try:
+        spec = load_project_spec(root) if root.is_dir() else None
+    except InvalidInput:
+        spec = None
+    for settings in spec.branches.values() if spec else ():
+        names.update(settings.secret_names())
+    return names
+
+
 def secrets_from(environ: Mapping[str, str]) -> dict[str, str]:
     """The credential variables present in ``environ`` (what a face passes on, by name)."""
     return {name: environ[name] for name in SECRET_NAMES if environ.get(name)}

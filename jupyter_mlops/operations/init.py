@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
+from ..safepaths import check_inside
 from ..scaffold.template import SPEC_FILE, RenderedFile, render
 from ..settings.spec import ProjectSpec
 from ..vcs import gitcli
@@ -152,6 +153,8 @@ def _branch_file_texts(root: Path, branches: list[str]) -> dict[tuple[str, str],
 def plan_init(root: Path | str, spec: ProjectSpec) -> InitPlan:
     root = Path(root).absolute()
     spec.validate()
+    if any(part.lower() == ".git" for part in root.resolve().parts):
+        raise InvalidInput(f"{root} is inside a .git folder (git's own data); give the project's folder instead")
     if root.exists() and not root.is_dir():
         raise InvalidInput(f"{root} is a file; give a folder for the new project")
     existing_spec = load_project_spec(root) if root.is_dir() else None
@@ -171,6 +174,7 @@ def plan_init(root: Path | str, spec: ProjectSpec) -> InitPlan:
         else:
             files.append(FileAction(path, "kept", f.owner))
 
+    check_inside(root, [f.path for f in files if f.action == "create"])
     if is_empty:
         mode = "new"
     elif existing_spec is not None:
@@ -298,13 +302,19 @@ def _apply_into_existing(plan: InitPlan, progress: Progress) -> None:
     root = plan.root
     paths = [f.path for f in plan.to_create]
     written: list[Path] = []
+    # Folders this run makes, deepest first: a rollback removes them again (when nothing else is in them).
+    new_folders = sorted(
+        {d for p in paths for d in (root / p).parents if root in d.parents and not d.exists()},
+        key=lambda d: len(d.parts),
+        reverse=True,
+    )
     try:
         if plan.git_init:
-            gitcli.git(["init", "-q", "-b", plan.spec.default_branch], root)
+            gitcli.git(["init", "-q", f"--initial-branch={plan.spec.default_branch}"], root)
         elif plan.checkout:
             if gitcli.has_commits(root):
                 switch = (
-                    ["checkout", "-q", plan.checkout]
+                    ["checkout", "-q", plan.checkout, "--"]
                     if plan.checkout in gitcli.branches(root)
                     else ["checkout", "-q", "-b", plan.checkout]
                 )
@@ -315,8 +325,8 @@ def _apply_into_existing(plan: InitPlan, progress: Progress) -> None:
         if paths:
             if not plan.git_init:
                 gitcli.ensure_clean_paths(root, paths)
-            _write(root, [plan.rendered[p] for p in paths])
             written = [root / p for p in paths]
+            _write(root, [plan.rendered[p] for p in paths])
             progress.emit("files", "done", f"Added {len(paths)} missing files")
             gitcli.git(["add", "--", *paths], root)
             gitcli.git(["commit", "-q", "--no-verify", "-m", plan.commit, "--only", "--", *paths], root)
@@ -327,10 +337,17 @@ def _apply_into_existing(plan: InitPlan, progress: Progress) -> None:
             gitcli.create_branches(root, plan.branches_to_create)
             progress.emit("git", "done", f"Created {', '.join(plan.branches_to_create)}")
     except BaseException:
-        # Leave the folder as we found it: remove only the files this run created.
+        # Leave the folder as we found it: remove only what this run created (files, folders, .git).
+        if plan.git_init:
+            shutil.rmtree(root / ".git", ignore_errors=True)
         for p in written:
-            if p.exists() and not _tracked(root, p):
+            if (p.exists() or p.is_symlink()) and (plan.git_init or not _tracked(root, p)):
                 p.unlink()
+        for folder in new_folders:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # not empty: something else is in it now
         raise
 
 

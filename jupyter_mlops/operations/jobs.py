@@ -33,13 +33,72 @@ class TooManyJobs(MlopsError):
     http_status = 429
 
 
+# Exact values shorter than this are left alone: masking them would garble ordinary words.
+MIN_SECRET = 4
+# Any piece of a secret (or of one of its encodings) at least this long is masked too: a message cut
+# short, a token split across lines, a password inside a longer base64 blob.
+MIN_PIECE = 10
+
+
+def _base64_pieces(value: bytes) -> list[str]:
+    """What ``value`` looks like inside any base64 text: at each of the three byte alignments, the
+    characters that depend on ``value`` alone (standard and URL-safe alphabets)."""
+    import base64
+
+    pieces = []
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + value).decode()
+        start, end = -(-4 * offset // 3), 4 * (offset + len(value)) // 3
+        middle = encoded[start:end]
+        pieces += [middle, middle.replace("+", "-").replace("/", "_")]
+    return pieces
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The ways a secret shows up in text: itself, URL-encoded, JSON-escaped, base64 (any alignment)."""
+    import json
+    from urllib.parse import quote, quote_plus
+
+    forms = {secret, quote(secret), quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+    if len(secret) >= 6:
+        forms.update(_base64_pieces(secret.encode("utf-8", "surrogatepass")))
+    return {f for f in forms if len(f) >= MIN_SECRET}
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """Defence in depth (operations never put credentials in messages): mask any that got there anyway.
-    Values shorter than 4 characters are left alone, as masking them would garble ordinary words."""
-    for value in sorted(secrets, key=len, reverse=True):
-        if value and len(value) >= 4:
-            text = text.replace(value, REDACTED)
-    return text
+    """Defence in depth (operations never put credentials in messages): mask any that got there anyway —
+    exact values, their common encodings, and any piece of MIN_PIECE characters or more of either."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret and len(secret) >= MIN_SECRET:
+            forms |= secret_forms(secret)
+    if not forms or not text:
+        return text
+    masked = bytearray(len(text))
+    for form in forms:
+        start = text.find(form)
+        while start >= 0:
+            masked[start : start + len(form)] = b"\1" * len(form)
+            start = text.find(form, start + 1)
+    grams = {f[i : i + MIN_PIECE] for f in forms if len(f) >= MIN_PIECE for i in range(len(f) - MIN_PIECE + 1)}
+    if grams:
+        for i in range(len(text) - MIN_PIECE + 1):
+            if text[i : i + MIN_PIECE] in grams:
+                masked[i : i + MIN_PIECE] = b"\1" * MIN_PIECE
+    if not any(masked):
+        return text
+    out, i = [], 0
+    while i < len(text):
+        if masked[i]:
+            while i < len(text) and masked[i]:
+                i += 1
+            out.append(REDACTED)
+        else:
+            j = masked.find(1, i)
+            j = len(text) if j < 0 else j
+            out.append(text[i:j])
+            i = j
+    return "".join(out)
 
 
 def _redact_tree(value: Any, secrets: tuple[str, ...]) -> Any:

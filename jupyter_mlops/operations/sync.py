@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import InvalidInput, MlopsError
 from ..progress import Progress, null_progress
+from ..safepaths import outside
 from ..settings.spec import ProjectSpec
 from ..settings.validators import check_git_url
 from ..vcs import gitcli, registry
@@ -350,6 +351,15 @@ def _base(root: Path, mine: str | None, remote: str | None) -> tuple[str, bool, 
 def _move_local(root: Path, branch: str, old: str, merge: BranchMerge, head: str | None) -> bool:
     """Move the local branch to the merge; the checked-out one through a fast-forward of the work tree."""
     if branch == head:
+        escaping = outside(root, merge.changed)
+        if escaping:
+            merge.status, merge.commit = SKIPPED, None
+            merge.note = (
+                "the update would write through a symbolic link leading outside the project "
+                f"({', '.join(f'{p} → {t}' for p, t in sorted(escaping.items()))}); nothing was changed. Remove "
+                "the link, then sync again"
+            )
+            return False
         proc = gitcli.git(["merge", "--ff-only", "--quiet", merge.commit or ""], root, check=False)
         if proc.returncode != 0:
             merge.status = SKIPPED

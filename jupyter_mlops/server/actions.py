@@ -227,19 +227,22 @@ def sync_job(root_dir: str, body: dict, github_hosts=None) -> Job:
 
 # ---------------------------------------------------------------- check, run
 
-# Variables a request may not set for the entry point: they would change which code runs, not credentials.
-_NOT_CREDENTIALS = ("PATH", "HOME", "SHELL", "USER", "PWD", "TMPDIR", "IFS")
-_NOT_CREDENTIAL_PREFIXES = ("PYTHON", "LD_", "DYLD_", "GIT_", "JUPYTER", "PIP_", "VIRTUAL_ENV", "CONDA")
 
+def _entry_env(root: Path, body: dict) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The server's environment plus the request's credentials (held by the job only).
 
-def _entry_env(body: dict) -> tuple[dict[str, str], tuple[str, ...]]:
-    """The server's environment plus the request's credentials (held by the job only)."""
+    Credentials are taken by allow-list — the names CI passes to the entry point — never by denylist: any
+    other variable (BASH_ENV, PYTHONSTARTUP, LD_PRELOAD…) could change which code runs.
+    """
+    from ..operations.branch_entry import credential_names
+
     credentials = body.get("credentials") or {}
-    refused = sorted(n for n in credentials if n in _NOT_CREDENTIALS or n.startswith(_NOT_CREDENTIAL_PREFIXES))
+    allowed = credential_names(root)
+    refused = sorted(n for n in credentials if n not in allowed)
     if refused:
         raise InvalidInput(
-            "credentials: these names are not credentials and cannot be set for the run: "
-            f"{', '.join(refused)}; send KFP_TOKEN, KFP_USERNAME, KFP_PASSWORD, AWS_* and the like"
+            f"credentials: {', '.join(refused)} {'is' if len(refused) == 1 else 'are'} not among the credentials "
+            f"the entry point reads; send only these: {', '.join(sorted(allowed))}"
         )
     return dict(os.environ, **credentials), tuple(credentials.values())
 
@@ -247,8 +250,9 @@ def _entry_env(body: dict) -> tuple[dict[str, str], tuple[str, ...]]:
 def check_job(root_dir: str, body: dict) -> Job:
     from ..operations.check import apply_check, plan_check
 
-    env, secrets = _entry_env(body)
-    plan = plan_check(resolve(root_dir, body["path"]), body.get("branch") or None)
+    root = resolve(root_dir, body["path"])
+    env, secrets = _entry_env(root, body)
+    plan = plan_check(root, body.get("branch") or None)
     return Job(
         "check",
         lambda progress: apply_check(plan, progress, env=env),
@@ -260,9 +264,10 @@ def check_job(root_dir: str, body: dict) -> Job:
 def run_job(root_dir: str, body: dict) -> Job:
     from ..operations.run import apply_run, plan_run
 
-    env, secrets = _entry_env(body)
+    root = resolve(root_dir, body["path"])
+    env, secrets = _entry_env(root, body)
     plan = plan_run(
-        resolve(root_dir, body["path"]),
+        root,
         body.get("branch") or None,
         local=bool(body.get("local")),
         wait=bool(body.get("wait")),

@@ -36,6 +36,8 @@ def resolve(root_dir: str | Path, rel: str) -> Path:
         raise InvalidPath(f"path {rel!r} cannot be used on this file system; give another folder name") from None
     if target != root and root not in target.parents:
         raise InvalidPath(f"path {rel!r} leads outside the Jupyter root (through a link); give a folder inside it")
+    if any(part.lower() == ".git" for part in target.relative_to(root).parts):
+        raise InvalidPath(f"path {rel!r} leads into a .git folder (git's own data); give the project's folder")
     return target
 
 

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from ..errors import Conflict
+from ..safepaths import check_inside
 from . import gitcli
 
 
@@ -28,6 +29,7 @@ def commit_on_branches(repo: Path, edits: dict[str, dict[str, bytes]], message: 
         return {}
     head = gitcli.head_branch(repo)
     if head in edits:
+        check_inside(repo, edits[head])  # the checked-out branch's files are written in the work tree
         dirty = gitcli.git(["status", "--porcelain", "--", *edits[head]], repo).stdout.strip()
         if dirty:
             raise Conflict(
