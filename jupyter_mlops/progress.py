@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Literal
 
 State = Literal["start", "done", "skip", "warn", "fail", "info"]
+STATES = ("start", "done", "skip", "warn", "fail", "info")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Progress:
         self.events: list[Event] = []
 
     def emit(self, step: str, state: State, message: str, link: str | None = None) -> Event:
+        _crash_hook(step, state)
         event = Event(step, state, message, link)
         with self._lock:
             self.events.append(event)
@@ -53,6 +55,28 @@ class Progress:
             from .errors import Cancelled
 
             raise Cancelled("Cancelled by the user; run the command again to finish the job.")
+
+
+# Test hook, inert unless set: ``JUPYTER_MLOPS_TEST_CRASH_AT=STEP`` (or ``STEP:STATE``) makes the process
+# kill itself with SIGKILL when the first event of that step (and state) is about to be emitted — no
+# cleanup, no finally, no atexit: what a power cut or an OOM kill leaves. The crash-matrix tests
+# (tests/test_security_crash.py) use it to stop init, push and sync at each of their steps.
+CRASH_VARIABLE = "JUPYTER_MLOPS_TEST_CRASH_AT"
+
+
+def _crash_hook(step: str, state: str) -> None:
+    import os
+
+    target = os.environ.get(CRASH_VARIABLE)
+    if not target:
+        return
+    want_step, _, want_state = target.rpartition(":")  # step names may hold ':' (environment:staging)
+    if want_state not in STATES or not want_step:
+        want_step, want_state = target, ""
+    if step == want_step and want_state in ("", state):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def null_progress() -> Progress:

@@ -34,3 +34,65 @@ def check_inside(root: Path, paths: Iterable[str]) -> None:
             "or replace the link (or choose another folder), then run the command again:",
             details=[f"{rel} → {landing}" for rel, landing in sorted(found.items())],
         )
+
+
+# ---------------------------------------------------------------- scratch space that nothing leaves behind
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_stale(parent: Path, prefix: str) -> None:
+    """Remove ``parent/<prefix><pid>-…`` entries whose process is gone: what a killed run left behind
+    (a SIGKILL runs no cleanup). Entries of running processes, and anything not named so, stay."""
+    import os
+    import shutil
+
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(prefix):
+            continue
+        pid = entry.name[len(prefix) :].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def scratch_dir(parent: Path, prefix: str) -> Path:
+    """A new folder ``parent/<prefix><pid>-XXXX`` for work that is moved into place or thrown away;
+    leftovers of killed runs with the same prefix are removed first."""
+    import os
+    import tempfile
+
+    remove_stale(parent, prefix)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+
+
+def scratch_file(parent: Path, prefix: str) -> Path:
+    """A path ``parent/<prefix><pid>-XXXX`` not yet created (git wants to create index files itself)."""
+    import os
+    import tempfile
+
+    remove_stale(parent, prefix)
+    fd, name = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}-", dir=parent)
+    os.close(fd)
+    os.unlink(name)
+    return Path(name)

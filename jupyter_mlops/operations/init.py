@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
-from ..safepaths import check_inside
+from ..safepaths import check_inside, scratch_dir
 from ..scaffold.template import SPEC_FILE, RenderedFile, render
 from ..settings.spec import ProjectSpec
 from ..vcs import gitcli
@@ -29,7 +28,7 @@ COMMIT_MESSAGE = "Scaffold {name} with jupyter-mlops {version}"
 @dataclass
 class FileAction:
     path: str
-    action: str  # create | unchanged | kept (exists with your content)
+    action: str  # create | add (written, not yet committed: a run was stopped) | unchanged | kept (your content)
     owner: str
 
 
@@ -50,12 +49,17 @@ class InitPlan:
         return [f for f in self.files if f.action == "create"]
 
     @property
+    def to_commit(self) -> list[FileAction]:
+        """What the commit holds: the files written now, and those an interrupted run wrote but did not commit."""
+        return [f for f in self.files if f.action in ("create", "add")]
+
+    @property
     def kept(self) -> list[FileAction]:
         return [f for f in self.files if f.action == "kept"]
 
     @property
     def commit(self) -> str | None:
-        if not self.to_create:
+        if not self.to_commit:
             return None
         from .._version import __version__
 
@@ -63,7 +67,7 @@ class InitPlan:
 
     @property
     def nothing_to_do(self) -> bool:
-        return not (self.to_create or self.branches_to_create or self.git_init or self.checkout)
+        return not (self.to_commit or self.branches_to_create or self.git_init or self.checkout)
 
     def to_dict(self) -> dict:
         return {
@@ -87,6 +91,9 @@ class InitPlan:
             lines.append(f"  switch to branch {self.checkout} (created from the current commit)")
         for f in self.to_create:
             lines.append(f"  create  {f.path}  [{f.owner}]")
+        for f in self.to_commit:
+            if f.action == "add":
+                lines.append(f"  add     {f.path}  (written by a run that was stopped; not yet committed)")
         for f in self.kept:
             lines.append(f"  keep    {f.path}  (exists with your content; not overwritten)")
         unchanged = sum(1 for f in self.files if f.action == "unchanged")
@@ -190,16 +197,28 @@ def plan_init(root: Path | str, spec: ProjectSpec) -> InitPlan:
             )
 
     git_init = not (root / ".git").exists()
+    if not git_init and any(f.action == "unchanged" for f in files):
+        # Our content on disk but not committed: a run stopped between writing and committing. Commit it now.
+        committed = set(_committed_paths(root))
+        files = [
+            FileAction(f.path, "add", f.owner) if f.action == "unchanged" and f.path not in committed else f
+            for f in files
+        ]
     wanted, default = spec.branch_names, spec.default_branch
     existing = {} if git_init else gitcli.branches(root)
     checkout = None
     if not git_init and gitcli.head_branch(root) != default:
-        needs_commit = any(f.action == "create" for f in files)
+        needs_commit = any(f.action in ("create", "add") for f in files)
         if needs_commit or default not in existing:
             checkout = default
     to_create = [b for b in wanted if b not in existing and b != default]
     present = [b for b in wanted if b in existing]
     return InitPlan(root, spec, mode, files, git_init, to_create, present, checkout, rendered)
+
+
+def _committed_paths(root: Path) -> list[str]:
+    proc = gitcli.git(["ls-tree", "-r", "-z", "--name-only", "HEAD"], root, check=False)
+    return proc.stdout.split("\0") if proc.returncode == 0 else []
 
 
 def apply_init(plan: InitPlan, progress: Progress | None = None) -> InitPlan:
@@ -250,7 +269,7 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
     ident_proc = gitcli.start(gitcli.IDENTITY_QUERY, parent)
     created_parents = _first_missing(plan.root.parent)
     plan.root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{plan.root.name}.mlops-", dir=plan.root.parent))
+    staging = scratch_dir(plan.root.parent, staging_prefix(plan.root.name))
     init_proc = gitcli.start(["init", "-q", "-b", plan.spec.default_branch], staging)
     try:
         progress.emit("files", "start", f"Writing {len(plan.to_create)} files")
@@ -279,6 +298,11 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
         raise
 
 
+def staging_prefix(name: str) -> str:
+    """The sibling folder a repository is built in before it is moved into ``name`` (init, new)."""
+    return f".{name}.mlops-"
+
+
 def move_into_place(staging: Path, target: Path) -> None:
     """Move a repository built aside into ``target``: a rename, or entry by entry into an existing
     empty folder (which may be the user's current directory, so it is not replaced)."""
@@ -301,6 +325,7 @@ def _first_missing(path: Path) -> Path | None:
 def _apply_into_existing(plan: InitPlan, progress: Progress) -> None:
     root = plan.root
     paths = [f.path for f in plan.to_create]
+    commit_paths = [f.path for f in plan.to_commit]
     written: list[Path] = []
     # Folders this run makes, deepest first: a rollback removes them again (when nothing else is in them).
     new_folders = sorted(
@@ -322,15 +347,15 @@ def _apply_into_existing(plan: InitPlan, progress: Progress) -> None:
                 switch = ["symbolic-ref", "HEAD", f"refs/heads/{plan.checkout}"]
             gitcli.git(switch, root)
             progress.emit("git", "done", f"Switched to {plan.checkout}")
-        if paths:
+        if commit_paths:
             if not plan.git_init:
-                gitcli.ensure_clean_paths(root, paths)
+                gitcli.ensure_clean_paths(root, commit_paths)
             written = [root / p for p in paths]
             _write(root, [plan.rendered[p] for p in paths])
             progress.emit("files", "done", f"Added {len(paths)} missing files")
-            gitcli.git(["add", "--", *paths], root)
-            gitcli.git(["commit", "-q", "--no-verify", "-m", plan.commit, "--only", "--", *paths], root)
-            progress.emit("git", "done", f"Committed {len(paths)} files on {plan.spec.default_branch}")
+            gitcli.git(["add", "--", *commit_paths], root)
+            gitcli.git(["commit", "-q", "--no-verify", "-m", plan.commit, "--only", "--", *commit_paths], root)
+            progress.emit("git", "done", f"Committed {len(commit_paths)} files on {plan.spec.default_branch}")
         for f in plan.kept:
             progress.emit("files", "skip", f"Kept {f.path} (exists with your content)")
         if plan.branches_to_create:

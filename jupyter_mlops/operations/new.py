@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
+from ..safepaths import scratch_dir
 from ..settings.spec import ProjectSpec, check_owner, check_repo_name
 from ..vcs import gitcli, registry
-from .init import load_project_spec, move_into_place
+from .init import load_project_spec, move_into_place, staging_prefix
 
 DEFAULTS_FILE = "mlops-defaults.toml"
 PERSONALISE_MESSAGE = "Make {name} from the main config repo {main}"
@@ -362,7 +362,7 @@ def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, p
     parent = plan.directory.parent
     created_parent = not parent.exists()
     parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{plan.name}.mlops-", dir=parent))
+    staging = scratch_dir(parent, staging_prefix(plan.name))
     try:
         progress.emit("clone", "start", f"Cloning {redact(plan.source.url)}")
         proc = gitcli.git(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import InvalidInput, MlopsError
 from ..progress import Progress, null_progress
-from ..safepaths import outside
+from ..safepaths import outside, scratch_dir
 from ..settings.spec import ProjectSpec
 from ..settings.validators import check_git_url
 from ..vcs import gitcli, registry
@@ -312,6 +312,14 @@ def _sync_clone(plan: SyncPlan, progress: Progress) -> ProjectSync:
             root, branch, ours, theirs, MESSAGE.format(branch=branch, upstream=_redact(plan.upstream_url))
         )
         outcome.branches.append(merge)
+        message = MESSAGE.format(branch=branch, upstream=_redact(plan.upstream_url))
+        if merge.status == UP_TO_DATE and ahead and not plan.pr and _only_merges(root, remote_sha, mine, message):
+            # An earlier sync merged here and was stopped before its push: finish that push.
+            merge.status, merge.ours, merge.commit = UPDATED, remote_sha, mine
+            merge.note = "pushed the merge an interrupted sync had made"
+            pushes.append((merge, remote_sha))
+            _report(progress, plan.spec.name, merge)
+            continue
         if merge.status != UPDATED:
             _report(progress, plan.spec.name, merge)
             continue
@@ -346,6 +354,22 @@ def _base(root: Path, mine: str | None, remote: str | None) -> tuple[str, bool, 
     if mine or remote:
         return mine or remote or "", False, ""
     return "", False, "the project has no such branch"
+
+
+def _only_merges(root: Path, base: str | None, tip: str | None, message: str) -> bool:
+    """The commits ``base..tip`` are all merges sync made for this branch (nothing of the user's)."""
+    if not (base and tip):
+        return False
+    proc = gitcli.git(["log", "--first-parent", "--format=%P%x00%B%x01", f"{base}..{tip}", "--"], root, check=False)
+    commits = [c for c in proc.stdout.split("\x01") if c.strip()]
+    return (
+        proc.returncode == 0
+        and bool(commits)
+        and all(
+            len(parents.split()) == 2 and body.strip() == message
+            for parents, _, body in (c.strip("\n").partition("\0") for c in commits)
+        )
+    )
 
 
 def _move_local(root: Path, branch: str, old: str, merge: BranchMerge, head: str | None) -> bool:
@@ -529,7 +553,7 @@ def _sync_remote_project(
 ) -> ProjectSync:
     """Fetch one project into a scratch repository that borrows the main clone's objects; merge; push."""
     outcome = ProjectSync(entry.name, entry.url)
-    work = Path(tempfile.mkdtemp(prefix="mlops-sync-"))
+    work = scratch_dir(Path(tempfile.gettempdir()), "mlops-sync-")
     try:
         progress.check_cancelled()
         if problem := check_git_url(entry.url):

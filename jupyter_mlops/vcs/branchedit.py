@@ -8,11 +8,10 @@ Nothing is written when a file to change has uncommitted edits in the work tree.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ..errors import Conflict
-from ..safepaths import check_inside
+from ..safepaths import check_inside, scratch_file
 from . import gitcli
 
 
@@ -60,7 +59,7 @@ def commit_on_branches(repo: Path, edits: dict[str, dict[str, bytes]], message: 
 
 def _commit(repo: Path, parent: str, files: dict[str, bytes], message: str) -> str:
     git_dir = Path(gitcli.git(["rev-parse", "--absolute-git-dir"], repo).stdout.strip())
-    index = git_dir / f"mlops-index-{os.getpid()}"
+    index = scratch_file(git_dir, "mlops-index-")
     env = {"GIT_INDEX_FILE": str(index)}
     try:
         gitcli.git(["read-tree", parent], repo, env=env)

@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..safepaths import scratch_file
 from ..scaffold.ownership import OWNERSHIP_FILE, Ownership, parse
 from ..scaffold.template import ownership_from_manifest
 from . import gitcli
@@ -167,9 +168,7 @@ def _diff_tree(repo: Path, a: str, b: str) -> list[tuple[str, str, str, str, str
 
 def _edit_tree(repo: Path, tree: str, index_info: list[str]) -> str:
     """``tree`` with entries replaced or removed, through a throw-away index (the repo's own is not touched)."""
-    fd, index = tempfile.mkstemp(prefix="mlops-sync-index-")
-    os.close(fd)
-    os.unlink(index)  # read-tree wants to create it
+    index = str(scratch_file(Path(tempfile.gettempdir()), "mlops-sync-index-"))  # read-tree creates it
     env = {"GIT_INDEX_FILE": index}
     try:
         gitcli.git(["read-tree", tree], repo, env=env)
