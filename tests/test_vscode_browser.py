@@ -11,7 +11,11 @@ Screenshots go to $MLOPS_SCREENSHOTS (docs/make_screenshots.py sets it to docs/i
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -82,7 +86,15 @@ def next_page(wizard, expected_step: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def created(browser, vscode, github, workspace, shots):
+def closed_port():
+    """A port on 127.0.0.1 held but not listening: a Kubeflow that refuses connections at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def created(browser, vscode, github, workspace, shots, closed_port):
     """The wizard, as a user goes through it: the project wine-quality on the GitHub stand-in."""
     page = open_workbench(browser, vscode)
     run_command(page, "MLOps: New Project…")
@@ -92,6 +104,8 @@ def created(browser, vscode, github, workspace, shots):
     page.screenshot(path=str(shots / "vscode-wizard-project.png"))
     for step in ("options", "platform:development", "platform:staging", "platform:production", "github"):
         next_page(wizard, step)
+        if step == "platform:development":
+            wizard.locator('[data-key="development.kfp.host"]').fill(f"http://127.0.0.1:{closed_port}")
         if step == "platform:staging":
             page.screenshot(path=str(shots / "vscode-wizard-platform.png"))
     token_field = wizard.locator('[data-key="push.token"]')
@@ -211,3 +225,41 @@ def test_the_token_and_the_secrets_are_nowhere_vs_code_or_the_cli_wrote(created,
     for needle in (github.token, STAGING_PASSWORD, TYPED_SECRET):
         assert needle not in channel
         assert vscode.files_containing(needle, workspace) == [], needle
+
+
+# ---------------------------------------------------------------- a branch's action, errors, a missing CLI
+
+
+def test_a_branch_action_from_the_view_shows_the_clis_error_and_fix(created, page):
+    """Run Preflight from the development branch's context menu: its Kubeflow (set in the wizard to a port
+    that refuses connections) does not answer, so the CLI's error comes back as a notification."""
+    run_command(page, "MLOps: Project Status")
+    view = page.locator(".pane", has=page.locator(".pane-header", has_text="MLOps Projects"))
+    row = view.locator(".monaco-list-row", has_text="development").first
+    row.wait_for(timeout=30_000)
+    row.click(button="right")
+    item = page.locator(".monaco-menu .action-label", has_text="Run Preflight").first
+    item.wait_for(timeout=10_000)
+    item.hover()  # the menu focuses the item under the pointer; Enter runs it (a click can land mid-animation)
+    page.keyboard.press("Enter")
+    toast = page.locator(".notifications-toasts .notification-list-item-message", has_text="MLOps: The preflight")
+    toast.first.wait_for(timeout=120_000)
+    text = toast.first.inner_text()
+    assert "The preflight of branch development failed" in text
+
+
+def test_a_missing_cli_is_a_notification_that_says_how_to_install_it(created, page, workspace):
+    """The workspace's settings point jupyterMlops.cliPath at a program that is not there."""
+    folder = workspace / ".vscode"
+    folder.mkdir(exist_ok=True)
+    (folder / "settings.json").write_text(json.dumps({"jupyterMlops.cliPath": "/nonexistent/jupyter-mlops"}))
+    try:
+        deadline = time.monotonic() + 60
+        toast = page.locator(".notifications-toasts .notification-list-item-message", has_text="was not found")
+        while not toast.count() and time.monotonic() < deadline:  # until VS Code has read the new settings
+            run_command(page, "MLOps: Push to GitHub")
+            page.wait_for_timeout(3_000)
+        text = toast.first.inner_text(timeout=5_000)
+    finally:
+        shutil.rmtree(folder)
+    assert "/nonexistent/jupyter-mlops" in text and "-m pip install jupyter-mlops" in text
