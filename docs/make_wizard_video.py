@@ -21,10 +21,11 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 OUT = DOCS / "media" / "wizard.gif"
-# The order a user meets them: the launcher tile, the six wizard steps, then the project's status view.
+# The order a user meets them: the launcher tile, the wizard's steps, then the project's status view.
 FRAMES = [
     "launcher.png",
     "wizard-1-project.png",
+    "wizard-options.png",
     "wizard-2-platform.png",
     "wizard-3-github.png",
     "wizard-4-secrets.png",

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.forms_support import settable_rounds, target_value, toml_values
 from tests.lab_support import API, CHROMIUM, KUBEFLOW_BASE_URL, JupyterLab, chromium, open_lab
 from tests.standins.github import GitHubStandIn
 from tests.standins.kfp import KfpStandin
@@ -124,6 +125,20 @@ class Wizard:
         if expect:
             self.root.locator(f'section[data-step="{expect}"]:visible').wait_for(timeout=60_000)
 
+    def back(self, expect: str) -> None:
+        self.root.locator(".jp-mlops-footer button", has_text="Back").click()
+        self.root.locator(f'section[data-step="{expect}"]:visible').wait_for(timeout=10_000)
+
+    def set(self, key: str, field: dict, value) -> None:
+        """Set a field as its schema type says: tick a checkbox, pick a choice, or type text."""
+        element = self.field(key)
+        if field["type"] == "boolean":
+            element.set_checked(value)
+        elif "enum" in field:
+            element.select_option(value)
+        else:
+            element.fill(value)
+
     def shot(self, target: Path, name: str) -> None:
         self.page.screenshot(path=str(target / name))
 
@@ -215,6 +230,8 @@ def test_wizard_creates_a_repository_with_branches_environments_and_secrets(page
     wizard.fill(name=name, description="Wine quality, wired")
     assert wizard.field("path").input_value() == name  # the folder follows the name
     wizard.shot(shots, "wizard-1-project.png")
+    wizard.next(expect="options")
+    wizard.shot(shots, "wizard-options.png")
     wizard.next(expect="platform")
 
     # Platform per branch: development keeps the laptop defaults; production uses token auth
@@ -287,6 +304,61 @@ def test_wizard_creates_a_repository_with_branches_environments_and_secrets(page
         assert value not in server_log
 
 
+def test_a_field_shows_only_while_it_applies(page, lab):
+    # Given the wizard's Options page, rendered from the schema
+    wizard = open_wizard_from_launcher(page)
+    wizard.next(expect="options")
+    assert wizard.field("containers").is_visible() and wizard.field("registry").count() == 0
+    # When the user ticks container steps, the image registry appears under it
+    wizard.field("containers").set_checked(True)
+    wizard.field("registry").wait_for()
+    assert wizard.field("registry").input_value() == "ghcr.io"
+    # And each branch's DVC remote appears on the Platform page only with DVC data
+    wizard.next(expect="platform")
+    assert wizard.field("development.data.remote").count() == 0
+    wizard.back(expect="options")
+    wizard.field("data.dvc").set_checked(True)
+    wizard.next(expect="platform")
+    assert wizard.field("development.data.remote").is_visible()
+
+
+def test_every_settable_key_of_the_schema_reaches_mlops_toml_from_the_lab(page, lab, github, where):
+    branches = target_value(lab.api("schema")[1]["properties"]["branches"])
+    status, schema = lab.api(f"schema?branches={branches}")
+    assert status == 200
+    fields, pages = schema["properties"], [g["id"] for g in schema["x-groups"]]
+    covered = set()
+    for values in settable_rounds(schema):
+        if "owner" in values:
+            values["owner"] = github.login  # an owner GitHub (the stand-in) knows
+        if "name" in values:
+            values["name"] = f"{values['name']}-{where}"  # one GitHub stand-in serves both base URLs
+        page.goto(lab.url)  # a fresh JupyterLab page: the wizard opens empty
+        page.locator(".jp-Launcher").first.wait_for(timeout=60_000)
+        wizard = open_wizard_from_launcher(page)
+        # The user types every value on the page that shows it, branch tab by branch tab
+        for at, step in enumerate(pages):
+            for branch in [None, *schema["x-branches"]]:
+                keys = [k for k, f in fields.items() if f["x-group"] == step and f.get("x-branch") == branch]
+                if branch is not None and keys:
+                    wizard.root.locator(f'.jp-mlops-tab[data-branch="{branch}"]').click()
+                for key in sorted(keys, key=lambda k: fields[k]["x-order"]):
+                    if key in values:
+                        assert wizard.field(key).is_visible(), f"{key} is not shown on {step}"
+                        wizard.set(key, fields[key], values[key])
+            if step == "github" and values.get("owner"):
+                wizard.fill(github_url=github.api_url, token=github.token)
+            wizard.next(expect=pages[at + 1] if at + 1 < len(pages) else "secrets")
+        wizard.next(expect="review")
+        wizard.next(expect="create")
+        page.locator(".jp-mlops-result h3, .jp-mlops-Wizard .jp-mlops-banner:visible").first.wait_for(timeout=TIMEOUT)
+        assert wizard.banner() == ""
+        folder = lab.root / str(values.get("name", fields["name"]["default"]))
+        assert toml_values(folder, values) == values
+        covered |= set(values)
+    assert covered == set(fields)
+
+
 def test_bad_project_name_shows_the_rule_and_creates_nothing(page, lab, github, shots):
     before, calls = listing(lab.root), len(github.write_calls())
     wizard = open_wizard_from_launcher(page)
@@ -312,6 +384,7 @@ def test_bad_project_name_shows_the_rule_and_creates_nothing(page, lab, github, 
 def test_branch_list_and_name_reshape_the_platform_step(page, lab):
     wizard = open_wizard_from_launcher(page)
     wizard.fill(name="churn", branches="dev, prod")
+    wizard.next(expect="options")
     wizard.next(expect="platform")
     tabs = [t.inner_text() for t in wizard.root.locator(".jp-mlops-tab").all()]
     assert tabs == ["dev", "prod"]
@@ -323,8 +396,10 @@ def test_branch_list_and_name_reshape_the_platform_step(page, lab):
 
     # A value the user typed survives a rename; derived ones follow the new name
     wizard.fill(dev__kfp__namespace="team-a")
-    wizard.root.locator(".jp-mlops-footer button", has_text="Back").click()
+    wizard.back(expect="options")
+    wizard.back(expect="project")
     wizard.fill(name="churn-model")
+    wizard.next(expect="options")
     wizard.next(expect="platform")
     assert wizard.field("dev.kfp.namespace").input_value() == "team-a"
     assert wizard.field("dev.kfp.experiment").input_value() == "churn-model-dev"
@@ -334,6 +409,7 @@ def test_server_refusal_is_shown_next_to_the_field_it_is_about(page, lab, github
     before = listing(lab.root.parent)
     wizard = open_wizard_from_launcher(page)
     wizard.fill(name="escapee", path="../outside")
+    wizard.next(expect="options")
     wizard.next(expect="platform")
     wizard.next(expect="github")
     wizard.next(expect="secrets")
@@ -351,6 +427,7 @@ def test_github_refusing_the_token_is_shown_on_the_token_field(page, lab, github
     name = f"refused-{where}"
     wizard = open_wizard_from_launcher(page)
     wizard.fill(name=name)
+    wizard.next(expect="options")
     wizard.next(expect="platform")
     wizard.next(expect="github")
     wizard.fill(owner=github.login, github_url=github.api_url, token="ghp_not_a_token_github_knows")
@@ -373,6 +450,7 @@ def test_cancel_stops_the_push_and_create_again_finishes_it(page, lab, github, w
     name = f"resumed-{where}"
     wizard = open_wizard_from_launcher(page)
     wizard.fill(name=name)
+    wizard.next(expect="options")
     wizard.next(expect="platform")
     wizard.next(expect="github")
     wizard.fill(owner=github.login, github_url=github.api_url, token=github.token)

@@ -40,13 +40,31 @@ def test_installed_extension_is_the_current_build():
             "the installed lab extension is older than jupyter_mlops/labextension: run pip install -e . again"
         )
     assert (built_extension_dir() / installed["jupyterlab"]["_build"]["load"]).is_file()
-    sources = [f for d in ("src", "style") for f in (REPO / "labextension" / d).rglob("*") if f.is_file()]
+    sources = [
+        f
+        for d in ("src", "style")
+        for f in (REPO / "labextension" / d).rglob("*")
+        if f.is_file() and "__tests__" not in f.parts  # the unit tests are not part of the build
+    ]
     if built.exists() and sources:  # and the build is not older than the TypeScript and CSS it comes from
         newest_source = max(sources, key=lambda f: f.stat().st_mtime)
         assert newest_source.stat().st_mtime <= built.stat().st_mtime, (
             f"{newest_source.relative_to(REPO)} changed after the last build: cd labextension && jlpm build:prod, "
             "then pip install -e . --no-deps"
         )
+
+
+def test_react_and_the_ui_kit_are_jupyterlabs_not_bundled():
+    # The panels are React views on @jupyterlab/ui-components: both are JupyterLab's shared singletons, so the
+    # build bundles no copy of them (every npm package it bundles is listed in third-party-licenses.json).
+    extension = built_extension_dir()
+    package = json.loads((extension / "package.json").read_text())
+    assert package["jupyterlab"]["sharedPackages"]["react"] == {"bundled": False, "singleton": True}
+    bundled = json.loads((extension / "static" / "third-party-licenses.json").read_text())["packages"]
+    assert {p["name"] for p in bundled} <= {"css-loader", "style-loader"}, bundled
+    scripts = "".join(p.read_text() for p in (extension / "static").glob("*.js"))
+    assert "__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED" not in scripts  # React's own source
+    assert "@jupyterlab/ui-components" in scripts  # consumed from JupyterLab's shared scope
 
 
 def test_own_javascript_stays_within_60_kb():

@@ -5,7 +5,10 @@
  * Activation only registers commands: the panels' code is loaded, and the REST API first called,
  * when a panel is opened, so opening JupyterLab costs nothing and sends no request to our API.
  */
-import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ILauncher } from '@jupyterlab/launcher';
@@ -20,7 +23,8 @@ const CATEGORY = 'MLOps';
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-mlops:plugin',
-  description: 'Create ML project repositories wired for GitHub and Kubeflow Pipelines.',
+  description:
+    'Create ML project repositories wired for GitHub and Kubeflow Pipelines.',
   autoStart: true,
   optional: [ILauncher, ICommandPalette, IMainMenu, IDefaultFileBrowser],
   activate: (
@@ -47,24 +51,33 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
 
     const openStatus = async (path: string) => {
-      const { StatusPanel } = await import('./status');
+      const { StatusPanel } = await import('./panels');
       show(`status:${path}`, () => new StatusPanel(path));
     };
 
     app.commands.addCommand(NEW_PROJECT, {
-      label: args => (args.isLauncher ? 'MLOps project' : args.isMenu ? 'MLOps Project…' : 'New MLOps Project…'),
-      caption: 'Create an ML project repository wired for GitHub and Kubeflow Pipelines',
+      label: args =>
+        args.isLauncher
+          ? 'MLOps project'
+          : args.isMenu
+            ? 'MLOps Project…'
+            : 'New MLOps Project…',
+      caption:
+        'Create an ML project repository wired for GitHub and Kubeflow Pipelines',
       icon: args => (args.isPalette ? undefined : mlopsIcon),
       execute: async () => {
-        const { WizardPanel } = await import('./wizard');
+        const { WizardPanel } = await import('./panels');
         const cwd = browser?.model.path ?? '';
         show(
           'wizard',
           () =>
             new WizardPanel({
               cwd,
-              openFolder: path => void app.commands.execute('filebrowser:go-to-path', { path: `/${path}` }),
-              openStatus: path => void openStatus(path),
+              openFolder: (path: string) =>
+                void app.commands.execute('filebrowser:go-to-path', {
+                  path: `/${path}`
+                }),
+              openStatus: (path: string) => void openStatus(path),
               refresh: () => void browser?.model.refresh()
             })
         );
@@ -73,7 +86,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     app.commands.addCommand(STATUS, {
       label: 'MLOps Project Status',
-      caption: 'Branches, remote, secrets and preflight of a jupyter-mlops project folder',
+      caption:
+        'Branches, remote, secrets and preflight of a jupyter-mlops project folder',
       icon: args => (args.isPalette ? undefined : mlopsIcon),
       execute: async args => {
         let path = typeof args.path === 'string' ? args.path : undefined;
@@ -86,11 +100,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    launcher?.add({ command: NEW_PROJECT, category: CATEGORY, rank: 1, args: { isLauncher: true } });
+    launcher?.add({
+      command: NEW_PROJECT,
+      category: CATEGORY,
+      rank: 1,
+      args: { isLauncher: true }
+    });
     palette?.addItem({ command: NEW_PROJECT, category: CATEGORY });
     palette?.addItem({ command: STATUS, category: CATEGORY });
-    mainMenu?.fileMenu.newMenu.addGroup([{ command: NEW_PROJECT, args: { isMenu: true } }], 30);
-    app.contextMenu.addItem({ command: STATUS, selector: '.jp-DirListing-item[data-isdir="true"]', rank: 20 });
+    mainMenu?.fileMenu.newMenu.addGroup(
+      [{ command: NEW_PROJECT, args: { isMenu: true } }],
+      30
+    );
+    app.contextMenu.addItem({
+      command: STATUS,
+      selector: '.jp-DirListing-item[data-isdir="true"]',
+      rank: 20
+    });
   }
 };
 
