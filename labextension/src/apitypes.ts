@@ -7,7 +7,7 @@
 
 export interface IError {
   message: string;
-  /** Stable word: invalid_input, invalid_path, not_found, conflict, git_failed, unauthenticated, forbidden, remote_failure, cancelled, too_many_jobs, internal_error (or a more specific word an operation defines); for Jupyter's own refusals the HTTP reason (forbidden, not_found, …). */
+  /** Stable word: invalid_input, invalid_path, not_found, conflict, git_failed, unauthenticated, forbidden, remote_failure, timed_out, cancelled, too_many_jobs, internal_error (or a more specific word an operation defines); for Jupyter's own refusals the HTTP reason (forbidden, not_found, …). */
   reason: string;
   details?: string[];
 }
