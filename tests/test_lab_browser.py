@@ -415,7 +415,7 @@ def test_server_refusal_is_shown_next_to_the_field_it_is_about(page, lab, github
     wizard.next(expect="secrets")
     wizard.next()  # to the review, which asks the server for the plan
     # The plan is refused (400): the wizard goes back to the folder field with the server's message
-    page.wait_for_function("document.querySelector('.jp-mlops-Wizard [data-error-for=path]').textContent !== ''")
+    page.wait_for_function("document.querySelector('.jp-mlops-Wizard [data-error-for=path]')?.textContent")
     status, body = lab.api("plan", {"path": "../outside", "name": "escapee"})
     assert status == 400 and body["reason"] == "invalid_path"
     assert wizard.step() == "project"
