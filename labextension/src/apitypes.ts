@@ -114,7 +114,7 @@ export interface IInitPlan {
   mode: "new" | "update" | "adopt";
   files: ({
     path: string;
-    action: "create" | "unchanged" | "kept";
+    action: "create" | "add" | "unchanged" | "kept";
     owner: string;
   })[];
   git_init: boolean;

@@ -404,6 +404,7 @@ function ReviewPage(props: {
     plan.files.filter(f => f.action === action).length;
   const files = [
     `${count('create')} files to create`,
+    count('add') && `${count('add')} written by a stopped run, to commit`,
     count('unchanged') && `${count('unchanged')} already as generated`,
     count('kept') && `${count('kept')} of yours kept as they are`
   ].filter(Boolean);
