@@ -188,3 +188,19 @@ def test_sync_without_upstream_is_a_usage_error(shell):
     shell.run_line_magic("mlops", "init wine")
     with pytest.raises(UsageError, match="no upstream"):
         shell.run_line_magic("mlops", "sync wine")
+
+
+def test_every_settable_key_of_the_schema_reaches_mlops_toml_through_the_magic(shell, tmp_path):
+    import shlex
+
+    from jupyter_mlops.settings.forms import json_schema
+    from tests.forms_support import as_text, settable_rounds, target_value, toml_values
+
+    schema = json_schema(target_value(json_schema()["properties"]["branches"]))
+    covered = set()
+    for i, values in enumerate(settable_rounds(schema)):
+        sets = " ".join(f"--set {shlex.quote(f'{k}={as_text(v)}')}" for k, v in values.items())
+        assert shell.run_line_magic("mlops", f"init round-{i} {sets}").ok
+        assert toml_values(tmp_path / f"round-{i}", values) == values
+        covered |= set(values)
+    assert covered == set(schema["properties"])
