@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .common import add_dry_run, add_github_url, add_json, add_yes, read_secrets_file
+from .push_cmd import check_before_token
 
 HELP = "make a project repository from the main config repo (GitHub fork, or a mirror fork)"
 
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace, ui) -> int:
 
     settings = parse_assignments(args.settings)
     client = None
+    check_before_token(args)
     if needs_github(args):
         from ..github.client import GitHubClient
 

@@ -49,6 +49,18 @@ def register(sub) -> None:
     p.set_defaults(handler=run, private=None)
 
 
+def check_before_token(args: argparse.Namespace) -> None:
+    """The values given are checked before anyone is asked for a token: a typo is not worth a secret."""
+    from ..errors import InvalidInput
+    from ..github.client import normalize_api_url
+    from ..settings.validators import check_owner
+
+    if args.owner and (problem := check_owner(args.owner)):
+        raise InvalidInput(f"--owner: {problem}")
+    if args.github_url is not None:
+        normalize_api_url(args.github_url)
+
+
 def needs_github(root: Path, args: argparse.Namespace) -> bool:
     from ..operations.init import load_project_spec
     from ..operations.push import recorded_github
@@ -72,6 +84,7 @@ def run(args: argparse.Namespace, ui) -> int:
         from ..operations.push import require_project
 
         secrets = read_branch_secrets(args.secrets_file, ui, require_project(root.absolute()))
+    check_before_token(args)
     token = github_token(ui) if needs_github(root, args) else None
     progress = Progress(ui.event)
     plan = plan_push(

@@ -95,10 +95,21 @@ def _check_name(name: str) -> None:
         raise InvalidInput(f"NAME: {problem}")
 
 
+def _check_project(args: argparse.Namespace) -> None:
+    """The folder is a project, and --github-url is a URL, before anyone is asked for a token."""
+    from ..github.client import normalize_api_url
+    from ..operations.push import require_project
+
+    require_project(Path(args.path).absolute())
+    if args.github_url is not None:
+        normalize_api_url(args.github_url)
+
+
 def run_set(args: argparse.Namespace, ui) -> int:
     from .github_auth import github_token
 
     _check_name(args.name)  # before asking for anything
+    _check_project(args)
     token = github_token(ui)
     if ui.stdin.isatty():
         try:
@@ -118,6 +129,7 @@ def run_import(args: argparse.Namespace, ui) -> int:
     from .github_auth import github_token
 
     values = read_env_file(args.file)
+    _check_project(args)
     return _apply(args, ui, values, github_token(ui))
 
 
@@ -125,6 +137,7 @@ def run_list(args: argparse.Namespace, ui) -> int:
     from ..operations.secrets import list_secrets
     from .github_auth import github_token
 
+    _check_project(args)
     listing = list_secrets(Path(args.path), token=github_token(ui), env=args.env, github_url=args.github_url)
     ui.result(listing.to_dict())
     ui.line(f"{listing.repository} (secrets mode: {listing.secrets_mode})")

@@ -72,7 +72,9 @@ def parse_env_text(text: str, source: str) -> dict[str, str]:
     values = dotenv_values(stream=io.StringIO(text), interpolate=False)
     empty = [k for k, v in values.items() if v is None]
     if empty:
-        raise InvalidInput(f"{source}: these lines have no '=value' (nothing was sent):", details=empty)
+        raise InvalidInput(
+            f"{source}: these lines have no '=value' (nothing was sent); write each as NAME=value:", details=empty
+        )
     if not values:
         raise InvalidInput(f"{source} has no NAME=value lines; nothing to set")
     return {k: v for k, v in values.items() if v is not None}
