@@ -256,3 +256,14 @@ def test_git_runs_with_its_own_process_group_so_a_timeout_kills_its_helpers(tmp_
     time.sleep(0.2)
     stat = Path(f"/proc/{pid}/stat")
     assert not stat.exists() or stat.read_text().split(") ")[1][0] == "Z"  # the child is gone too (or a zombie)
+
+
+def test_the_documented_time_limits_are_the_real_ones():
+    """docs/security.md states each limit and its variable: the table follows timeouts.DEFAULTS."""
+    from jupyter_mlops.timeouts import DEFAULTS
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "security.md").read_text()
+    for variable, default in DEFAULTS.values():
+        row = next(line for line in page.splitlines() if f"`{variable}`" in line)
+        stated = f"{default / 3600:g} h" if default >= 3600 else f"{default:g} s"
+        assert f"| {stated}" in row, (variable, row)
