@@ -267,3 +267,14 @@ def test_the_documented_time_limits_are_the_real_ones():
         row = next(line for line in page.splitlines() if f"`{variable}`" in line)
         stated = f"{default / 3600:g} h" if default >= 3600 else f"{default:g} s"
         assert f"| {stated}" in row, (variable, row)
+
+
+def test_a_clone_url_on_another_host_gets_no_token():
+    """A GitHub(-compatible) API answering with a clone URL elsewhere would otherwise receive the token."""
+    from jupyter_mlops.errors import RemoteFailure
+    from jupyter_mlops.github.client import GitHubClient
+
+    client = GitHubClient("ghp_SomeToken123", "https://ghe.example.org/api/v3")
+    assert "GIT_CONFIG_COUNT" in client.git_auth_env("https://ghe.example.org/acme/wine.git")
+    with pytest.raises(RemoteFailure, match="only sent to its own host"):
+        client.git_auth_env("https://collector.example.net/acme/wine.git")

@@ -209,3 +209,15 @@ def test_the_yaml_filter_refuses_an_expression_that_reached_it_anyway():
     spec.branches["development"].kfp_experiment = "x${{ github.token }}"  # set around the validators
     with pytest.raises(InvalidInput, match="GitHub Actions expression"):
         render(spec)
+
+
+def test_a_dvc_remote_with_a_hash_and_quotes_reads_back_whole():
+    """The sweep: data.remote went raw into .dvc/config, and DVC (configobj) dropped everything after '#'."""
+    from configobj import ConfigObj
+
+    spec = ProjectSpec.default("wine")
+    spec.set("data.dvc", "true")
+    for value in ("/data/dvc #1", '/data/it\'s "here"', "/data/a, b = c"):
+        spec.set("development.data.remote", value)
+        config = ConfigObj(rendered(spec)[".dvc/config"].decode().splitlines()).dict()
+        assert config['remote "development"']["url"] == value
