@@ -19,6 +19,8 @@ pytest_plugins: list[str] = [
     "tests.server_support",
     "tests.generated_support",
     "tests.forms_support",
+    "tests.s3_support",
+    "tests.mlflow_support",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -34,6 +34,12 @@ _CLEARED = (
     "KUBERNETES_SERVICE_HOST",
     "KF_PIPELINES_ENDPOINT",
     "KF_PIPELINES_UI_ENDPOINT",
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_TRACKING_USERNAME",
+    "MLFLOW_TRACKING_PASSWORD",
+    "MLFLOW_TRACKING_TOKEN",
+    "MLFLOW_S3_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL",
 )
 
 
@@ -50,6 +56,8 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
         # A step whose packages were missing would make pip reach for the network: fail instead.
         PIP_NO_INDEX="1",
         PYTHONUNBUFFERED="1",
+        # MLflow 3 reports usage to its developers unless told not to; tests reach nothing outside 127.0.0.1.
+        MLFLOW_DISABLE_TELEMETRY="true",
     )
     env.update(extra)
     return env

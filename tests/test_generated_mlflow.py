@@ -1,123 +1,134 @@
-"""The example's train step with MLflow tracking configured: the run, its parameters, the logged model and
-the registered model version, read back with MLflow's own client from a local file store (no server, no
-network; the generated project's code runs unchanged, in its own folder, as its unit tests do)."""
+"""The example pipeline tracked to a real MLflow server (tests/mlflow_support.py): what a run registers is the
+right model, and only a model that passed becomes a version.
+
+The generated project runs its whole pipeline locally as a user would (`main.py --local --param
+mlflow_uri=URI`, kfp.local, the shipped red-wine data); MLflow's own client then reads back the runs, the
+registered versions, their tags and their files.
+"""
 
 from __future__ import annotations
 
 import json
-import pickle
 import subprocess
-import sys
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
+import pandas as pd
 import pytest
-import yaml
+from sklearn.metrics import r2_score
 
-from tests.generated_support import clean_env, generate, write_synthetic_sample
+from tests.generated_support import clean_env, generate, run_entry
 
-# The pipeline's first three steps as plain functions on the synthetic sample, then train twice with the
-# development branch's configured parameters (the second run with another alpha), tracked in argv[2].
-TRAIN_TRACKED = """
-import json, sys, tempfile
-from pathlib import Path
-import yaml
-from kfp import dsl
-from src.steps.preprocess import preprocess
-from src.steps.pull_data import pull_data
-from src.steps.train import train
-config = yaml.safe_load(Path("src/pipelines/development/config.yaml").read_text())
-params = config["params"]
-work = Path(tempfile.mkdtemp())
-a = lambda kind, name: kind(name=name, uri=str(work / name))
-data, tr, te, sc = a(dsl.Dataset, "d"), a(dsl.Dataset, "tr"), a(dsl.Dataset, "te"), a(dsl.Model, "sc")
-pull_data.python_func(data_uri=sys.argv[1], dataset=data)
-preprocess.python_func(dataset=data, train_set=tr, test_set=te, scaler=sc, test_size=params["test_size"],
-                       seed=params["seed"])
-results = []
-for run, alpha in enumerate((params["alpha"], params["alpha"] * 2)):
-    model = a(dsl.Model, f"model{run}")
-    out = train.python_func(train_set=tr, model=model, alpha=alpha, l1_ratio=params["l1_ratio"],
-                            seed=params["seed"], mlflow_uri=sys.argv[2], mlflow_experiment=config["experiment"],
-                            model_name=params["model_name"])
-    results.append({"storage_uri": out.storage_uri, "run_id": out.mlflow_run_id, "model": model.path,
-                    "alpha": alpha})
-print("RESULTS " + json.dumps(results))
-"""
+NAME = "wine-tracked"
+MODEL = f"{NAME}-development"
+
+
+def head(project) -> str:
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True).stdout.strip()
+
+
+def tracked_local_run(project, server, home, *params: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """`main.py --local` tracked to ``server``; returns the process and local_outputs' last-run.json."""
+    args = [item for p in (f"mlflow_uri={server.uri}", *params) for item in ("--param", p)]
+    proc = run_entry(project, "development", "--local", *args, env=clean_env(home, **server.env))
+    last = json.loads((project / "local_outputs" / "development" / "last-run.json").read_text())
+    return proc, last
+
+
+def held_out_rows(project, last: dict) -> pd.DataFrame:
+    return pd.read_csv(project / "local_outputs" / "development" / last["run"] / "preprocess" / "test_set")
 
 
 @pytest.fixture(scope="module")
-def tracked(tmp_path_factory):
-    """Generate a project, train twice with tracking into a file store: (project, store uri, results)."""
-    parent = tmp_path_factory.mktemp("mlflow")
-    project = generate(parent, "wine-tracked")
-    sample = write_synthetic_sample(project, parent / "winequality-red.synthetic.csv")
-    store = (parent / "mlruns").as_uri()
-    # MLflow 3 refuses a file store unless told it is wanted; sqlite would need SQLAlchemy (not installed).
-    env = clean_env(parent / "wine-tracked-home", MLFLOW_ALLOW_FILE_STORE="true")
-    proc = subprocess.run(
-        [sys.executable, "-c", TRAIN_TRACKED, str(sample), store],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+def project(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("mlflow"), NAME)
+
+
+@pytest.fixture(scope="module")
+def passing_run(project, mlflow_server, tmp_path_factory):
+    proc, last = tracked_local_run(project, mlflow_server, tmp_path_factory.mktemp("home"))
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return proc, last
+
+
+def test_a_passing_run_is_a_tagged_version_whose_pipeline_scores_raw_rows_as_evaluate_did(
+    project, mlflow_server, passing_run, monkeypatch
+):
+    """Given a tracked local run with the defaults (alpha 0.1, r2 ≈ 0.335 ≥ 0.3), then the registered model
+    is version 1 of `<project>-<branch>`, tagged with what made it, and its Pipeline, loaded with
+    mlflow.pyfunc, predicts the held-out raw rows to the r2 evaluate reported."""
+    import mlflow
+
+    proc, last = passing_run
+    metrics = last["outputs"]["Output"]
+    assert metrics["r2"] == pytest.approx(0.335, abs=0.005)
+    client = mlflow_server.client(monkeypatch)
+    version = client.get_model_version(MODEL, "1")
+    commit = head(project)
+    assert {k: version.tags.get(k) for k in ("branch", "commit", "trigger", "passed")} == {
+        "branch": "development",
+        "commit": commit,
+        "trigger": "local",
+        "passed": "true",
+    }
+    assert version.tags["kfp_run_id"], "the KFP run id (kfp.local's run) is recorded"
+    assert [version.tags[k] for k in ("max_rmse", "min_r2", "max_mae")] == ["0.9", "0.3", "0.8"]
+    assert float(version.tags["r2"]) == pytest.approx(metrics["r2"], abs=1e-12)
+    run = client.get_run(version.run_id)
+    assert run.info.run_name == f"development-{commit[:12]} [local]"
+    assert run.data.tags["passed"] == "true" and run.data.tags["kfp_run_id"] == version.tags["kfp_run_id"]
+    assert run.data.params["alpha"] == "0.1"
+    assert "@deployed" not in proc.stdout and not client.get_registered_model(MODEL).aliases, (
+        "a local run never deploys, so no alias moves"
     )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULTS "))
-    return project, store, json.loads(line.removeprefix("RESULTS ")), proc.stdout
+    assert "deploy: skipped, not running on a Kubernetes cluster" in proc.stdout
+
+    mlflow.set_tracking_uri(mlflow_server.uri)
+    served = mlflow.pyfunc.load_model(f"models:/{MODEL}/1")
+    rows = held_out_rows(project, last)
+    features = rows.drop(columns=["quality"])
+    assert [s.name for s in served.metadata.get_input_schema().inputs] == list(features.columns)
+    assert r2_score(rows["quality"], served.predict(features)) == pytest.approx(metrics["r2"], abs=1e-6)
+    assert served.metadata.load_input_example() is not None, "an input example in the raw column names"
 
 
-@pytest.fixture
-def client(tracked, monkeypatch):
-    from mlflow import MlflowClient
-
-    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
-    _, store, _, _ = tracked
-    return MlflowClient(tracking_uri=store, registry_uri=store)
-
-
-def configured(project) -> dict:
-    return yaml.safe_load((project / "src/pipelines/development/config.yaml").read_text())
-
-
-def test_each_training_is_a_run_with_its_parameters_in_the_configured_experiment(tracked, client):
-    project, _, results, stdout = tracked
-    config = configured(project)
-    experiment = client.get_experiment_by_name(config["experiment"])
-    assert experiment is not None, "the run is filed under the branch's configured experiment"
-    runs = client.search_runs([experiment.experiment_id])
-    assert {r.info.run_id for r in runs} == {r["run_id"] for r in results}
-    for result in results:
-        run = client.get_run(result["run_id"])
-        assert run.info.status == "FINISHED"
-        assert float(run.data.params["alpha"]) == result["alpha"]
-        assert float(run.data.params["l1_ratio"]) == config["params"]["l1_ratio"]
-        assert run.data.params["rows"] == "300"  # the training split of the 400-row sample
-        assert f"train: logged to MLflow run {result['run_id']}" in stdout
+def test_a_failing_run_is_tagged_on_its_run_registers_nothing_and_moves_no_alias(
+    project, mlflow_server, passing_run, monkeypatch, tmp_path
+):
+    """Given version 1 marked @deployed, when a run fails the thresholds (the demo's alpha 0.5: r2 ≈ 0.13),
+    then its MLflow run says passed=false and the registry is as it was: still one version, still @deployed."""
+    client = mlflow_server.client(monkeypatch)
+    client.set_registered_model_alias(MODEL, "deployed", "1")
+    proc, last = tracked_local_run(project, mlflow_server, tmp_path, "alpha=0.5")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert last["outputs"]["Output"]["r2"] < 0.3
+    assert "failed: r2 0.1" in proc.stdout and "not registered in" in proc.stdout
+    assert "deploy:" not in proc.stdout, "deploy runs only for a model that passed"
+    assert [v.version for v in client.search_model_versions(f"name='{MODEL}'")] == ["1"]
+    assert client.get_model_version_by_alias(MODEL, "deployed").version == "1"
+    failed = client.search_runs(
+        [client.get_experiment_by_name(f"{NAME}-development").experiment_id], "params.alpha = '0.5'"
+    )
+    assert [r.data.tags["passed"] for r in failed] == ["false"]
 
 
-def test_the_model_is_registered_under_the_configured_name_one_version_per_run(tracked, client):
-    project, _, results, _ = tracked
-    name = configured(project)["params"]["model_name"]
-    versions = sorted(client.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version))
-    assert [str(v.version) for v in versions] == ["1", "2"]  # the file store says 1, REST "1"
-    assert [v.run_id for v in versions] == [r["run_id"] for r in results]
-    assert [v.status for v in versions] == ["READY", "READY"]
+def test_with_artifacts_on_s3_the_version_files_are_an_s3_uri_holding_the_model(
+    tmp_path, mlflow_s3_server, s3_server, monkeypatch
+):
+    """Given a server run with --default-artifact-root s3://mlflow/ --no-serve-artifacts (the platform's MinIO
+    setup), then the storage URI evaluate hands deploy is s3://mlflow/… and the bucket holds the model there."""
+    project = generate(tmp_path, "wine-s3art")
+    proc, _ = tracked_local_run(project, mlflow_s3_server, tmp_path / "home")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    line = next(x for x in proc.stdout.splitlines() if "evaluate: registered" in x)
+    storage_uri = line.rsplit(" at ", 1)[1]
+    assert storage_uri.startswith("s3://mlflow/")
+    client = mlflow_s3_server.client(monkeypatch)
+    assert storage_uri == client.get_model_version_download_uri("wine-s3art-development", "1")
+    assert {"MLmodel", "model.pkl", "input_example.json", "requirements.txt"} <= set(s3_server.keys(storage_uri))
 
 
-def test_storage_uri_is_the_registered_versions_files_the_same_model_kfp_kept(tracked, client):
-    """deploy hands storage_uri to KServe's sklearn server, which loads model.pkl from that folder."""
-    project, _, results, _ = tracked
-    name = configured(project)["params"]["model_name"]
-    for version, result in enumerate(results, start=1):
-        assert result["storage_uri"] == client.get_model_version_download_uri(name, str(version))
-        folder = url2pathname(urlsplit(result["storage_uri"]).path)
-        with open(f"{folder}/model.pkl", "rb") as handle:
-            served = pickle.load(handle)
-        with open(result["model"], "rb") as handle:
-            kept = pickle.load(handle)
-        assert type(served).__name__ == "ElasticNet" and served.alpha == result["alpha"]
-        assert served.coef_.tolist() == kept.coef_.tolist()
-        flavors = yaml.safe_load(open(f"{folder}/MLmodel"))["flavors"]
-        assert flavors["sklearn"]["pickled_model"] == "model.pkl"
+def test_with_proxied_artifacts_the_version_files_are_an_mlflow_artifacts_uri(passing_run):
+    """The server's default (artifacts proxied through it) hands out mlflow-artifacts:/ URIs; deploy refuses
+    those on the cluster (tested in the generated project's own tests and with the Kubernetes stand-in)."""
+    proc, _ = passing_run
+    line = next(x for x in proc.stdout.splitlines() if "evaluate: registered" in x)
+    assert line.rsplit(" at ", 1)[1].startswith("mlflow-artifacts:/")

@@ -40,7 +40,17 @@ OPTIONS = (
 )
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "minio", "AWS_SECRET_ACCESS_KEY": "minio123"}
 S3_KEYS_ARGS = {"aws_access_key_id": "minio", "aws_secret_access_key": "minio123"}
-EXAMPLE_PARAMS = ["model_name", "alpha", "l1_ratio", "test_size", "seed", "max_rmse", "min_r2", "max_mae"]
+EXAMPLE_PARAMS = [
+    "model_name",
+    "alpha",
+    "l1_ratio",
+    "test_size",
+    "seed",
+    "max_rmse",
+    "min_r2",
+    "max_mae",
+    "ready_timeout",
+]
 
 
 def dvc_env(home: Path, **extra: str) -> dict[str, str]:
@@ -168,7 +178,7 @@ def test_the_defaults_add_no_option_files():
     files = {f.path: f.content.decode() for f in render(spec)}
     assert not [p for p in files if p.startswith(".dvc") or p.endswith(("Dockerfile", "sweep.yaml", "images.py"))]
     assert "notebooks/03-compare-models.ipynb" not in files and "src/steps/train.py" in files
-    assert "dvc" not in files["requirements.txt"] and "mlflow" not in files["requirements.txt"]
+    assert "dvc" not in files["requirements.txt"] and "matplotlib" not in files["requirements.txt"]
     for branch in spec.branch_names:
         flow = yaml.safe_load(files[f".github/workflows/{branch}.yml"])
         assert "schedule" not in flow[True] and list(flow["jobs"]) == ["pipeline"]
@@ -472,7 +482,7 @@ def test_the_compiled_pipeline_runs_the_image_built_from_the_steps_folder(option
     run_entry(work, "development", "--compile-only", "--output", str(tmp_path / "b.yaml"), env=env)
     assert image_of(tmp_path / "b.yaml", "exec-train") == expected
     component = work / "src/steps/train/component.py"
-    component.write_text(component.read_text().replace("fitted on", "trained on"))
+    component.write_text(component.read_text().replace("train: StandardScaler", "train: fitted StandardScaler"))
     git(work, "commit", "-q", "-am", "train: wording")
     run_entry(work, "development", "--compile-only", "--output", str(tmp_path / "c.yaml"), env=env)
     head = git(work, "rev-parse", "HEAD").strip()
@@ -585,7 +595,7 @@ def test_the_images_folder_is_what_kfp_runs_inside_the_image(options_project, sa
                 }
             },
             "parameters": {
-                "storage_uri": {"outputFile": str(tmp_path / "storage_uri")},
+                "logged_model_uri": {"outputFile": str(tmp_path / "logged_model_uri")},
                 "mlflow_run_id": {"outputFile": str(tmp_path / "mlflow_run_id")},
             },
             "outputFile": str(tmp_path / "executor_output.json"),
@@ -597,7 +607,7 @@ def test_the_images_folder_is_what_kfp_runs_inside_the_image(options_project, sa
     args = [json.dumps(executor_input) if a == "{{$}}" else a for a in container["args"]]
     proc = run([sys.executable, *container["command"][1:], *args], app, clean_env(tmp_path))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "train: ElasticNet(alpha=0.1, l1_ratio=0.5) fitted on 400 rows" in proc.stdout
+    assert "train: StandardScaler + ElasticNet(alpha=0.1, l1_ratio=0.5), 400 rows" in proc.stdout
     assert (tmp_path / "model").stat().st_size > 0
 
 
@@ -654,4 +664,4 @@ def test_the_same_sweep_is_submitted_to_kubeflow_one_run_per_trial(options_proje
         assert created["display_name"].endswith(f"[sweep {sweep['name']}: {trial['name']}]")
         parameters = created["runtime_config"]["parameters"]
         assert {k: parameters[k] for k in trial["params"]} == trial["params"]
-        assert parameters["model_name"] == "wine-quality-development"  # the branch's own params underneath
+        assert parameters["model_name"] == f"{NAME}-development"  # the branch's own params underneath

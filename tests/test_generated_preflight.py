@@ -1,13 +1,16 @@
-"""The preflight's other checks: s3:// data credentials, the MLflow registry, and a Kubeflow notebook
-server that authenticates in-cluster whatever the branch's auth mode says."""
+"""The preflight's other checks: s3:// data credentials, the MLflow server (a real one, tests/mlflow_support.py:
+its login, the deployed version, a dead server), and a Kubeflow notebook server that authenticates in-cluster
+whatever the branch's auth mode says."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
 from tests.generated_support import clean_env, generate, run_entry
+from tests.mlflow_support import free_port
 from tests.standins.kfp import KfpStandin
-from tests.standins.mlflow import MlflowStandin
 
 
 @pytest.fixture(scope="module")
@@ -36,40 +39,73 @@ def test_s3_data_on_the_in_cluster_minio_is_left_to_the_pods(s3_project, tmp_pat
     assert "minio123" not in proc.stdout
 
 
-@pytest.mark.parametrize(
-    "registered, expected",
-    [
-        ({"wine-quality-development": [1, 2, 3]}, "model 'wine-quality-development' is at version 3"),
-        ({}, "no model 'wine-quality-development' registered yet (this run registers version 1)"),
-    ],
-)
-def test_mlflow_registry_reports_the_previous_model_version(tmp_path, synthetic_data, registered, expected):
+def mlflow_check(tmp_path, synthetic_data, uri: str, name: str = "wine-checked", **env: str):
+    """`main.py --check` of project ``name`` whose development branch tracks to ``uri`` (KFP: a stand-in).
+    The MLflow servers are shared by the session: each test's project (so model) name is its own."""
     _, files = synthetic_data
-    with MlflowStandin(registered) as mlflow, KfpStandin("none") as kfp:
-        project = generate(tmp_path, "wine-tracked", f"development.mlflow.uri={mlflow.uri}")
-        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"))
-        proc = run_entry(project, "development", "--check", env=env)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"✓ mlflow: {mlflow.uri} answers; {expected}" in proc.stdout
-
-
-def test_unreachable_mlflow_warns_but_does_not_stop(wine_project, synthetic_data, tmp_path):
-    _, files = synthetic_data
-    project = generate(tmp_path, "wine-nomlflow", "development.mlflow.uri=http://127.0.0.1:9")
+    project = generate(tmp_path, name, f"development.mlflow.uri={uri}")
     with KfpStandin("none") as kfp:
-        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"))
-        proc = run_entry(project, "development", "--check", env=env)
+        full = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"), **env)
+        started = time.monotonic()
+        proc = run_entry(project, "development", "--check", env=full)
+        proc.seconds = time.monotonic() - started
+        return proc
+
+
+def test_mlflow_check_names_the_deployed_version_from_the_alias(tmp_path, synthetic_data, mlflow_server, monkeypatch):
+    """Given versions 1 and 2 registered and version 1 @deployed (what KServe serves), the preflight reports
+    version 1, not the newest."""
+    client = mlflow_server.client(monkeypatch)
+    client.create_registered_model("wine-aliased-development")
+    for _ in range(2):
+        client.create_model_version("wine-aliased-development", source="s3://mlflow/1/models/m-x/artifacts")
+    client.set_registered_model_alias("wine-aliased-development", "deployed", "1")
+    proc = mlflow_check(tmp_path, synthetic_data, mlflow_server.uri, "wine-aliased")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "! mlflow: cannot reach http://127.0.0.1:9" in proc.stdout
+    expected = f"✓ mlflow: {mlflow_server.uri} answers; 'wine-aliased-development' version 1 is deployed (@deployed)"
+    assert expected in proc.stdout
+
+
+def test_mlflow_check_before_the_first_registered_version(tmp_path, synthetic_data, mlflow_auth_server):
+    proc = mlflow_check(tmp_path, synthetic_data, mlflow_auth_server.uri, **mlflow_auth_server.env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "answers; no model 'wine-checked-development' registered yet (a passing run registers it)" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "login, said",
+    [({}, "requires a login (none was given)"), ({"MLFLOW_TRACKING_PASSWORD": "wrong"}, "refused the login given")],
+)
+def test_mlflow_with_login_refusing_the_credentials_stops_the_preflight_with_the_fix(
+    tmp_path, synthetic_data, mlflow_auth_server, login, said
+):
+    """Given `mlflow server --app-name basic-auth`, without the login or with a wrong one the preflight fails
+    (exit code 3, credentials) and says which secrets to set; the password never shows."""
+    env = {**mlflow_auth_server.env, **login} if login else {}
+    proc = mlflow_check(tmp_path, synthetic_data, mlflow_auth_server.uri, **env)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert f"✗ mlflow: MLflow at {mlflow_auth_server.uri} {said} (HTTP 401)" in proc.stdout
+    assert "`jupyter mlops secrets set MLFLOW_TRACKING_PASSWORD --env development`" in proc.stdout
+    assert "wrong" not in proc.stdout.replace("refused the login given", "")
+
+
+def test_a_dead_mlflow_server_fails_the_preflight_within_seconds(tmp_path, synthetic_data):
+    proc = mlflow_check(tmp_path, synthetic_data, f"http://127.0.0.1:{free_port()}")
+    assert proc.returncode == 1
+    assert "does not answer (connection refused). Fix: check mlflow.uri in src/pipelines/development/" in proc.stdout
+    # The whole preflight (Python, imports, three checks); MLflow's default retries alone take minutes.
+    assert proc.seconds < 20, f"the preflight took {proc.seconds:.0f} s"
 
 
 def test_notebook_server_uses_its_service_account_whatever_the_branch_says(
-    wine_project, synthetic_data, tmp_path, monkeypatch
+    synthetic_data, tmp_path, monkeypatch, mlflow_server
 ):
     """The submission notebook in a Kubeflow notebook pod: the development branch says auth none, the KFP
-    in front requires the pod's token; the notebook authenticates with it without any setting."""
+    in front requires the pod's token; the notebook authenticates with it without any setting. (In the pod
+    the preflight checks the branch's MLflow too: a real server stands for the in-cluster one.)"""
     from tests.test_generated_notebooks import execute, text_of
 
+    wine_project = generate(tmp_path, "wine-quality", f"development.mlflow.uri={mlflow_server.uri}")
     _, files = synthetic_data
     token_file = tmp_path / "token"
     token_file.write_text("pod-sa-token")
@@ -86,41 +122,3 @@ def test_notebook_server_uses_its_service_account_whatever_the_branch_says(
     assert "accepts incluster authentication" in out
     assert all(r.authorization == "Bearer pod-sa-token" for r in kfp.api_requests)
     assert "pod-sa-token" not in out
-
-
-EVALUATE_TRACKED = """
-import sys, tempfile
-from pathlib import Path
-from kfp import dsl
-from src.steps.pull_data import pull_data
-from src.steps.preprocess import preprocess
-from src.steps.train import train
-from src.steps.evaluate import evaluate
-work = Path(tempfile.mkdtemp())
-a = lambda kind, name: kind(name=name, uri=str(work / name))
-data, tr, te, sc, model, metrics = (a(dsl.Dataset, "d"), a(dsl.Dataset, "tr"), a(dsl.Dataset, "te"),
-                                    a(dsl.Model, "sc"), a(dsl.Model, "m"), a(dsl.Metrics, "x"))
-pull_data.python_func(data_uri=sys.argv[1], dataset=data)
-preprocess.python_func(dataset=data, train_set=tr, test_set=te, scaler=sc)
-train.python_func(train_set=tr, model=model)
-print(evaluate.python_func(model=model, test_set=te, metrics=metrics, mlflow_uri=sys.argv[2], mlflow_run_id="run-1"))
-"""
-
-
-def test_evaluate_logs_its_metrics_to_the_tracked_mlflow_run(wine_project, synthetic_data, tmp_path):
-    import subprocess
-    import sys
-
-    folder, _ = synthetic_data
-    with MlflowStandin(runs=("run-1",)) as mlflow:
-        proc = subprocess.run(
-            [sys.executable, "-c", EVALUATE_TRACKED, str(folder / "winequality-red.synthetic.csv"), mlflow.uri],
-            cwd=wine_project,
-            capture_output=True,
-            text=True,
-            env=clean_env(tmp_path),
-        )
-        logged = {m["key"]: m["value"] for m in mlflow.runs["run-1"]}
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "evaluate: metrics logged to MLflow run run-1" in proc.stdout
-    assert set(logged) == {"rmse", "r2", "mae"} and logged["r2"] >= 0.3

@@ -63,9 +63,8 @@ def test_pipeline_compiles_for_every_branch(wine_project, branch, tmp_path):
     json_format.ParseDict(platform_doc, pipeline_spec_pb2.PlatformSpec())
     assert spec.pipeline_info.name == "wine-quality"
     defaults = spec.root.input_definitions.parameters
-    assert defaults["model_name"].default_value.string_value == (
-        "wine-quality" if branch == "production" else f"wine-quality-{branch}"
-    )
+    # <project>-<branch>: another project, or another branch, never adds versions to this one's model
+    assert defaults["model_name"].default_value.string_value == f"wine-quality-{branch}"
     assert defaults["alpha"].default_value.number_value == 0.1
     # deploy runs only under the evaluation's condition
     condition = next(t for name, t in spec.root.dag.tasks.items() if name.startswith("condition"))

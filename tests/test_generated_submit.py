@@ -24,12 +24,14 @@ def token_project(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def incluster_project(tmp_path_factory):
+def incluster_project(tmp_path_factory, mlflow_server):
+    """In a pod the preflight reaches the branch's MLflow too: a real server stands for the in-cluster one."""
     return generate(
         tmp_path_factory.mktemp("incluster"),
         "wine-incluster",
         "production.kfp.auth=incluster",
         "production.kfp.namespace=team-wine",
+        f"production.mlflow.uri={mlflow_server.uri}",
     )
 
 
@@ -100,7 +102,19 @@ def test_dex_login_then_cookie_on_every_api_call(wine_project, synthetic_data, t
     executors = list(yaml.safe_load_all(raw))[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
     secret_env = executors["exec-train"]["secretAsEnv"][0]
     assert secret_env["secretNameParameter"] == {"componentInputParameter": "credentials_secret"}
-    assert {k["envVar"] for k in secret_env["keyToEnv"]} == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    assert {k["envVar"] for k in secret_env["keyToEnv"]} == {
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "MLFLOW_TRACKING_USERNAME",
+        "MLFLOW_TRACKING_PASSWORD",
+        "MLFLOW_TRACKING_TOKEN",
+    }
+    # Every step that talks to MLflow gets the login by reference, and bounded retries (fails in seconds).
+    for step in ("exec-train", "exec-evaluate", "exec-deploy"):
+        assert executors[step]["secretAsEnv"][0]["keyToEnv"] == secret_env["keyToEnv"]
+    spec_executors = list(yaml.safe_load_all(raw))[0]["deploymentSpec"]["executors"]
+    limits = {e["name"]: e["value"] for e in spec_executors["exec-evaluate"]["container"]["env"]}
+    assert limits["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "2" and limits["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "30"
     assert run["runtime_config"]["parameters"]["credentials_secret"] == "aws-secret"
 
 

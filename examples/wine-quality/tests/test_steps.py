@@ -1,16 +1,23 @@
-"""Unit tests of the example's steps as plain functions (``.python_func``): no cluster, no KFP run."""
+"""Unit tests of the example's steps as plain functions (``.python_func``): no cluster, no KFP run, no server.
+
+MLflow tracking runs against a file store in a temporary folder, so what is logged and registered is
+checked offline with MLflow's own client.
+"""
 
 import pickle
 
 import pandas as pd
 import pytest
 from kfp import dsl
+from sklearn.metrics import r2_score
 
 from src.steps.deploy import deploy
 from src.steps.evaluate import evaluate
 from src.steps.preprocess import preprocess
 from src.steps.pull_data import pull_data
 from src.steps.train import train
+
+RUN = {"branch": "development", "commit": "0123456789abcdef", "trigger": "code", "kfp_run_id": "kfp-run-1"}
 
 
 def artifact(kind, tmp_path, name):
@@ -27,8 +34,7 @@ def pulled(wine_csv, tmp_path):
 @pytest.fixture
 def split(pulled, tmp_path):
     outputs = {name: artifact(dsl.Dataset, tmp_path, name) for name in ("train_set", "test_set")}
-    scaler = artifact(dsl.Model, tmp_path, "scaler")
-    preprocess.python_func(dataset=pulled, scaler=scaler, test_size=0.25, seed=42, **outputs)
+    preprocess.python_func(dataset=pulled, test_size=0.25, seed=42, **outputs)
     return outputs
 
 
@@ -36,14 +42,25 @@ def split(pulled, tmp_path):
 def model(split, tmp_path):
     model = artifact(dsl.Model, tmp_path, "model")
     outputs = train.python_func(train_set=split["train_set"], model=model, alpha=0.1, l1_ratio=0.5)
-    assert tuple(outputs) == ("", "")  # no tracking URI: nothing logged, nothing registered
+    assert tuple(outputs) == ("", "")  # no tracking URI: nothing logged
     return model
+
+
+def evaluated(model, split, tmp_path, **kwargs):
+    """evaluate's return value and its two text outputs (the registered version and where its files are)."""
+    outputs = {name: str(tmp_path / name) for name in ("version", "storage_uri")}
+    metrics = artifact(dsl.Metrics, tmp_path, "metrics")
+    passed = evaluate.python_func(
+        model=model, test_set=split["test_set"], metrics=metrics, **outputs, **kwargs
+    )
+    texts = {name: open(path).read() for name, path in outputs.items()}
+    return passed, metrics, texts
 
 
 def test_pull_data_reads_the_semicolon_separated_csv(pulled):
     frame = pd.read_csv(pulled.path)
-    assert frame.shape == (400, 12)
-    assert "quality" in frame.columns and "alcohol" in frame.columns
+    assert frame.shape == (1599, 12)
+    assert "quality" in frame.columns and "fixed acidity" in frame.columns
 
 
 def test_pull_data_says_when_the_separator_is_wrong(wine_csv, tmp_path):
@@ -51,40 +68,117 @@ def test_pull_data_says_when_the_separator_is_wrong(wine_csv, tmp_path):
         pull_data.python_func(data_uri=str(wine_csv), dataset=artifact(dsl.Dataset, tmp_path, "d"), sep=",")
 
 
-def test_preprocess_holds_out_a_quarter_and_standardises_the_features(split):
+def test_preprocess_holds_out_a_quarter_of_the_rows_as_measured(split, wine_csv):
     train_set = pd.read_csv(split["train_set"].path)
     test_set = pd.read_csv(split["test_set"].path)
-    assert (len(train_set), len(test_set)) == (300, 100)
-    features = train_set.drop(columns=["quality"])
-    assert features.mean().abs().max() < 1e-6
-    assert ((features.std(ddof=0) - 1).abs() < 1e-6).all()
+    assert (len(train_set), len(test_set)) == (1199, 400)
+    raw = pd.read_csv(wine_csv, sep=";")
+    assert train_set["alcohol"].between(raw["alcohol"].min(), raw["alcohol"].max()).all()
+    assert train_set["alcohol"].mean() > 9, "the features are not scaled: scaling is part of the model"
 
 
-def test_train_saves_a_fitted_elasticnet(model):
+def test_the_model_is_one_pipeline_that_predicts_from_raw_rows(model, split):
     with open(model.path, "rb") as handle:
         fitted = pickle.load(handle)
-    assert type(fitted).__name__ == "ElasticNet"
-    assert (fitted.alpha, fitted.l1_ratio) == (0.1, 0.5)
+    assert [name for name, _ in fitted.steps] == ["scale", "regress"]
+    assert type(fitted.named_steps["regress"]).__name__ == "ElasticNet"
+    assert (fitted.named_steps["regress"].alpha, fitted.named_steps["regress"].l1_ratio) == (0.1, 0.5)
+    raw = pd.read_csv(split["test_set"].path)
+    predicted = fitted.predict(raw.drop(columns=["quality"]))
+    assert 0.3 < r2_score(raw["quality"], predicted) < 0.4
 
 
-def test_evaluate_passes_the_default_thresholds(model, split, tmp_path):
-    metrics = artifact(dsl.Metrics, tmp_path, "metrics")
-    passed = evaluate.python_func(model=model, test_set=split["test_set"], metrics=metrics)
+def test_evaluate_passes_the_default_thresholds_on_the_real_data(model, split, tmp_path):
+    passed, metrics, texts = evaluated(model, split, tmp_path)
     assert passed is True
     assert set(metrics.metadata) == {"rmse", "r2", "mae"}
-    assert metrics.metadata["r2"] >= 0.3
+    assert metrics.metadata["r2"] == pytest.approx(0.335, abs=0.005)
+    assert texts == {"version": "", "storage_uri": ""}, "not tracked: nothing registered"
 
 
 def test_evaluate_fails_a_model_below_a_threshold(model, split, tmp_path):
-    metrics = artifact(dsl.Metrics, tmp_path, "metrics")
-    assert (
-        evaluate.python_func(model=model, test_set=split["test_set"], metrics=metrics, min_r2=0.99) is False
+    passed, _, _ = evaluated(model, split, tmp_path, min_r2=0.99)
+    assert passed is False
+
+
+def tracked_run(split, tmp_path, store, *, min_r2=0.3):
+    """train then evaluate with MLflow tracking into ``store``, as the pipeline wires them."""
+    model = artifact(dsl.Model, tmp_path, "tracked-model")
+    run_id, logged = train.python_func(
+        train_set=split["train_set"], model=model, mlflow_uri=store, mlflow_experiment="wine-dev", **RUN
     )
+    passed, metrics, texts = evaluated(
+        model,
+        split,
+        tmp_path,
+        min_r2=min_r2,
+        mlflow_uri=store,
+        mlflow_run_id=run_id,
+        logged_model_uri=logged,
+        model_name="wine-quality-development",
+        **RUN,
+    )
+    return run_id, passed, metrics, texts
+
+
+def test_a_passing_model_becomes_a_tagged_version_that_scores_raw_rows_as_evaluate_did(
+    split, tmp_path, mlflow_store
+):
+    import mlflow
+
+    run_id, passed, metrics, texts = tracked_run(split, tmp_path, mlflow_store)
+    assert passed is True and texts["version"] == "1"
+    client = mlflow.MlflowClient(mlflow_store)
+    version = client.get_model_version("wine-quality-development", "1")
+    assert version.run_id == run_id
+    assert {k: version.tags[k] for k in RUN} == RUN
+    assert version.tags["passed"] == "true"
+    assert [version.tags[k] for k in ("max_rmse", "min_r2", "max_mae")] == ["0.9", "0.3", "0.8"]
+    assert float(version.tags["r2"]) == metrics.metadata["r2"]
+    run = client.get_run(run_id)
+    assert run.info.run_name == "development-0123456789ab [code]"
+    assert run.data.tags["passed"] == "true" and run.data.tags["kfp_run_id"] == "kfp-run-1"
+    assert run.data.metrics["r2"] == metrics.metadata["r2"]
+    assert texts["storage_uri"] == client.get_model_version_download_uri("wine-quality-development", "1")
+    # What is registered is the whole transform: it scores the held-out raw rows as evaluate did.
+    mlflow.set_tracking_uri(mlflow_store)
+    served = mlflow.pyfunc.load_model("models:/wine-quality-development/1")
+    raw = pd.read_csv(split["test_set"].path)
+    assert r2_score(raw["quality"], served.predict(raw.drop(columns=["quality"]))) == pytest.approx(
+        metrics.metadata["r2"], abs=1e-6
+    )
+    inputs = [spec.name for spec in served.metadata.get_input_schema().inputs]
+    assert inputs == list(raw.drop(columns=["quality"]).columns), "the signature names the raw columns"
+
+
+def test_a_failing_model_is_tagged_on_its_run_and_never_registered(split, tmp_path, mlflow_store):
+    import mlflow
+
+    run_id, passed, _, texts = tracked_run(split, tmp_path, mlflow_store, min_r2=0.99)
+    assert passed is False and texts == {"version": "", "storage_uri": ""}
+    client = mlflow.MlflowClient(mlflow_store)
+    assert client.get_run(run_id).data.tags["passed"] == "false"
+    assert client.search_registered_models() == []
 
 
 def test_deploy_skips_with_a_reason_off_the_cluster(monkeypatch):
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     message = deploy.python_func(
-        model_name="wine-quality", storage_uri="s3://mlflow/1/abc/artifacts/wine-quality"
+        model_name="wine-quality", version="3", storage_uri="s3://mlflow/1/models/m-1/artifacts"
     )
     assert message.startswith("deploy: skipped, not running on a Kubernetes cluster")
+
+
+@pytest.mark.parametrize(
+    "storage_uri",
+    ["mlflow-artifacts:/1/models/m-1/artifacts", "file:///mlruns/1/models/m-1/artifacts", "runs:/abc/model"],
+)
+def test_deploy_refuses_storage_kserve_cannot_read_before_creating_anything(monkeypatch, storage_uri):
+    """In a pod (KUBERNETES_SERVICE_HOST set), an MLflow server proxying artifacts hands out URIs KServe's
+    storage initializer cannot download: the step stops first, naming the server setting to change."""
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "9")  # nothing listens: any API call would fail otherwise
+    with pytest.raises(RuntimeError, match="nothing was created") as failure:
+        deploy.python_func(model_name="wine-quality", version="3", storage_uri=storage_uri)
+    message = str(failure.value)
+    assert "--default-artifact-root s3://" in message and "--no-serve-artifacts" in message

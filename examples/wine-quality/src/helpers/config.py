@@ -7,7 +7,7 @@ variables (GitHub secrets in CI, your shell locally), never from these files.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ class BranchConfig:
     mlflow_uri: str = ""
     s3_endpoint: str = ""
     data_uri: str = ""
+    local_data_uri: str = ""  # what --local runs read: data.local_uri (offline), else data.uri
     credentials_secret: str = ""
     secrets: tuple[str, ...] = ()
     optional_secrets: tuple[str, ...] = ()  # read when set (an MLflow server with login)
@@ -40,6 +41,12 @@ class BranchConfig:
     @property
     def folder(self) -> Path:
         return ROOT / "src" / "pipelines" / self.branch
+
+    def for_local(self) -> "BranchConfig":
+        """This branch as a local run sees it: data.local_uri instead of a remote data.uri (an http(s):// or
+        s3:// one). A data.uri in this repository (e.g. DVC-versioned data) is read as it is."""
+        remote = "://" in self.data_uri
+        return replace(self, data_uri=self.local_data_uri if remote else self.data_uri)
 
 
 def branches(root: Path = ROOT) -> list[str]:
@@ -74,7 +81,9 @@ def load_branch_config(branch: str, root: Path = ROOT) -> BranchConfig:
         )
     # Environment variables may point a run elsewhere without editing the files (a port-forward, a sample).
     host = os.environ.get("KFP_HOST") or str(kfp.get("host") or "")
-    data_uri = os.environ.get("DATA_URI") or str((project.get("data") or {}).get("uri") or "")
+    data = project.get("data") or {}
+    data_uri = os.environ.get("DATA_URI") or str(data.get("uri") or "")
+    local_data_uri = os.environ.get("DATA_URI") or str(data.get("local_uri") or "") or data_uri
     return BranchConfig(
         branch=branch,
         kfp_host=host.rstrip("/"),
@@ -85,6 +94,7 @@ def load_branch_config(branch: str, root: Path = ROOT) -> BranchConfig:
         mlflow_uri=str((platform.get("mlflow") or {}).get("uri") or ""),
         s3_endpoint=str((platform.get("s3") or {}).get("endpoint") or ""),
         data_uri=data_uri,
+        local_data_uri=local_data_uri,
         credentials_secret=str(platform.get("credentials_secret") or ""),
         secrets=tuple(platform.get("secrets") or ()),
         optional_secrets=tuple(platform.get("optional_secrets") or ()),

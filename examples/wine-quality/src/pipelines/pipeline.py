@@ -1,8 +1,12 @@
 """The pipeline shared by every branch: the wine-quality example (the OSS MLOps platform's demo, on kfp v2).
 
 pull_data -> preprocess -> train -> evaluate -> (if the thresholds pass) deploy.
-Each branch's config.yaml sets the parameters; platform.yaml the endpoints. Credentials reach the
-steps from a Kubernetes secret in the run's namespace (kfp-kubernetes), never from this file.
+The model is one scikit-learn Pipeline (scaling + ElasticNet) that predicts from raw rows; evaluate
+registers it in MLflow only when it passes, and deploy serves that version with KServe and marks it
+@deployed once the InferenceService is Ready. Each branch's config.yaml sets the parameters; platform.yaml
+the endpoints; main.py adds branch, commit and trigger, which tag the MLflow run and the version.
+Credentials reach the steps from a Kubernetes secret in the run's namespace (kfp-kubernetes), never from
+this file.
 """
 
 from kfp import dsl, kubernetes
@@ -17,8 +21,27 @@ from src.steps.train import train
 WINE_QUALITY_CSV = (
     "https://archive.ics.uci.edu/ml/machine-learning-databases/wine-quality/winequality-red.csv"
 )
-# The secret's keys become the step's environment variables of the same names.
-CREDENTIAL_KEYS = {"AWS_ACCESS_KEY_ID": "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY": "AWS_SECRET_ACCESS_KEY"}
+# The secret's keys become the step's environment variables of the same names; each key is optional, so a
+# namespace whose secret lacks the MLflow login (a server without one) still runs.
+CREDENTIAL_KEYS = {
+    name: name
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "MLFLOW_TRACKING_USERNAME",
+        "MLFLOW_TRACKING_PASSWORD",
+        "MLFLOW_TRACKING_TOKEN",
+    )
+}
+# MLflow's client retries an unreachable server for minutes by default (7 retries, backoff factor 2, 120 s
+# timeout); the steps that talk to MLflow give up after 2 quick retries and 30 s, so a dead server fails
+# the run in seconds, with its reason.
+MLFLOW_LIMITS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0.5",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
+}
 
 
 @dsl.pipeline(name="wine-quality", description="An ML project wired for Kubeflow Pipelines")
@@ -27,7 +50,7 @@ def pipeline(
     s3_endpoint: str = "",
     mlflow_uri: str = "",
     mlflow_experiment: str = "",
-    model_name: str = "wine-quality",
+    model_name: str = "wine-quality-development",
     credentials_secret: str = "aws-secret",
     alpha: float = 0.1,
     l1_ratio: float = 0.5,
@@ -36,7 +59,17 @@ def pipeline(
     max_rmse: float = 0.9,
     min_r2: float = 0.3,
     max_mae: float = 0.8,
+    ready_timeout: float = 600,
+    branch: str = "",
+    commit: str = "",
+    trigger: str = "",
 ) -> Metrics:
+    run = {
+        "branch": branch,
+        "commit": commit,
+        "trigger": trigger,
+        "kfp_run_id": dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+    }
     data = pull_data(data_uri=data_uri, s3_endpoint=s3_endpoint)
     split = preprocess(dataset=data.outputs["dataset"], test_size=test_size, seed=seed)
     trained = train(
@@ -46,8 +79,7 @@ def pipeline(
         seed=seed,
         mlflow_uri=mlflow_uri,
         mlflow_experiment=mlflow_experiment,
-        model_name=model_name,
-        s3_endpoint=s3_endpoint,
+        **run,
     )
     scores = evaluate(
         model=trained.outputs["model"],
@@ -57,12 +89,28 @@ def pipeline(
         max_mae=max_mae,
         mlflow_uri=mlflow_uri,
         mlflow_run_id=trained.outputs["mlflow_run_id"],
+        logged_model_uri=trained.outputs["logged_model_uri"],
+        model_name=model_name,
+        **run,
     )
-    for task in (data, trained):
+    tasks = [data, trained, scores]
+    # Only a model that passed the thresholds is registered, served and marked @deployed.
+    # (The condition reads the step's return value, "Output": kfp.local resolves no other output name there.)
+    with dsl.If(scores.outputs["Output"] == True):  # noqa: E712 (a pipeline condition, not Python)
+        served = deploy(
+            model_name=model_name,
+            version=scores.outputs["version"],
+            storage_uri=scores.outputs["storage_uri"],
+            mlflow_uri=mlflow_uri,
+            ready_timeout=ready_timeout,
+        )
+        tasks.append(served)
+    for task in tasks:
         # optional: a namespace without the secret still runs steps that need no credentials.
         kubernetes.use_secret_as_env(
             task, secret_name=credentials_secret, secret_key_to_env=CREDENTIAL_KEYS, optional=True
         )
-    with dsl.If(scores.outputs["Output"] == True):  # noqa: E712 (a pipeline condition, not Python)
-        deploy(model_name=model_name, storage_uri=trained.outputs["storage_uri"])
+    for task in tasks[1:]:
+        for name, value in MLFLOW_LIMITS.items():
+            task.set_env_variable(name, value)
     return scores.outputs["metrics"]

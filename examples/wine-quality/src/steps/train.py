@@ -1,4 +1,4 @@
-"""train: fit an ElasticNet; with an MLflow tracking URI, log the run and register the model."""
+"""train: fit the model (feature scaling + ElasticNet, one scikit-learn Pipeline); with MLflow, log it."""
 
 from typing import NamedTuple
 
@@ -6,7 +6,10 @@ from kfp import dsl
 from kfp.dsl import Dataset, Input, Model, Output
 
 
-@dsl.component(base_image="python:3.11-slim", packages_to_install=["pandas>=2,<4", "scikit-learn>=1.3,<2"])
+@dsl.component(
+    base_image="python:3.11-slim",
+    packages_to_install=["pandas>=2,<4", "scikit-learn>=1.3,<2", "mlflow-skinny>=3.1,<4", "boto3>=1.28,<2"],
+)
 def train(
     train_set: Input[Dataset],
     model: Output[Model],
@@ -16,58 +19,66 @@ def train(
     seed: int = 42,
     mlflow_uri: str = "",
     mlflow_experiment: str = "",
-    model_name: str = "wine-quality",
-    s3_endpoint: str = "",
-) -> NamedTuple("TrainOutputs", [("storage_uri", str), ("mlflow_run_id", str)]):
-    """Fit ``ElasticNet(alpha, l1_ratio)`` on the training set and save it as the ``model`` artifact.
+    branch: str = "",
+    commit: str = "",
+    trigger: str = "",
+    kfp_run_id: str = "",
+) -> NamedTuple("TrainOutputs", [("mlflow_run_id", str), ("logged_model_uri", str)]):
+    """Fit ``StandardScaler`` + ``ElasticNet(alpha, l1_ratio)`` as one Pipeline on the raw training rows.
 
-    With ``mlflow_uri`` set, the parameters and the model are logged to MLflow and the model is
-    registered as ``model_name``; ``storage_uri`` is where KServe finds it. Without one (local runs),
-    MLflow is neither installed nor imported and both outputs are empty.
+    The Pipeline is the model: it takes rows as measured (the raw column names) and predicts quality, so
+    what evaluate scores is what gets registered and what KServe serves. It is saved as the ``model``
+    artifact. With ``mlflow_uri``, an MLflow run (named after branch, commit and trigger, tagged with
+    them and the KFP run id) records the parameters and the model, with its signature and an input
+    example in the raw column names. Registering it is evaluate's job, only for a model that passes.
     """
     import pickle
     from collections import namedtuple
 
     import pandas as pd
     from sklearn.linear_model import ElasticNet
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
 
-    outputs = namedtuple("TrainOutputs", ["storage_uri", "mlflow_run_id"])
+    outputs = namedtuple("TrainOutputs", ["mlflow_run_id", "logged_model_uri"])
     frame = pd.read_csv(train_set.path)
-    fitted = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, random_state=seed)
-    fitted.fit(frame.drop(columns=[target]), frame[target])
+    features = frame.drop(columns=[target])
+    fitted = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("regress", ElasticNet(alpha=alpha, l1_ratio=l1_ratio, random_state=seed)),
+        ]
+    ).fit(features, frame[target])
     with open(model.path, "wb") as handle:
         pickle.dump(fitted, handle)
-    print(f"train: ElasticNet(alpha={alpha}, l1_ratio={l1_ratio}) fitted on {len(frame)} rows")
+    print(f"train: StandardScaler + ElasticNet(alpha={alpha}, l1_ratio={l1_ratio}), {len(frame)} rows")
     if not mlflow_uri:
-        print("train: no MLflow tracking URI configured; the model is kept as a pipeline artifact only")
+        print("train: not tracked (no MLflow URI for this run): the model stays a pipeline artifact only")
         return outputs("", "")
 
-    import importlib.util
-    import os
-    import subprocess
-    import sys
+    import logging
 
-    # Installed only when tracking is configured, so runs without MLflow never download it.
-    if importlib.util.find_spec("mlflow") is None:
-        subprocess.check_call(
-            [sys.executable, "-m", "pip", "install", "--quiet", "mlflow-skinny>=2.12,<4", "boto3"]
-        )
     import mlflow
     import mlflow.sklearn
+    import sklearn
 
-    if s3_endpoint:
-        os.environ.setdefault("MLFLOW_S3_ENDPOINT_URL", s3_endpoint)
+    # pickle: what KServe's scikit-learn server loads (model.pkl); MLflow's advice to use skops is muted.
+    logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)
     mlflow.set_tracking_uri(mlflow_uri)
-    mlflow.set_experiment(mlflow_experiment or model_name)
-    with mlflow.start_run() as run:
+    mlflow.set_experiment(mlflow_experiment or "Default")
+    tags = {"branch": branch, "commit": commit, "trigger": trigger, "kfp_run_id": kfp_run_id}
+    run_name = f"{branch or 'run'}-{commit[:12] or 'uncommitted'} [{trigger or 'local'}]"
+    with mlflow.start_run(run_name=run_name, tags={k: v for k, v in tags.items() if v}) as run:
         mlflow.log_params({"alpha": alpha, "l1_ratio": l1_ratio, "seed": seed, "rows": len(frame)})
+        example = features.head(5)
         logged = mlflow.sklearn.log_model(
-            fitted, artifact_path=model_name, registered_model_name=model_name, serialization_format="pickle"
+            fitted,
+            name="model",
+            signature=mlflow.models.infer_signature(example, fitted.predict(example)),
+            input_example=example,
+            serialization_format="pickle",
+            # Stated rather than inferred (inferring them loads the model in a subprocess: seconds).
+            pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
         )
-    # Where the registry keeps this version's files (model.pkl, MLmodel): MLflow 3 stores a logged model
-    # beside the run, not under the run's artifacts, so ask the registry rather than build the path.
-    storage_uri = mlflow.MlflowClient().get_model_version_download_uri(
-        model_name, str(logged.registered_model_version)
-    )
-    print(f"train: logged to MLflow run {run.info.run_id}; registered model {model_name!r} at {storage_uri}")
-    return outputs(storage_uri, run.info.run_id)
+    print(f"train: logged to MLflow run {run.info.run_id} ({run_name}); model {logged.model_uri}")
+    return outputs(run.info.run_id, logged.model_uri)

@@ -1,4 +1,4 @@
-"""Run the branch's pipeline on this machine with kfp.local: no cluster, no MLflow, no deploy.
+"""Run the branch's pipeline on this machine with kfp.local: no cluster, no deploy, MLflow only when asked.
 
 The steps run as subprocesses of this Python (kfp.local SubprocessRunner, use_venv=False), with the
 packages already installed here (pip install -r requirements.txt). Outputs land in local_outputs/<branch>/,
@@ -22,8 +22,10 @@ def pipeline_arguments(config: BranchConfig, pipeline: Any, *, local: bool = Fal
     """The run's arguments: config.yaml's params plus what the pipeline takes from the branch config.
 
     Only names the pipeline declares are passed, so a pipeline without e.g. ``mlflow_uri`` still runs.
-    Local runs never track to MLflow and read a repository-relative data path from this checkout.
+    Local runs do not track to the branch's MLflow (``--param mlflow_uri=URI`` tracks one) and read a
+    repository-relative data path from this checkout.
     """
+    config = config.for_local() if local else config
     data_uri, s3_endpoint = config.data_uri, config.s3_endpoint
     if data_versioned(config):
         from src.helpers.data_version import pinned
@@ -34,16 +36,25 @@ def pipeline_arguments(config: BranchConfig, pipeline: Any, *, local: bool = Fal
             s3_endpoint = found.endpoint
     if local and data_uri and "://" not in data_uri:
         data_uri = str((ROOT / data_uri).resolve())
+    from src.helpers import trigger
+
     derived = {
         "data_uri": data_uri,
         "s3_endpoint": s3_endpoint,
         "mlflow_uri": "" if local else config.mlflow_uri,
         "mlflow_experiment": config.experiment,
         "credentials_secret": config.credentials_secret,
+        # What the MLflow run and the registered version are tagged with (and the run is named after).
+        "branch": config.branch,
+        "commit": trigger.commit(),
+        "trigger": trigger.detect().label,
     }
     accepted = set(pipeline.component_spec.inputs or {})
     arguments = {k: v for k, v in derived.items() if k in accepted and v != ""}
-    arguments.update({k: v for k, v in config.params.items() if k in accepted})
+    declared = pipeline.component_spec.inputs or {}
+    for name, value in config.params.items():  # YAML's 600 for a float parameter is 600.0
+        if name in accepted:
+            arguments[name] = _convert(name, value, _TYPES.get(str(declared[name].type), str))
     unknown = sorted(set(config.params) - accepted)
     if unknown:
         report.warn(
@@ -120,20 +131,11 @@ def _missing_packages(requirements: list[str]) -> list[str]:
     return missing
 
 
-@contextlib.contextmanager
-def installed_packages_only(pipeline: Any) -> Iterator[None]:
-    """Run ``pipeline``'s steps with this environment's packages instead of pip-installing them per task.
-
-    In a pod each step first pip-installs its ``packages_to_install``. Locally (use_venv=False) that
-    would call pip in this environment for every task, and could change installed versions; instead
-    we check once that every step's packages are installed and skip the per-task pip call. The
-    pipeline is restored afterwards, so a compile in the same process is unaffected.
-    """
+def _pip_steps(pipeline: Any) -> Iterator[tuple[str, int, list[str], list[str]]]:
+    """Each step whose command pip-installs first: (executor, index of that part, command, packages)."""
     import re
 
     executors = pipeline.pipeline_spec.deployment_spec["executors"]
-    required: list[str] = []
-    saved: dict[str, list[str]] = {}
     for name in list(executors.keys()):
         executor = executors[name]
         if "container" not in executor.keys():
@@ -141,13 +143,36 @@ def installed_packages_only(pipeline: Any) -> Iterator[None]:
         command = [str(part) for part in executor["container"]["command"]]
         for i, part in enumerate(command):
             if "pip install" in part and '"$0" "$@"' in part:
+                packages = []
                 for segment in re.findall(r"pip install (.*?)(?:&&|$)", part, flags=re.S):
-                    required += re.findall(r"'([^']+)'", segment)
-                saved[name] = command
-                executor["container"]["command"] = command[:i] + ['"$0" "$@"\n'] + command[i + 1 :]
+                    packages += re.findall(r"'([^']+)'", segment)
+                yield name, i, command, packages
                 break
+
+
+def step_packages(pipeline: Any) -> list[str]:
+    """What the steps pip-install in a pod (their packages_to_install), without kfp's own."""
+    wanted = {p for *_, packages in _pip_steps(pipeline) for p in packages}
+    return sorted(p for p in wanted if not p.startswith(("kfp==", "--", "typing-extensions")))
+
+
+@contextlib.contextmanager
+def installed_packages_only(pipeline: Any) -> Iterator[None]:
+    """Run ``pipeline``'s steps with this environment's packages instead of pip-installing them per task.
+
+    In a pod each step first pip-installs its ``packages_to_install``. Locally (use_venv=False) that
+    would call pip in this environment for every task, and could change installed versions; instead
+    we check once that every step's packages are installed (requirements.txt lists them all) and skip
+    the per-task pip call: a local run installs nothing. The pipeline is restored afterwards, so a
+    compile in the same process is unaffected.
+    """
+    executors = pipeline.pipeline_spec.deployment_spec["executors"]
+    wanted = step_packages(pipeline)
+    saved: dict[str, list[str]] = {}
+    for name, i, command, _ in list(_pip_steps(pipeline)):
+        saved[name] = command
+        executors[name]["container"]["command"] = command[:i] + ['"$0" "$@"\n'] + command[i + 1 :]
     try:
-        wanted = sorted({r for r in required if not r.startswith(("kfp==", "--", "typing-extensions"))})
         missing = _missing_packages(wanted)
         if missing:
             raise report.StepFailed(
@@ -183,6 +208,8 @@ def run_local(config: BranchConfig, overrides: dict[str, Any] | None = None) -> 
     root.mkdir(parents=True, exist_ok=True)
     arguments = apply_overrides(pipeline_arguments(config, pipeline, local=True), overrides or {}, pipeline)
     report.info("local", f"running {config.pipeline_name} on kfp.local; outputs in {root.relative_to(ROOT)}/")
+    if "mlflow_uri" in (pipeline.component_spec.inputs or {}):
+        report_tracking(arguments)
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(root), raise_on_error=True)
     with lightweight_steps(pipeline), installed_packages_only(pipeline):
         try:
@@ -197,6 +224,19 @@ def run_local(config: BranchConfig, overrides: dict[str, Any] | None = None) -> 
         json.dumps({"run": run_folder.name, "outputs": outputs}, indent=2) + "\n"
     )
     return outputs
+
+
+def report_tracking(arguments: dict[str, Any]) -> None:
+    """Say whether this local run logs to MLflow: by default it does not (the branch's mlflow.uri is for the
+    cluster's runs), and ``--param mlflow_uri=URI`` tracks one."""
+    if arguments.get("mlflow_uri"):
+        report.info("mlflow", f"this run is tracked in {arguments['mlflow_uri']}")
+    else:
+        report.skip(
+            "mlflow",
+            "this local run is not tracked (local runs never log to the branch's MLflow); "
+            "to track one: --param mlflow_uri=http://localhost:5000",
+        )
 
 
 def _plain(outputs: Any) -> dict[str, Any]:

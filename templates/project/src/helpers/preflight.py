@@ -2,7 +2,8 @@
 
 - data:   the branch's data URI answers (http(s), s3:// on MinIO/S3 with the AWS_* variables, a local path);
 - kfp:    the KFP API is reachable and accepts this branch's credentials (in its namespace);
-- mlflow: when a tracking URI is configured, the registry answers and has (or not yet) the model.
+- mlflow: when a tracking URI is configured, the server answers and accepts the login, and which version
+          of the model is deployed (its @deployed alias).
 
 Each check prints one line; a failed required check stops the run (exit code 1, or 3 for credentials).
 Run it alone: `python src/pipelines/<branch>/main.py --check` or `python -m src.helpers.preflight BRANCH`.
@@ -11,9 +12,10 @@ Run it alone: `python src/pipelines/<branch>/main.py --check` or `python -m src.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 from urllib.parse import urlsplit
 
 from src.helpers import report
@@ -26,8 +28,10 @@ TIMEOUT = 20
 
 
 def check_data(config: BranchConfig, env: Mapping[str, str], *, local: bool = False) -> None:
-    uri = config.data_uri
-    where = f"data.uri in src/pipelines/{config.branch}/config.yaml"
+    seen = config.for_local() if local else config
+    key = "data.local_uri" if seen.data_uri != config.data_uri else "data.uri"
+    config, uri = seen, seen.data_uri
+    where = f"{key} in src/pipelines/{config.branch}/config.yaml"
     if not uri:
         report.skip("data", f"no data to check ({where} is empty)")
         return
@@ -190,12 +194,19 @@ def _raise_for_auth(answer, connection: Connection) -> None:
         )
 
 
-def check_mlflow(config: BranchConfig, env: Mapping[str, str]) -> None:
-    """Optional: never stops the run, since the pipeline's pods may reach MLflow where this machine cannot."""
-    import requests
+DEPLOYED_ALIAS = "deployed"  # the registered model's alias deploy moves once KServe serves a version
+# The preflight's MLflow calls try once and wait at most 10 s: a dead server fails the check in seconds
+# (MLflow's client otherwise retries for minutes).
+MLFLOW_LIMITS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
+# What KServe's storage initializer downloads a model folder from (deploy refuses anything else).
+KSERVE_READABLE = ("s3://", "gs://", "hdfs://", "webhdfs://", "pvc://")
 
+
+def check_mlflow(config: BranchConfig, env: Mapping[str, str]) -> None:
+    """The branch's MLflow server answers and accepts this machine's login (MLFLOW_TRACKING_USERNAME and
+    MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN, when it has one); says which registered version is
+    deployed (the model's @deployed alias). Through MLflow's own client, as the steps talk to it."""
     uri = config.mlflow_uri.rstrip("/")
-    model = str(config.params.get("model_name") or "")
     if not uri:
         report.skip(
             "mlflow", "no tracking URI configured (mlflow.uri in platform.yaml); runs are not tracked"
@@ -206,27 +217,86 @@ def check_mlflow(config: BranchConfig, env: Mapping[str, str]) -> None:
             "mlflow", f"{uri} is reached by the pipeline's pods inside the cluster; not checked from here"
         )
         return
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    model = str(config.params.get("model_name") or "")
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     try:
-        answer = requests.get(
-            f"{uri}/api/2.0/mlflow/registered-models/get", params={"name": model}, timeout=TIMEOUT
-        )
-    except requests.RequestException as exc:
-        report.warn(
-            "mlflow", f"cannot reach {uri} ({type(exc).__name__}); the run continues, tracking may fail"
-        )
-        return
-    if answer.status_code == 404 or _json(answer).get("error_code") == "RESOURCE_DOES_NOT_EXIST":
-        report.ok(
-            "mlflow", f"{uri} answers; no model {model!r} registered yet (this run registers version 1)"
-        )
-    elif answer.status_code == 200:
-        versions = _json(answer).get("registered_model", {}).get("latest_versions", [])
-        latest = max((int(v.get("version", 0)) for v in versions), default=0)
-        report.ok("mlflow", f"{uri} answers; model {model!r} is at version {latest}")
+        with _limited(MLFLOW_LIMITS):
+            experiment = client.get_experiment_by_name(config.experiment)
+            registered = _registered(client, model) if model else None
+    except MlflowException as exc:
+        raise _mlflow_failure(config, uri, exc, env) from None
+    if not model:
+        report.ok("mlflow", f"{uri} answers")
+    elif registered is None:
+        report.ok("mlflow", f"{uri} answers; no model {model!r} registered yet (a passing run registers it)")
+    elif DEPLOYED_ALIAS in registered.aliases:
+        version = registered.aliases[DEPLOYED_ALIAS]
+        report.ok("mlflow", f"{uri} answers; {model!r} version {version} is deployed (@{DEPLOYED_ALIAS})")
     else:
+        report.ok("mlflow", f"{uri} answers; {model!r} is registered, no version deployed yet")
+    location = experiment.artifact_location if experiment else ""
+    readable = location.startswith(KSERVE_READABLE) or ".blob.core.windows.net/" in location
+    if model and location and not readable:
         report.warn(
-            "mlflow", f"{uri} answered HTTP {answer.status_code}; the run continues, tracking may fail"
+            "mlflow",
+            f"experiment {config.experiment!r} keeps its models at {location}, which KServe cannot read: "
+            "deploy will stop. Run the server with --default-artifact-root s3://<bucket>/ "
+            "--no-serve-artifacts and use a new experiment (docs: MLflow, MinIO and KServe)",
         )
+
+
+def _registered(client, model: str):
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.get_registered_model(model)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        raise
+
+
+def _mlflow_failure(config: BranchConfig, uri: str, exc, env: Mapping[str, str]) -> StepFailed:
+    code = exc.error_code
+    if code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
+        given = env.get("MLFLOW_TRACKING_TOKEN") or env.get("MLFLOW_TRACKING_USERNAME")
+        status = 401 if code == "UNAUTHENTICATED" else 403
+        what = "refused the login given" if given else "requires a login (none was given)"
+        return AuthFailed(
+            f"MLflow at {uri} {what} (HTTP {status})",
+            "set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN): in CI "
+            f"`jupyter mlops secrets set MLFLOW_TRACKING_PASSWORD --env {config.branch}` (and the user), "
+            f"locally export them; the pipeline's steps read them from the Kubernetes secret "
+            f"{config.credentials_secret or '(credentials_secret)'}",
+        )
+    text = str(exc)
+    if "failed with exception" in text:
+        known = ("Connection refused", "timed out", "Name or service not known")
+        reason = next((m for m in known if m in text), "")
+        return StepFailed(
+            f"MLflow at {uri} does not answer ({(reason or 'no connection').lower()})",
+            f"check mlflow.uri in src/pipelines/{config.branch}/platform.yaml and that the server is up: "
+            "the pipeline's steps would fail the same way",
+        )
+    return StepFailed(f"MLflow at {uri} answered with an error: {text[:300]}", "check the server's log")
+
+
+@contextlib.contextmanager
+def _limited(values: Mapping[str, str]) -> Iterator[None]:
+    """MLflow reads its HTTP limits from the environment on each request: set them for these calls only,
+    unless this environment already chose its own."""
+    saved = {k: os.environ.get(k) for k in values}
+    for name, value in values.items():
+        os.environ.setdefault(name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
 
 
 def run_preflight(
