@@ -20,28 +20,19 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.process_support import free_port, start_server, stop_server
 from tests.s3_support import S3Server
 
 USERNAME = "admin"
 PASSWORD = "a-long-admin-password"
 STARTUP_TIMEOUT = 240  # seconds: sqlite migrations and two Python imports on a loaded 2-core machine
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class MlflowServer:
@@ -99,34 +90,17 @@ class MlflowServer:
 
     def start(self) -> "MlflowServer":
         self.folder.mkdir(parents=True, exist_ok=True)
-        log = open(self.folder / "server.log", "wb")
-        # Its own process group: `mlflow server` starts uvicorn as a child, and both must stop.
-        self._proc = subprocess.Popen(
-            self.command(), env=self._server_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        self._proc = start_server(
+            self.command(),
+            env=self._server_env(),
+            log=self.folder / "server.log",
+            ready_url=f"{self.uri}/health",
+            timeout=STARTUP_TIMEOUT,
         )
-        log.close()
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"mlflow server exited: {self.log()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.uri}/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(f"mlflow server did not answer within {STARTUP_TIMEOUT} s: {self.log()[-2000:]}")
+        return self
 
     def stop(self) -> None:
-        if self._proc is None or self._proc.poll() is not None:
-            return
-        os.killpg(self._proc.pid, signal.SIGTERM)
-        try:
-            self._proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-            self._proc.wait(timeout=15)
+        stop_server(self._proc)
 
     def log(self) -> str:
         path = self.folder / "server.log"

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.generated_support import clean_env, generate, run_entry
-from tests.mlflow_support import free_port
+from tests.process_support import free_port
 from tests.standins.kfp import KfpStandin
 
 

@@ -89,16 +89,16 @@ def deploy(
     api = client.CustomObjectsApi()
     where = ("serving.kserve.io", "v1beta1", namespace, "inferenceservices")
     try:
+        current = api.get_namespaced_custom_object(*where, name)
+    except client.ApiException as exc:
+        if exc.status != 404:
+            raise
         current = api.create_namespaced_custom_object(*where, body)
         action = "created"
-    except client.ApiException as exc:
-        if exc.status != 409:
-            raise
-        current = api.get_namespaced_custom_object(*where, name)
-        if within(body["metadata"]["annotations"], current["metadata"].get("annotations")) and within(
-            body["spec"], current.get("spec")
-        ):
-            action = "unchanged"
+    else:
+        same = within(body["spec"], current.get("spec"))
+        if same and within(body["metadata"]["annotations"], current["metadata"].get("annotations")):
+            action = "unchanged"  # nothing is written
         else:
             body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
             current = api.replace_namespaced_custom_object(*where, name, body)
@@ -133,10 +133,7 @@ def deploy(
         from mlflow import MlflowClient
 
         registry = MlflowClient(mlflow_uri)
-        try:
-            served = registry.get_model_version_by_alias(model_name, "deployed").version
-        except Exception:  # no version carries the alias yet
-            served = ""
+        served = registry.get_registered_model(model_name).aliases.get("deployed", "")
         if str(served) != str(version):
             registry.set_registered_model_alias(model_name, "deployed", version)
             print(f"deploy: {model_name}@deployed now names version {version} (was {served or 'none'})")
