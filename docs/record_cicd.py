@@ -54,7 +54,7 @@ CONFIG = f"src/pipelines/{BRANCH}/config.yaml"
 COMMANDS = [
     f"cd {PROJECT}",
     "jupyter mlops status",
-    f'grep -n "host:\\|uri:\\|alpha:" src/pipelines/{BRANCH}/*.yaml',
+    f'grep -nE "^  (host|uri|alpha):" src/pipelines/{BRANCH}/*.yaml',  # where CI submits, the data, alpha
     f"sed -i 's/^  alpha: .*/  alpha: 0.2/' {CONFIG}",
     "git diff",
     'git commit -qam "development: try alpha 0.2" && git log --oneline -1',
