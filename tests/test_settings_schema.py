@@ -8,6 +8,8 @@ and a setting added to the table at test time showing up with no other change.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from jupyter_mlops.cli import main as cli_main
 from jupyter_mlops.settings import forms, spec
@@ -151,3 +153,16 @@ def test_a_setting_added_to_the_table_is_in_the_schema_set_and_mlops_toml(added_
         "staging.monitor.drift": "0.25",
         "production.monitor.drift": "0.5",
     }
+
+
+def test_schema_piped_into_a_reader_that_stops_early_ends_quietly():
+    """`jupyter mlops schema | head -1`: head closes the pipe; the CLI stops without a traceback."""
+    proc = subprocess.run(
+        f"{sys.executable} -m jupyter_mlops schema --json | head -c 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.stdout == "{"
+    assert proc.stderr == ""

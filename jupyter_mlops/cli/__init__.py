@@ -79,6 +79,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`jupyter mlops schema | head`): stop quietly, as other Unix tools do, and keep
+        # Python from reporting the pipe again when it flushes stdout at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     finally:
         signal.signal(signal.SIGTERM, previous)
 
