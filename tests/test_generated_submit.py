@@ -173,8 +173,34 @@ def test_same_commit_reuses_its_pipeline_version(wine_project, synthetic_data, t
         second = run_entry(wine_project, "development", "--skip-check", env=env)
     assert first.returncode == second.returncode == 0, second.stdout + second.stderr
     assert "exists already (same commit); reusing it" in second.stdout
-    assert [u["kind"] for u in kfp.state.uploads] == ["pipeline", "version"]
+    # On an empty KFP: the pipeline, then one version for the commit (never a stray one named after the
+    # pipeline, which upload_pipeline would add); the second submission reuses it.
+    assert [u["kind"] for u in kfp.state.uploads] == ["version"]
+    versions = [v["display_name"] for v in kfp.state.versions.values()]
+    assert versions == [f"development-{head(wine_project)[:12]}"]
     assert len(kfp.state.runs) == 2
+
+
+def test_a_kfp_ignoring_the_name_filter_never_gets_the_run_attached_to_another_version(
+    wine_project, synthetic_data, tmp_path
+):
+    """Given a KFP that answers every list with everything (another pipeline, an older commit's version),
+    the submission compares the names itself: its run goes to this commit's own new version."""
+    import requests
+
+    _, files = synthetic_data
+    with KfpStandin("none", ignore_filters=True) as kfp:
+        requests.post(f"{kfp.host}/apis/v2beta1/pipelines", json={"display_name": "another-pipeline"}, timeout=10)
+        env = clean_env(tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"))
+        older = dict(env, GITHUB_SHA="0" * 40, GITHUB_EVENT_NAME="push")
+        assert run_entry(wine_project, "development", "--skip-check", env=older).returncode == 0
+        proc = run_entry(wine_project, "development", "--skip-check", env=env)
+        run = assert_submitted(proc, kfp, wine_project, "development")
+        pipelines = {p["pipeline_id"]: p["display_name"] for p in kfp.state.pipelines.values()}
+        versions = sorted(v["display_name"] for v in kfp.state.versions.values())
+    assert "reusing it" not in proc.stdout
+    assert pipelines[run["pipeline_version_reference"]["pipeline_id"]] == "wine-quality"
+    assert versions == ["development-000000000000", f"development-{head(wine_project)[:12]}"]
 
 
 # ---------------------------------------------------------------- preflight failures stop before any upload

@@ -7,7 +7,9 @@ swagger that kfp-server-api is generated from):
 
 - GET  /apis/v2beta1/healthz                          -> {commit_sha, tag_name, multi_user}
 - GET  /apis/v2beta1/pipelines?filter=&namespace=     -> {pipelines, total_size}
-- POST /apis/v2beta1/pipelines/upload                 multipart "uploadfile"; query name, display_name, namespace
+- POST /apis/v2beta1/pipelines                        {display_name, description, namespace}: a pipeline, no version
+- POST /apis/v2beta1/pipelines/upload                 multipart "uploadfile"; query name, display_name, namespace;
+                                                      creates the pipeline and a first version named like it
 - POST /apis/v2beta1/pipelines/upload_version         multipart "uploadfile"; query name, pipelineid
 - GET  /apis/v2beta1/pipelines/{id}/versions?filter=  -> {pipeline_versions, total_size}
 - GET/POST /apis/v2beta1/experiments                  list (filter, namespace) / create {display_name, namespace}
@@ -88,6 +90,7 @@ class KfpStandin:
         polls_to_finish: int = 2,
         final_state: str = "SUCCEEDED",
         reject_all: bool = False,
+        ignore_filters: bool = False,
     ) -> None:
         assert auth in ("none", "token", "dex", "incluster")
         self.auth = auth
@@ -98,6 +101,8 @@ class KfpStandin:
         self.polls_to_finish = polls_to_finish
         self.final_state = final_state
         self.reject_all = reject_all  # answer 401 to every API call (an expired or revoked credential)
+        # List every item whatever the filter (older or proxied servers that drop the query parameter).
+        self.ignore_filters = ignore_filters
         self.state = KfpState()
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -282,10 +287,31 @@ class _Handler(BaseHTTPRequestHandler):
         one = {k: v[0] for k, v in query.items()}
         if method == "GET" and route == "healthz":
             return 200, {"commit_sha": "standin", "tag_name": "2.5.0", "multi_user": owner.multi_user}
+        raw_filter = None if owner.ignore_filters else one.get("filter")
         if method == "GET" and route == "pipelines":
-            found = _filtered(state.pipelines.values(), one.get("filter"))
+            found = _filtered(state.pipelines.values(), raw_filter)
             found = [p for p in found if p.get("namespace", "") == one.get("namespace", "")]
             return 200, {"pipelines": found, "total_size": len(found)}
+        if method == "POST" and route == "pipelines":
+            body = json.loads(self._body() or b"{}")
+            name = body.get("display_name") or body.get("name")
+            if not name:
+                raise ApiError(3, "Invalid input error: pipeline name is empty")
+            if any(
+                p["display_name"] == name and p.get("namespace", "") == body.get("namespace", "")
+                for p in state.pipelines.values()
+            ):
+                raise ApiError(6, f"Already exist error: a pipeline named {name} exists")
+            pipeline = {
+                "pipeline_id": _ids(),
+                "display_name": name,
+                "name": name,
+                "created_at": _now(),
+                "description": body.get("description", ""),
+                "namespace": body.get("namespace", ""),
+            }
+            state.pipelines[pipeline["pipeline_id"]] = pipeline
+            return 200, pipeline
         if method == "POST" and route == "pipelines/upload":
             name = one.get("display_name") or one.get("name")
             if not name:
@@ -323,7 +349,7 @@ class _Handler(BaseHTTPRequestHandler):
             if pipeline_id not in state.pipelines:
                 raise ApiError(5, f"Not found: pipeline {pipeline_id!r}")
             mine = [v for v in state.versions.values() if v["pipeline_id"] == pipeline_id]
-            found = _filtered(mine, one.get("filter"))
+            found = _filtered(mine, raw_filter)
             return 200, {"pipeline_versions": found, "total_size": len(found)}
         if route == "experiments":
             if method == "GET":

@@ -93,6 +93,19 @@ def _equals(key: str, value: str) -> str:
     return json.dumps({"predicates": [{"operation": "EQUALS", "key": key, "string_value": value}]})
 
 
+def _named(name: str, list_page: Any, field: str, pages: int = 20) -> Any:
+    """The listed item whose display name is ``name``, or None. The server's name filter narrows the pages,
+    but the names are compared here: a server that ignores the filter must not hand back another item."""
+    token = ""
+    for _ in range(pages):
+        page = list_page(token)
+        match = next((item for item in getattr(page, field) or [] if item.display_name == name), None)
+        token = page.next_page_token or ""
+        if match is not None or not token:
+            return match
+    return None
+
+
 def submit(
     config: BranchConfig,
     connection: Connection,
@@ -109,25 +122,36 @@ def submit(
     version = version_name(config.branch, env)
     started_by = label or trigger.detect(env).label
     with _api(f"finding pipeline {name!r}"):
-        found = client.list_pipelines(filter=_equals("display_name", name), namespace=namespace, page_size=2)
-    pipelines = found.pipelines or []
-    if pipelines:
-        pipeline_id = pipelines[0].pipeline_id
+        found = _named(
+            name,
+            lambda token: client.list_pipelines(
+                filter=_equals("display_name", name), namespace=namespace, page_size=50, page_token=token
+            ),
+            "pipelines",
+        )
+    if found:
+        pipeline_id = found.pipeline_id
     else:
+        import kfp_server_api
+
+        # The pipeline alone (POST /apis/v2beta1/pipelines; kfp.Client has no public call for it):
+        # upload_pipeline would also add a first version named after the pipeline, which nothing runs.
+        body = kfp_server_api.V2beta1Pipeline(
+            display_name=name, description=f"{name}: compiled and submitted by CI", namespace=namespace
+        )
         with _api(f"creating pipeline {name!r}"):
-            pipeline_id = client.upload_pipeline(
-                str(package),
-                pipeline_name=name,
-                namespace=namespace,
-                description=f"{name}: compiled and submitted by CI",
-            ).pipeline_id
+            pipeline_id = client._pipelines_api.pipeline_service_create_pipeline(body).pipeline_id
         report.ok("pipeline", f"created pipeline {name}")
     with _api(f"looking up version {version}"):
-        existing = client.list_pipeline_versions(
-            pipeline_id, filter=_equals("display_name", version), page_size=1
+        existing = _named(
+            version,
+            lambda token: client.list_pipeline_versions(
+                pipeline_id, filter=_equals("display_name", version), page_size=50, page_token=token
+            ),
+            "pipeline_versions",
         )
-    if existing.pipeline_versions:
-        version_id = existing.pipeline_versions[0].pipeline_version_id
+    if existing:
+        version_id = existing.pipeline_version_id
         report.ok("pipeline", f"version {version} of {name} exists already (same commit); reusing it")
     else:
         with _api(f"uploading version {version}"):
