@@ -163,3 +163,64 @@ def test_bad_input_is_refused_before_anything_runs(wine_project, tmp_path):
     proc = run_cli("run", str(wine_project), "--branch", "nope", env=clean_env(tmp_path))
     assert proc.returncode == 2
     assert "error: --branch nope: the project's branches are development, staging, production" in proc.stderr
+
+
+def tiny_wheel(folder, name: str = "tiny_mlops_dep", version: str = "1.0"):
+    """A one-module wheel built by hand (a wheel is a zip with METADATA, WHEEL and RECORD), for pip offline."""
+    import base64
+    import hashlib
+    import zipfile
+
+    info = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": "VALUE = 42\n",
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: {version}\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(text.encode())}")
+    files[f"{info}/RECORD"] = "\n".join(record + [f"{info}/RECORD,,"]) + "\n"
+    wheel = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+    return wheel
+
+
+def test_a_local_run_checks_the_requirements_first_and_installs_into_the_projects_own_environment(
+    tmp_path, new_project
+):
+    """Given a project whose requirements.txt lists a package this Python lacks, `run --local` says what to
+    install and runs nothing; with --install that package goes into <project>/.venv (never into the user's
+    environment), the run then goes end to end with that environment, and the next run uses it."""
+    project = new_project(name="wine-own-env")
+    with open(project / "requirements.txt", "a") as handle:
+        handle.write("tiny-mlops-dep==1.0\n")
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    tiny_wheel(wheels)
+    env = clean_env(tmp_path / "home", PIP_FIND_LINKS=str(wheels))
+
+    refused = run_cli("run", str(project), "--local", env=env)
+    assert refused.returncode == 2
+    assert "requirements.txt lists packages this Python" in refused.stderr and "- tiny-mlops-dep==1.0" in refused.stderr
+    assert "run again with --install" in refused.stderr
+    assert not (project / "local_outputs").exists() and not (project / ".venv").exists()
+
+    installed = run_cli("run", str(project), "--local", "--install", env=env)
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
+    assert f"✓ Installed tiny-mlops-dep==1.0 into {project / '.venv'}" in installed.stdout
+    assert "the pipeline ran to the end; metrics:" in installed.stdout
+    own = project / ".venv" / "bin" / "python"
+    probe = "import tiny_mlops_dep; print(tiny_mlops_dep.VALUE)"
+    assert subprocess.run([str(own), "-c", probe], capture_output=True, text=True).stdout.strip() == "42"
+    import importlib.util
+
+    assert importlib.util.find_spec("tiny_mlops_dep") is None, "the user's environment is unchanged"
+    again = plan_run(project, local=True)
+    assert again.python == str(own) and again.missing == []
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True).stdout == (
+        " M requirements.txt\n"
+    ), ".venv/ is git-ignored"

@@ -168,17 +168,18 @@ def _check_editable_install_of_this_checkout() -> None:
 
 
 def test_the_quick_start_runs_as_written_on_the_embedded_default(tmp_path):
-    """Every command of the quick start, in order, offline. The project folder is a fresh temporary one instead
-    of /tmp/wine-quality (so runs never collide); `pip install -e .` is checked as done (the suite runs from that
-    install, and rebuilding it would need the network), `pip install -r` runs with --no-index."""
+    """Every command of the quick start, in order, offline, in a fresh folder. `pip install -e .` is checked as
+    done (the suite runs from that install, and rebuilding it would need the network); `run --local --install`
+    finds everything installed here, so it installs nothing."""
     blocks, _ = quick_start()
     assert len(blocks) == 2
+    assert len(blocks[0].split(" && ")) <= 4, "the main job in at most four short commands"
     project = tmp_path / "wine-quality"
     env = {k: v for k, v in os.environ.items() if k not in ("XDG_DATA_HOME", "DATA_URI", "KFP_HOST")}
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env["PATH"]
     outputs = []
     for block in blocks:
-        for command in block.replace("/tmp/wine-quality", str(project)).split(" && "):
+        for command in block.split(" && "):
             if command == "pip install -e .":
                 _check_editable_install_of_this_checkout()
                 continue
@@ -191,9 +192,12 @@ def test_the_quick_start_runs_as_written_on_the_embedded_default(tmp_path):
             outputs.append(proc.stdout)
     text = "\n".join(outputs)
 
-    # what a user sees: the pipeline ran with metrics, the branches were pushed, the clone has them
-    assert "the pipeline ran to the end; metrics:" in text
-    assert re.search(r"rmse=\d", text)
+    # what a user sees: the model trained on the shipped real data, the metrics the README shows, the branches
+    # pushed, the clone has them
+    shown = re.search(r"^✓ local: the pipeline ran to the end; metrics: .*$", README.read_text(), re.M)[0]
+    assert shown in text and "r2=0.335" in shown
+    assert "✓ data: data/example/winequality-red.csv exists" in text
+    assert not (project / ".venv").exists(), "everything was installed already: nothing to install"
     remote = Path(os.environ["HOME"]) / ".local" / "share" / "jupyter-mlops" / "remotes" / "wine-quality.git"
     assert f"Pushed to the embedded default remote {remote}" in text
     heads = subprocess.run(

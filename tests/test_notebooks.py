@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 
@@ -63,7 +62,8 @@ def test_getting_started_runs_offline_on_the_embedded_default(tmp_path, kernel_e
     assert "Pushed to the embedded default remote" in cells["%mlops push projects/churn"]
     assert "KFP_TOKEN" in cells["%mlops status projects/churn"]
     run = cells["%mlops run projects/wine-quality --local"]
-    assert re.search(r"the pipeline ran to the end; metrics: mae=[\d.]+, r2=[-\d.]+, rmse=[\d.]+", run), run[-2000:]
+    # on the real red-wine data the project ships (no network, no synthetic sample)
+    assert "the pipeline ran to the end; metrics: mae=0.525, r2=0.335, rmse=0.642" in run, run[-2000:]
 
     project = tmp_path / "projects" / "wine-quality"
     branches = subprocess.run(

@@ -26,6 +26,12 @@ def register(sub) -> None:
     )
     p.add_argument("--wait", action="store_true", help="wait for the Kubeflow run to finish; fail if it fails")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="how long --wait waits (default 3600)")
+    p.add_argument(
+        "--install",
+        action="store_true",
+        help="with --local: first install what requirements.txt lists and this Python lacks into the project's "
+        "own environment (<project>/.venv); your environment stays as it is",
+    )
     add_yes(p)
     add_json(p)
     p.set_defaults(handler=run)
@@ -37,7 +43,16 @@ def run(args: argparse.Namespace, ui) -> int:
     from ..operations.run import apply_run, plan_run
     from ..progress import Progress
 
-    plan = plan_run(Path(args.path), args.branch, local=args.local, wait=args.wait, timeout=args.timeout)
+    if args.install and not args.local:
+        from ..errors import InvalidInput
+
+        raise InvalidInput("--install is for --local runs (a run on Kubeflow installs in its pods)")
+    plan = plan_run(
+        Path(args.path), args.branch, local=args.local, wait=args.wait, timeout=args.timeout, install=args.install
+    )
+    if plan.missing and not plan.install and ui.interactive:
+        ui.line(f"{plan.root.name} needs packages this Python lacks: {', '.join(plan.missing)}")
+        plan.install = ui.confirm(f"Install them into {plan.environment.venv} (the project's own environment)?")
     result = apply_run(plan, Progress(ui.event), env=dict(os.environ))
     ui.result(result.to_dict())
     return 0

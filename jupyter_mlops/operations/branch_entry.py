@@ -97,7 +97,10 @@ def plan_entry(operation: str, root: Path | str, branch: str | None, arguments: 
         branch = current if current in spec.branches else spec.default_branch
     elif branch not in spec.branches:
         raise InvalidInput(f"--branch {branch}: the project's branches are {', '.join(spec.branch_names)}")
-    plan = EntryPlan(operation, root, branch, arguments)
+    from .project_env import project_python
+
+    # The project's own environment (<project>/.venv) once it has one, else this Python.
+    plan = EntryPlan(operation, root, branch, arguments, python=project_python(root))
     if not (root / plan.script).is_file():
         raise NotFound(f"{plan.script} is missing in {root}; `jupyter mlops init {root}` restores missing files")
     return plan
