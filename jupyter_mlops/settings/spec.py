@@ -221,6 +221,8 @@ class ProjectSpec:
         problems = [p for p in (check_branch_name(b) for b in names) if p]
         if len(set(names)) != len(names):
             problems.append("branch names repeat")
+        else:
+            problems += _prefix_clashes(names)
         if problems:
             raise InvalidInput("branches: " + "; ".join(problems))
         self.branches = {
@@ -294,6 +296,22 @@ class ProjectSpec:
 
 def branch_prefix(branch: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", branch).upper()
+
+
+def _prefix_clashes(names: list[str]) -> list[str]:
+    """Branches whose repository-secret prefix (and GitHub environment name, which GitHub compares without
+    case) would be the same: one branch's secrets would overwrite the other's."""
+    seen: dict[str, str] = {}
+    problems = []
+    for name in names:
+        prefix = branch_prefix(name)
+        if prefix in seen:
+            problems.append(
+                f"{seen[prefix]} and {name} would share the secret prefix {prefix}_ and one GitHub environment "
+                "(GitHub ignores case): rename one"
+            )
+        seen.setdefault(prefix, name)
+    return problems
 
 
 def default_branch_settings(name: str, branch: str, position: int | None = None) -> BranchSettings:
