@@ -6,7 +6,7 @@ Peer: one fresh Python process that imports the steps and calls their functions 
 Measured: ``python src/pipelines/development/main.py --local`` as a user runs it (each step its own
 process, artifacts passed through files, the preflight's data check).
 Also: ``main.py --compile-only`` (process start, kfp import, compile to YAML).
-Data: the generated project's synthetic sample (400 rows), so nothing is downloaded.
+Data: the real UCI red-wine data the generated project ships (1,599 rows), so nothing is downloaded.
 Goal: median ratio local run / in-process ≤ 3.
 
     python benchmarks/bench_pipeline.py [--rounds 3]
@@ -15,14 +15,15 @@ Goal: median ratio local run / in-process ≤ 3.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.project_support import bench_env, new_project, timed  # noqa: E402
 
 IN_PROCESS = """
 import sys, tempfile
@@ -36,20 +37,15 @@ from src.steps.evaluate import evaluate
 from src.steps.deploy import deploy
 work = Path(tempfile.mkdtemp())
 a = lambda kind, name: kind(name=name, uri=str(work / name))
-data, tr, te, sc, model, metrics = (a(dsl.Dataset, "d"), a(dsl.Dataset, "tr"), a(dsl.Dataset, "te"),
-                                    a(dsl.Model, "sc"), a(dsl.Model, "m"), a(dsl.Metrics, "x"))
+data, tr, te, model, metrics = (a(dsl.Dataset, "d"), a(dsl.Dataset, "tr"), a(dsl.Dataset, "te"),
+                                a(dsl.Model, "m"), a(dsl.Metrics, "x"))
 pull_data.python_func(data_uri=sys.argv[1], dataset=data)
-preprocess.python_func(dataset=data, train_set=tr, test_set=te, scaler=sc)
-out = train.python_func(train_set=tr, model=model)
-if evaluate.python_func(model=model, test_set=te, metrics=metrics):
-    deploy.python_func(model_name="wine-quality", storage_uri=out[0])
+preprocess.python_func(dataset=data, train_set=tr, test_set=te)
+train.python_func(train_set=tr, model=model)
+registered = {name: str(work / name) for name in ("version", "storage_uri")}
+if evaluate.python_func(model=model, test_set=te, metrics=metrics, **registered):
+    deploy.python_func(model_name="wine-quality", version="", storage_uri="")
 """
-
-
-def timed(cmd: list[str], cwd: Path, env: dict) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -57,31 +53,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
-    env = {k: v for k, v in os.environ.items() if k not in ("KFP_HOST", "DATA_URI")}
-    env.update(
-        GIT_AUTHOR_NAME="Bench",
-        GIT_AUTHOR_EMAIL="bench@example.org",
-        GIT_COMMITTER_NAME="Bench",
-        GIT_COMMITTER_EMAIL="bench@example.org",
-        PIP_NO_INDEX="1",
-    )
+    env = bench_env()
     try:
-        project = work / "wine-quality"
-        subprocess.run(
-            [sys.executable, "-m", "jupyter_mlops", "init", str(project), "--yes"],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        data = project / "data" / "winequality-red.synthetic.csv"
-        subprocess.run(
-            [sys.executable, "-m", "src.helpers.sample_data", str(data)],
-            cwd=project,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        local_env = dict(env, DATA_URI=str(data))
+        project = new_project(work, env)
+        data = project / "data" / "example" / "winequality-red.csv"
+        local_env = env  # local runs read data/example/ themselves
         local, peer, compile_times = [], [], []
         for _ in range(args.rounds):  # interleaved, so machine noise hits both alike
             peer.append(timed([sys.executable, "-c", IN_PROCESS, str(data)], project, env))
@@ -100,7 +76,7 @@ def main() -> None:
                 )
             )
         p, m, c = statistics.median(peer), statistics.median(local), statistics.median(compile_times)
-        print(f"rounds: {args.rounds}; data: 400 synthetic rows; steps: 5 (pull_data → … → deploy)")
+        print(f"rounds: {args.rounds}; data: the 1,599 UCI red wines; steps: 5 (pull_data → … → deploy)")
         print(f"same step functions in one process:   median {p:.2f} s")
         print(f"main.py --local (kfp.local, 5 tasks):  median {m:.2f} s")
         print(f"ratio local run / in-process: {m / p:.2f}x (goal <= 3x)")

@@ -40,7 +40,7 @@ def test_local_run_trains_on_the_shipped_real_data_and_prints_the_metrics(local_
         "pull_data: 1599 rows x 12 columns",
         "preprocess: 1199 training rows, 400 held-out rows",
         "train: StandardScaler + ElasticNet(alpha=0.1, l1_ratio=0.5), 1199 rows",
-        "train: not tracked (no MLflow URI for this run)",
+        "evaluate: not tracked (no MLflow URI for this run)",
         "passed the thresholds",
         "deploy: skipped, not running on a Kubernetes cluster",
     ):

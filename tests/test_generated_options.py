@@ -569,10 +569,6 @@ def test_the_images_folder_is_what_kfp_runs_inside_the_image(options_project, sa
                 "l1_ratio": 0.5,
                 "target": "quality",
                 "seed": 42,
-                "mlflow_uri": "",
-                "mlflow_experiment": "",
-                "model_name": "wine",
-                "s3_endpoint": "",
             },
             "artifacts": {
                 "train_set": {
@@ -593,10 +589,6 @@ def test_the_images_folder_is_what_kfp_runs_inside_the_image(options_project, sa
                         {"name": "model", "uri": str(tmp_path / "model"), "type": {"schemaTitle": "system.Model"}}
                     ]
                 }
-            },
-            "parameters": {
-                "logged_model_uri": {"outputFile": str(tmp_path / "logged_model_uri")},
-                "mlflow_run_id": {"outputFile": str(tmp_path / "mlflow_run_id")},
             },
             "outputFile": str(tmp_path / "executor_output.json"),
         },

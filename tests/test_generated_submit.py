@@ -100,7 +100,7 @@ def test_dex_login_then_cookie_on_every_api_call(wine_project, synthetic_data, t
     raw = kfp.state.uploads[-1]["raw"]
     assert "12341234" not in raw and "user@example.com" not in raw
     executors = list(yaml.safe_load_all(raw))[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
-    secret_env = executors["exec-train"]["secretAsEnv"][0]
+    secret_env = executors["exec-evaluate"]["secretAsEnv"][0]
     assert secret_env["secretNameParameter"] == {"componentInputParameter": "credentials_secret"}
     assert {k["envVar"] for k in secret_env["keyToEnv"]} == {
         "AWS_ACCESS_KEY_ID",
@@ -110,7 +110,7 @@ def test_dex_login_then_cookie_on_every_api_call(wine_project, synthetic_data, t
         "MLFLOW_TRACKING_TOKEN",
     }
     # Every step that talks to MLflow gets the login by reference, and bounded retries (fails in seconds).
-    for step in ("exec-train", "exec-evaluate", "exec-deploy"):
+    for step in ("exec-pull-data", "exec-deploy"):
         assert executors[step]["secretAsEnv"][0]["keyToEnv"] == secret_env["keyToEnv"]
     spec_executors = list(yaml.safe_load_all(raw))[0]["deploymentSpec"]["executors"]
     limits = {e["name"]: e["value"] for e in spec_executors["exec-evaluate"]["container"]["env"]}

@@ -41,8 +41,8 @@ def split(pulled, tmp_path):
 @pytest.fixture
 def model(split, tmp_path):
     model = artifact(dsl.Model, tmp_path, "model")
-    outputs = train.python_func(train_set=split["train_set"], model=model, alpha=0.1, l1_ratio=0.5)
-    assert tuple(outputs) == ("", "")  # no tracking URI: nothing logged
+    train.python_func(train_set=split["train_set"], model=model, alpha=0.1, l1_ratio=0.5)
+    assert model.metadata == {"alpha": 0.1, "l1_ratio": 0.5, "seed": 42, "rows": 1199}
     return model
 
 
@@ -101,32 +101,32 @@ def test_evaluate_fails_a_model_below_a_threshold(model, split, tmp_path):
     assert passed is False
 
 
-def tracked_run(split, tmp_path, store, *, min_r2=0.3):
-    """train then evaluate with MLflow tracking into ``store``, as the pipeline wires them."""
-    model = artifact(dsl.Model, tmp_path, "tracked-model")
-    run_id, logged = train.python_func(
-        train_set=split["train_set"], model=model, mlflow_uri=store, mlflow_experiment="wine-dev", **RUN
-    )
+def tracked_run(model, split, tmp_path, store, *, min_r2=0.3):
+    """evaluate with MLflow tracking into ``store``, as the pipeline wires it; also returns the MLflow run."""
+    import mlflow
+
     passed, metrics, texts = evaluated(
         model,
         split,
         tmp_path,
         min_r2=min_r2,
         mlflow_uri=store,
-        mlflow_run_id=run_id,
-        logged_model_uri=logged,
+        mlflow_experiment="wine-dev",
         model_name="wine-quality-development",
         **RUN,
     )
-    return run_id, passed, metrics, texts
+    client = mlflow.MlflowClient(store)
+    [run] = client.search_runs([client.get_experiment_by_name("wine-dev").experiment_id])
+    return run, passed, metrics, texts
 
 
 def test_a_passing_model_becomes_a_tagged_version_that_scores_raw_rows_as_evaluate_did(
-    split, tmp_path, mlflow_store
+    model, split, tmp_path, mlflow_store
 ):
     import mlflow
 
-    run_id, passed, metrics, texts = tracked_run(split, tmp_path, mlflow_store)
+    run, passed, metrics, texts = tracked_run(model, split, tmp_path, mlflow_store)
+    run_id = run.info.run_id
     assert passed is True and texts["version"] == "1"
     client = mlflow.MlflowClient(mlflow_store)
     version = client.get_model_version("wine-quality-development", "1")
@@ -135,8 +135,8 @@ def test_a_passing_model_becomes_a_tagged_version_that_scores_raw_rows_as_evalua
     assert version.tags["passed"] == "true"
     assert [version.tags[k] for k in ("max_rmse", "min_r2", "max_mae")] == ["0.9", "0.3", "0.8"]
     assert float(version.tags["r2"]) == metrics.metadata["r2"]
-    run = client.get_run(run_id)
     assert run.info.run_name == "development-0123456789ab [code]"
+    assert run.data.params == {"alpha": "0.1", "l1_ratio": "0.5", "seed": "42", "rows": "1199"}
     assert run.data.tags["passed"] == "true" and run.data.tags["kfp_run_id"] == "kfp-run-1"
     assert run.data.metrics["r2"] == metrics.metadata["r2"]
     assert texts["storage_uri"] == client.get_model_version_download_uri("wine-quality-development", "1")
@@ -151,14 +151,15 @@ def test_a_passing_model_becomes_a_tagged_version_that_scores_raw_rows_as_evalua
     assert inputs == list(raw.drop(columns=["quality"]).columns), "the signature names the raw columns"
 
 
-def test_a_failing_model_is_tagged_on_its_run_and_never_registered(split, tmp_path, mlflow_store):
+def test_a_failing_model_is_kept_as_a_run_tagged_passed_false_and_never_registered(
+    model, split, tmp_path, mlflow_store
+):
     import mlflow
 
-    run_id, passed, _, texts = tracked_run(split, tmp_path, mlflow_store, min_r2=0.99)
+    run, passed, metrics, texts = tracked_run(model, split, tmp_path, mlflow_store, min_r2=0.99)
     assert passed is False and texts == {"version": "", "storage_uri": ""}
-    client = mlflow.MlflowClient(mlflow_store)
-    assert client.get_run(run_id).data.tags["passed"] == "false"
-    assert client.search_registered_models() == []
+    assert run.data.tags["passed"] == "false" and run.data.metrics["r2"] == metrics.metadata["r2"]
+    assert mlflow.MlflowClient(mlflow_store).search_registered_models() == []
 
 
 def test_deploy_skips_with_a_reason_off_the_cluster(monkeypatch):

@@ -2,9 +2,10 @@
 
 pull_data -> preprocess -> train -> evaluate -> (if the thresholds pass) deploy.
 The model is one scikit-learn Pipeline (scaling + ElasticNet) that predicts from raw rows; evaluate
-registers it in MLflow only when it passes, and deploy serves that version with KServe and marks it
-@deployed once the InferenceService is Ready. Each branch's config.yaml sets the parameters; platform.yaml
-the endpoints; main.py adds branch, commit and trigger, which tag the MLflow run and the version.
+records the run in MLflow and registers the model only when it passes; deploy serves that version with
+KServe and marks it @deployed once the InferenceService is Ready. Each branch's config.yaml sets the
+parameters, platform.yaml the endpoints; main.py adds branch, commit and trigger, which name and tag the
+MLflow run and the version.
 Credentials reach the steps from a Kubernetes secret in the run's namespace (kfp-kubernetes), never from
 this file.
 """
@@ -72,15 +73,7 @@ def pipeline(
     }
     data = pull_data(data_uri=data_uri, s3_endpoint=s3_endpoint)
     split = preprocess(dataset=data.outputs["dataset"], test_size=test_size, seed=seed)
-    trained = train(
-        train_set=split.outputs["train_set"],
-        alpha=alpha,
-        l1_ratio=l1_ratio,
-        seed=seed,
-        mlflow_uri=mlflow_uri,
-        mlflow_experiment=mlflow_experiment,
-        **run,
-    )
+    trained = train(train_set=split.outputs["train_set"], alpha=alpha, l1_ratio=l1_ratio, seed=seed)
     scores = evaluate(
         model=trained.outputs["model"],
         test_set=split.outputs["test_set"],
@@ -88,12 +81,11 @@ def pipeline(
         min_r2=min_r2,
         max_mae=max_mae,
         mlflow_uri=mlflow_uri,
-        mlflow_run_id=trained.outputs["mlflow_run_id"],
-        logged_model_uri=trained.outputs["logged_model_uri"],
+        mlflow_experiment=mlflow_experiment,
         model_name=model_name,
         **run,
     )
-    tasks = [data, trained, scores]
+    tasks = [data, scores]
     # Only a model that passed the thresholds is registered, served and marked @deployed.
     # (The condition reads the step's return value, "Output": kfp.local resolves no other output name there.)
     with dsl.If(scores.outputs["Output"] == True):  # noqa: E712 (a pipeline condition, not Python)
@@ -110,7 +102,7 @@ def pipeline(
         kubernetes.use_secret_as_env(
             task, secret_name=credentials_secret, secret_key_to_env=CREDENTIAL_KEYS, optional=True
         )
-    for task in tasks[1:]:
+    for task in tasks[1:]:  # the steps that talk to MLflow
         for name, value in MLFLOW_LIMITS.items():
             task.set_env_variable(name, value)
     return scores.outputs["metrics"]

@@ -1,4 +1,4 @@
-"""evaluate: score the model on the held-out rows; only a model that passes becomes a registered version."""
+"""evaluate: score the model on the held-out rows, record it in MLflow, register it only when it passes."""
 
 from kfp import dsl
 from kfp.dsl import Dataset, Input, Metrics, Model, Output, OutputPath
@@ -6,7 +6,7 @@ from kfp.dsl import Dataset, Input, Metrics, Model, Output, OutputPath
 
 @dsl.component(
     base_image="python:3.11-slim",
-    packages_to_install=["pandas>=2,<4", "scikit-learn>=1.3,<2", "mlflow-skinny>=3.1,<4"],
+    packages_to_install=["pandas>=2,<4", "scikit-learn>=1.3,<2", "mlflow-skinny>=3.1,<4", "boto3>=1.28,<2"],
 )
 def evaluate(
     model: Input[Model],
@@ -19,8 +19,7 @@ def evaluate(
     min_r2: float = 0.3,
     max_mae: float = 0.8,
     mlflow_uri: str = "",
-    mlflow_run_id: str = "",
-    logged_model_uri: str = "",
+    mlflow_experiment: str = "",
     model_name: str = "",
     branch: str = "",
     commit: str = "",
@@ -28,15 +27,16 @@ def evaluate(
     kfp_run_id: str = "",
 ) -> bool:
     """RMSE, R² and MAE of the model on the held-out raw rows; passed when rmse <= max_rmse, r2 >= min_r2
-    and mae <= max_mae.
+    and mae <= max_mae. Returns whether it passed (the pipeline's condition).
 
-    The metrics show in the KFP UI (``metrics``). When train logged to MLflow, they are logged to its run,
-    which is tagged ``passed=true|false`` with the thresholds; a model that passed becomes a new version of
-    the registered model ``model_name`` (tagged with branch, commit, trigger, KFP run id, thresholds and
-    metrics), and ``storage_uri`` is where the registry keeps its files, for deploy. A model that failed
-    is never registered: its run keeps it for comparison, and the registry only holds models fit to serve.
-    Returns whether it passed (the pipeline's condition; ``version`` and ``storage_uri`` are "" unless a
-    version was registered).
+    The metrics show in the KFP UI (``metrics``). With ``mlflow_uri``, this step records the run in MLflow,
+    in one place once the verdict is known: a run named ``<branch>-<commit> [<trigger>]``, tagged with
+    branch, commit, trigger, KFP run id, the thresholds and ``passed=true|false``, holding the model's
+    parameters, the metrics and the model itself (with its signature and an input example in the raw
+    column names). Only a model that passed becomes a new version of the registered model ``model_name``,
+    tagged the same way with its metrics; ``version`` and ``storage_uri`` (where the registry keeps its
+    files, what deploy hands KServe) are "" otherwise. A failing model stays a run, for comparison: the
+    registry holds only models fit to serve.
     """
     import pickle
 
@@ -52,7 +52,8 @@ def evaluate(
     with open(model.path, "rb") as handle:
         fitted = pickle.load(handle)
     frame = pd.read_csv(test_set.path)
-    predicted = fitted.predict(frame.drop(columns=[target]))
+    features = frame.drop(columns=[target])
+    predicted = fitted.predict(features)
     scores = {
         "rmse": float(mean_squared_error(frame[target], predicted) ** 0.5),
         "r2": float(r2_score(frame[target], predicted)),
@@ -75,30 +76,57 @@ def evaluate(
     print(
         f"evaluate: {summary}; " + ("passed the thresholds" if passed else "failed: " + "; ".join(failures))
     )
-    if not (mlflow_uri and mlflow_run_id):
+    if not mlflow_uri:
+        print("evaluate: not tracked (no MLflow URI for this run): nothing logged, nothing registered")
         return passed
 
-    import time
+    import logging
 
     import mlflow
-    from mlflow.entities import Metric
+    import mlflow.sklearn
+    import sklearn
+    from mlflow.exceptions import MlflowException
 
+    # pickle: what KServe's scikit-learn server loads (model.pkl); MLflow's advice to use skops is muted.
+    logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)
     mlflow.set_tracking_uri(mlflow_uri)
-    client = mlflow.MlflowClient()
-    stamp = int(time.time() * 1000)
-    client.log_batch(mlflow_run_id, metrics=[Metric(k, v, stamp, 0) for k, v in scores.items()])
+    mlflow.set_experiment(mlflow_experiment or "Default")
+    run_tags = {"branch": branch, "commit": commit, "trigger": trigger, "kfp_run_id": kfp_run_id}
     verdict = {"passed": str(passed).lower(), **{k: str(v) for k, v in limits.items()}}
-    for key, value in verdict.items():
-        client.set_tag(mlflow_run_id, key, value)
-    print(f"evaluate: metrics and passed={verdict['passed']} logged to MLflow run {mlflow_run_id}")
+    tags = {k: v for k, v in {**run_tags, **verdict}.items() if v}
+    regress, scale = fitted.named_steps["regress"], fitted.named_steps["scale"]
+    params = {"alpha": regress.alpha, "l1_ratio": regress.l1_ratio, "seed": regress.random_state}
+    example = features.head(5)
+    run_name = f"{branch or 'run'}-{commit[:12] or 'uncommitted'} [{trigger or 'local'}]"
+    with mlflow.start_run(run_name=run_name, tags=tags) as run:
+        mlflow.log_params({**params, "rows": int(scale.n_samples_seen_)})
+        mlflow.log_metrics(scores)
+        logged = mlflow.sklearn.log_model(
+            fitted,
+            name="model",
+            signature=mlflow.models.infer_signature(example, fitted.predict(example)),
+            input_example=example,
+            serialization_format="pickle",
+            # Stated rather than inferred (inferring them loads the model in a subprocess: seconds).
+            pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
+        )
+    print(f"evaluate: logged to MLflow run {run.info.run_id} ({run_name}), passed={verdict['passed']}")
     if not passed:
         print(f"evaluate: not registered in {model_name!r} (the registry keeps models that pass)")
         return False
-    tags = {"branch": branch, "commit": commit, "trigger": trigger, "kfp_run_id": kfp_run_id}
-    tags.update(run_id=mlflow_run_id, **verdict, **{k: str(v) for k, v in scores.items()})
-    new = mlflow.register_model(logged_model_uri, model_name, tags={k: v for k, v in tags.items() if v})
-    client.update_model_version(
-        model_name, new.version, description=f"{branch}-{commit[:12]} [{trigger}]: {summary}"
+    client = mlflow.MlflowClient()
+    try:
+        client.create_registered_model(model_name, description=f"{branch}: models that passed the thresholds")
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise
+    new = client.create_model_version(
+        model_name,
+        source=logged.model_uri,
+        run_id=run.info.run_id,
+        tags={**tags, "run_id": run.info.run_id, **{k: str(v) for k, v in scores.items()}},
+        description=f"{run_name}: {summary}",
+        model_id=logged.model_id,
     )
     # Where the registry keeps this version's files (MLmodel, model.pkl): what KServe downloads.
     files = client.get_model_version_download_uri(model_name, new.version)

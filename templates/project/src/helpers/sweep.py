@@ -5,7 +5,7 @@
 
 Local runs log to MLFLOW_TRACKING_URI when set, else to the branch's mlflow.uri when this machine reaches
 it, else to a file store in local_outputs/mlruns/ (git-ignored; `mlflow ui --backend-store-uri` shows it).
-On Kubeflow each run's train step logs to the branch's MLflow itself; the runs are named after the trial.
+On Kubeflow each run's evaluate step logs to the branch's MLflow itself; the runs are named after the trial.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def plot_comparison(config: BranchConfig, table):
 
 def submit_sweep(config: BranchConfig, sweep: Sweep, *, wait: bool = False, timeout: float = 3600) -> list:
     """Every trial as a run on the branch's Kubeflow: the preflight, one compile and upload (the commit's
-    version), then one run per trial named after it. Their train steps log to the branch's MLflow."""
+    version), then one run per trial named after it. Their evaluate steps log to the branch's MLflow."""
     from src.helpers.entrypoint import compile_pipeline
     from src.helpers.kfp_client import connect
     from src.helpers.preflight import run_preflight
