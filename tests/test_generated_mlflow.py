@@ -29,8 +29,8 @@ def tracked_local_run(project, server, home, *params: str) -> tuple[subprocess.C
     """`main.py --local` tracked to ``server``; returns the process and local_outputs' last-run.json."""
     args = [item for p in (f"mlflow_uri={server.uri}", *params) for item in ("--param", p)]
     proc = run_entry(project, "development", "--local", *args, env=clean_env(home, **server.env))
-    last = json.loads((project / "local_outputs" / "development" / "last-run.json").read_text())
-    return proc, last
+    last = project / "local_outputs" / "development" / "last-run.json"  # written by a run that succeeded
+    return proc, json.loads(last.read_text()) if proc.returncode == 0 else {}
 
 
 def held_out_rows(project, last: dict) -> pd.DataFrame:
@@ -132,3 +132,43 @@ def test_with_proxied_artifacts_the_version_files_are_an_mlflow_artifacts_uri(pa
     proc, _ = passing_run
     line = next(x for x in proc.stdout.splitlines() if "evaluate: registered" in x)
     assert line.rsplit(" at ", 1)[1].startswith("mlflow-artifacts:/")
+
+
+def test_a_server_with_login_gets_the_run_with_credentials_and_refuses_it_without(
+    tmp_path, mlflow_auth_server, monkeypatch
+):
+    """`mlflow server --app-name basic-auth`: with MLFLOW_TRACKING_USERNAME/PASSWORD in the environment (the
+    Kubernetes secret's keys on the cluster) the run is recorded and registered; without them the step fails
+    with the server's 401, and nothing is registered."""
+    project = generate(tmp_path, "wine-login")
+    login = mlflow_auth_server.env
+    proc, _ = tracked_local_run(project, mlflow_auth_server, tmp_path / "home")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert "evaluate: registered 'wine-login-development' version 1" in proc.stdout
+    assert login["MLFLOW_TRACKING_PASSWORD"] not in proc.stdout + proc.stderr
+
+    anonymous = type("Anonymous", (), {"uri": mlflow_auth_server.uri, "env": {}})()
+    refused, _ = tracked_local_run(project, anonymous, tmp_path / "home2")
+    assert refused.returncode == 1
+    assert "failed with error code 401" in refused.stdout + refused.stderr
+    versions = mlflow_auth_server.client(monkeypatch).search_model_versions("name='wine-login-development'")
+    assert [v.version for v in versions] == ["1"]
+
+
+def test_a_dead_server_fails_a_tracked_run_in_seconds_with_the_reason(tmp_path):
+    """The steps bound MLflow's retries (MLFLOW_HTTP_REQUEST_MAX_RETRIES=2, backoff factor 1, 30 s timeout): a
+    server that is not there fails the evaluate step in seconds, not after MLflow's default minutes."""
+    import re
+
+    from tests.process_support import free_port
+
+    project = generate(tmp_path, "wine-dead")
+    nobody = type("Nobody", (), {"uri": f"http://127.0.0.1:{free_port()}", "env": {}})()
+    proc, _ = tracked_local_run(project, nobody, tmp_path / "home")
+    out = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+    assert proc.returncode == 1
+    assert "Connection refused" in out or "Max retries exceeded" in out
+    started = re.search(r"(\d\d):(\d\d):(\d\d)\.\d+ - INFO - Executing task 'evaluate'", out)
+    ended = re.search(r"(\d\d):(\d\d):(\d\d)\.\d+ - ERROR - Task 'evaluate' finished with status FAILURE", out)
+    seconds = [int(h) * 3600 + int(m) * 60 + int(s) for h, m, s in (started.groups(), ended.groups())]
+    assert seconds[1] - seconds[0] < 30, f"evaluate took {seconds[1] - seconds[0]} s to give up"
