@@ -294,43 +294,12 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"pipelines": found, "total_size": len(found)}
         if method == "POST" and route == "pipelines":
             body = json.loads(self._body() or b"{}")
-            name = body.get("display_name") or body.get("name")
-            if not name:
-                raise ApiError(3, "Invalid input error: pipeline name is empty")
-            if any(
-                p["display_name"] == name and p.get("namespace", "") == body.get("namespace", "")
-                for p in state.pipelines.values()
-            ):
-                raise ApiError(6, f"Already exist error: a pipeline named {name} exists")
-            pipeline = {
-                "pipeline_id": _ids(),
-                "display_name": name,
-                "name": name,
-                "created_at": _now(),
-                "description": body.get("description", ""),
-                "namespace": body.get("namespace", ""),
-            }
-            state.pipelines[pipeline["pipeline_id"]] = pipeline
-            return 200, pipeline
+            return 200, self._new_pipeline(body.get("display_name") or body.get("name"), body)
         if method == "POST" and route == "pipelines/upload":
             name = one.get("display_name") or one.get("name")
-            if not name:
-                raise ApiError(3, "Invalid input error: pipeline name is empty")
-            if any(
-                p["display_name"] == name and p.get("namespace", "") == one.get("namespace", "")
-                for p in state.pipelines.values()
-            ):
-                raise ApiError(6, f"Already exist error: a pipeline named {name} exists")
+            self._new_pipeline(name, one, check_only=True)
             upload = self._upload("pipeline", name)
-            pipeline = {
-                "pipeline_id": _ids(),
-                "display_name": name,
-                "name": name,
-                "created_at": _now(),
-                "description": one.get("description", ""),
-                "namespace": one.get("namespace", ""),
-            }
-            state.pipelines[pipeline["pipeline_id"]] = pipeline
+            pipeline = self._new_pipeline(name, one)
             # The server also creates the pipeline's first version from the same file.
             self._add_version(pipeline["pipeline_id"], name, upload)
             return 200, pipeline
@@ -403,6 +372,25 @@ class _Handler(BaseHTTPRequestHandler):
             run["state"] = owner.final_state if polls >= owner.polls_to_finish else "RUNNING"
             return 200, run
         raise ApiError(5, f"Not found: {method} {route}")
+
+    def _new_pipeline(self, name: str | None, fields: dict, *, check_only: bool = False) -> dict:
+        """A pipeline named ``name`` in ``fields``' namespace (400 without a name, 409 when it exists)."""
+        state, namespace = self.owner.state, fields.get("namespace", "")
+        if not name:
+            raise ApiError(3, "Invalid input error: pipeline name is empty")
+        if any(p["display_name"] == name and p.get("namespace", "") == namespace for p in state.pipelines.values()):
+            raise ApiError(6, f"Already exist error: a pipeline named {name} exists")
+        pipeline = {
+            "pipeline_id": _ids(),
+            "display_name": name,
+            "name": name,
+            "created_at": _now(),
+            "description": fields.get("description", ""),
+            "namespace": namespace,
+        }
+        if not check_only:
+            state.pipelines[pipeline["pipeline_id"]] = pipeline
+        return pipeline
 
     def _require_namespace(self, namespace: str) -> None:
         if self.owner.multi_user and not namespace:
