@@ -35,6 +35,7 @@ OPTIONS = (
     "data.dvc=true",
     "containers=true",
     "compare=true",
+    "monitor=true",
     "production.schedule=0 3 * * 1",
     "staging.schedule=*/30 6-18 * * MON-FRI",
 )
@@ -588,7 +589,16 @@ def test_the_images_folder_is_what_kfp_runs_inside_the_image(options_project, sa
                     "artifacts": [
                         {"name": "model", "uri": str(tmp_path / "model"), "type": {"schemaTitle": "system.Model"}}
                     ]
-                }
+                },
+                "reference": {
+                    "artifacts": [
+                        {
+                            "name": "reference",
+                            "uri": str(tmp_path / "reference"),
+                            "type": {"schemaTitle": "system.Artifact"},
+                        }
+                    ]
+                },
             },
             "outputFile": str(tmp_path / "executor_output.json"),
         },
@@ -601,6 +611,7 @@ def test_the_images_folder_is_what_kfp_runs_inside_the_image(options_project, sa
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "train: StandardScaler + ElasticNet(alpha=0.1, l1_ratio=0.5), 400 rows" in proc.stdout
     assert (tmp_path / "model").stat().st_size > 0
+    assert json.loads((tmp_path / "reference").read_text())["rows"] == 400, "the training data's description"
 
 
 # ---------------------------------------------------------------- model comparison

@@ -51,7 +51,9 @@ class ManifestEntry:
 
 def _flag(spec: ProjectSpec, name: str) -> bool:
     """``example`` is true when the setting is; ``!example`` when it is not."""
-    return bool(getattr(spec, name.lstrip("!"))) != name.startswith("!")
+    key = name.lstrip("!")
+    value = getattr(spec, key) if hasattr(spec, key) else spec.get(key)  # a table row without a spec field
+    return bool(value) != name.startswith("!")
 
 
 @dataclass(frozen=True)

@@ -276,6 +276,11 @@ class ProjectSpec:
                 "compare: the model comparison sweeps the example pipeline's parameters and compares "
                 "its metrics; set example=true, or compare=false"
             )
+        if self.get("monitor") and not self.example:
+            problems.append(
+                "monitor: the drift check compares data with the reference statistics the example's train step "
+                "stores with each registered model; set example=true, or monitor=false"
+            )
         if self.kind not in KINDS:
             problems.append(f"kind: {self.kind!r} is not one of {', '.join(KINDS)}")
         if self.secrets_mode not in SECRETS_MODES:

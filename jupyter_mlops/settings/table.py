@@ -173,6 +173,16 @@ TABLE: list[Setting] = [
         when={"example": True},
     ),
     Setting(
+        "monitor",
+        "Drift and new data",
+        "A scheduled check per branch: data drift against the deployed model's training data, or new data in "
+        "storage, starts the branch's training run",
+        "boolean",
+        group="options",
+        order=25,
+        when={"example": True},
+    ),
+    Setting(
         "kfp.host",
         "KFP host",
         "Kubeflow Pipelines API URL (empty in-cluster)",
@@ -253,6 +263,28 @@ TABLE: list[Setting] = [
         group="platform",
         order=90,
         example="0 3 * * 1",
+    ),
+    Setting(
+        "monitor.schedule",
+        "Monitor schedule",
+        "Cron (UTC) of the drift and new-data check; empty: only by hand (Run workflow)",
+        check=check_cron,
+        group="platform",
+        order=100,
+        when={"example": True, "monitor": True},
+        example="30 5 * * *",
+        default="0 5 * * *",
+    ),
+    Setting(
+        "monitor.current_uri",
+        "Current data",
+        "What the check compares with the training data (e.g. recent inference inputs): http(s)://, s3:// or a "
+        "path; empty: the branch's data URI",
+        check=check_data_uri,
+        group="platform",
+        order=110,
+        when={"example": True, "monitor": True},
+        example="s3://wine-data/inference/latest.csv",
     ),
 ]
 

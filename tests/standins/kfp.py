@@ -14,6 +14,10 @@ swagger that kfp-server-api is generated from):
 - GET  /apis/v2beta1/pipelines/{id}/versions?filter=  -> {pipeline_versions, total_size}
 - GET/POST /apis/v2beta1/experiments                  list (filter, namespace) / create {display_name, namespace}
 - POST /apis/v2beta1/runs, GET /apis/v2beta1/runs/{id} a run with state PENDING → RUNNING → SUCCEEDED|FAILED
+- GET  /apis/v2beta1/runs?experiment_id=&filter=&sort_by=&page_size=  -> {runs, total_size} (ListRuns)
+
+Filters (the ``filter`` query parameter, a JSON ``Filter``: KFP's backend/api/v2beta1/filter.proto) support the
+``EQUALS`` and ``IS_SUBSTRING`` operations on names; ``sort_by`` is "<field>" or "<field> desc".
 
 Errors use the grpc-gateway body the server returns: {"error", "code", "message", "details"} with the
 gRPC code (3 INVALID_ARGUMENT → 400, 5 NOT_FOUND → 404, 6 ALREADY_EXISTS → 409, 16 UNAUTHENTICATED → 401).
@@ -363,6 +367,14 @@ class _Handler(BaseHTTPRequestHandler):
             state.runs[run["run_id"]] = run
             state.polls[run["run_id"]] = 0
             return 200, run
+        if method == "GET" and route == "runs":
+            found = [
+                r for r in state.runs.values() if r["experiment_id"] == one.get("experiment_id", r["experiment_id"])
+            ]
+            found = _filtered(found, one.get("filter"))
+            field, _, order = (one.get("sort_by") or "created_at").partition(" ")
+            found.sort(key=lambda r: (r.get(field, ""), r["run_id"]), reverse=order == "desc")
+            return 200, {"runs": found[: int(one.get("page_size") or 10**6)], "total_size": len(found)}
         if method == "GET" and route.startswith("runs/"):
             run = state.runs.get(route.split("/", 1)[1])
             if run is None:
@@ -435,14 +447,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _filtered(items: Any, raw_filter: str | None) -> list[dict]:
-    """v2beta1 filters: {"predicates": [{"operation": "EQUALS" | 1, "key": ..., "string_value" | "stringValue"}]}."""
+    """v2beta1 filters: {"predicates": [{"operation": "EQUALS" | 1 | "IS_SUBSTRING" | 9, "key": ...,
+    "string_value" | "stringValue"}]} (filter.proto's Operation numbers)."""
     items = list(items)
     if not raw_filter:
         return items
     for predicate in json.loads(raw_filter).get("predicates", []):
-        if predicate.get("operation") not in ("EQUALS", 1):
-            raise ApiError(3, f"Invalid input error: unsupported filter operation {predicate.get('operation')}")
+        operation = predicate.get("operation")
+        if operation not in ("EQUALS", 1, "IS_SUBSTRING", 9):
+            raise ApiError(3, f"Invalid input error: unsupported filter operation {operation}")
         key = "display_name" if predicate.get("key") in ("name", "display_name") else predicate.get("key")
         value = predicate.get("string_value", predicate.get("stringValue"))
-        items = [i for i in items if i.get(key) == value]
+        if operation in ("EQUALS", 1):
+            items = [i for i in items if i.get(key) == value]
+        else:
+            items = [i for i in items if str(value) in str(i.get(key, ""))]
     return items

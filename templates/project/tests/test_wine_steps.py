@@ -18,6 +18,7 @@ from src.steps.pull_data import pull_data
 from src.steps.train import train
 
 RUN = {"branch": "development", "commit": "0123456789abcdef", "trigger": "code", "kfp_run_id": "kfp-run-1"}
+DATA = {"data_uri": "s3://wine-data/winequality-red.csv", "data_version": "etag:5f3a9c"}
 
 
 def artifact(kind, tmp_path, name):
@@ -41,7 +42,8 @@ def split(pulled, tmp_path):
 @pytest.fixture
 def model(split, tmp_path):
     model = artifact(dsl.Model, tmp_path, "model")
-    train.python_func(train_set=split["train_set"], model=model, alpha=0.1, l1_ratio=0.5)
+    reference = artifact(dsl.Artifact, tmp_path, "reference")  # evaluate reads it from the same folder
+    train.python_func(train_set=split["train_set"], model=model, reference=reference, alpha=0.1, l1_ratio=0.5)
     assert model.metadata == {"alpha": 0.1, "l1_ratio": 0.5, "seed": 42, "rows": 1199}
     return model
 
@@ -50,8 +52,9 @@ def evaluated(model, split, tmp_path, **kwargs):
     """evaluate's return value and its two text outputs (the registered version and where its files are)."""
     outputs = {name: str(tmp_path / name) for name in ("version", "storage_uri")}
     metrics = artifact(dsl.Metrics, tmp_path, "metrics")
+    reference = artifact(dsl.Artifact, tmp_path, "reference")  # what train wrote there
     passed = evaluate.python_func(
-        model=model, test_set=split["test_set"], metrics=metrics, **outputs, **kwargs
+        model=model, test_set=split["test_set"], reference=reference, metrics=metrics, **outputs, **kwargs
     )
     texts = {name: open(path).read() for name, path in outputs.items()}
     return passed, metrics, texts
@@ -61,6 +64,16 @@ def test_pull_data_reads_the_semicolon_separated_csv(pulled):
     frame = pd.read_csv(pulled.path)
     assert frame.shape == (1599, 12)
     assert "quality" in frame.columns and "fixed acidity" in frame.columns
+
+
+def test_pull_data_returns_the_datas_version_which_changes_with_its_content(wine_csv, tmp_path):
+    first = pull_data.python_func(data_uri=str(wine_csv), dataset=artifact(dsl.Dataset, tmp_path, "a"))
+    again = pull_data.python_func(data_uri=str(wine_csv), dataset=artifact(dsl.Dataset, tmp_path, "b"))
+    changed = tmp_path / "changed.csv"
+    changed.write_bytes(wine_csv.read_bytes() + b"7.4;0.7;0;1.9;0.076;11;34;0.9978;3.51;0.56;9.4;5\n")
+    other = pull_data.python_func(data_uri=str(changed), dataset=artifact(dsl.Dataset, tmp_path, "c"))
+    assert first == again and first.startswith("sha256:")
+    assert other != first
 
 
 def test_pull_data_says_when_the_separator_is_wrong(wine_csv, tmp_path):
@@ -114,6 +127,7 @@ def tracked_run(model, split, tmp_path, store, *, min_r2=0.3):
         mlflow_experiment="wine-dev",
         model_name="wine-quality-development",
         **RUN,
+        **DATA,
     )
     client = mlflow.MlflowClient(store)
     [run] = client.search_runs([client.get_experiment_by_name("wine-dev").experiment_id])
@@ -132,6 +146,7 @@ def test_a_passing_model_becomes_a_tagged_version_that_scores_raw_rows_as_evalua
     version = client.get_model_version("wine-quality-development", "1")
     assert version.run_id == run_id
     assert {k: version.tags[k] for k in RUN} == RUN
+    assert {k: version.tags[k] for k in DATA} == DATA, "the data it was trained on, and its version"
     assert version.tags["passed"] == "true"
     assert [version.tags[k] for k in ("max_rmse", "min_r2", "max_mae")] == ["0.9", "0.3", "0.8"]
     assert float(version.tags["r2"]) == metrics.metadata["r2"]
@@ -149,6 +164,25 @@ def test_a_passing_model_becomes_a_tagged_version_that_scores_raw_rows_as_evalua
     )
     inputs = [spec.name for spec in served.metadata.get_input_schema().inputs]
     assert inputs == list(raw.drop(columns=["quality"]).columns), "the signature names the raw columns"
+
+
+def test_the_run_keeps_reference_statistics_of_the_training_rows(model, split, tmp_path, mlflow_store):
+    """What the drift check compares new data with: per feature a summary and a sample of the training rows,
+    the target's range, and the data's URI and version."""
+    import mlflow
+
+    run, *_ = tracked_run(model, split, tmp_path, mlflow_store)
+    mlflow.set_tracking_uri(mlflow_store)
+    reference = mlflow.artifacts.load_dict(f"runs:/{run.info.run_id}/reference/reference.json")
+    rows = pd.read_csv(split["train_set"].path)
+    assert reference["rows"] == len(rows) == 1199
+    assert {k: reference[k] for k in DATA} == DATA
+    assert list(reference["features"]) == list(rows.drop(columns=["quality"]).columns)
+    alcohol = reference["features"]["alcohol"]
+    assert alcohol["mean"] == pytest.approx(rows["alcohol"].mean())
+    assert (alcohol["min"], alcohol["max"]) == (rows["alcohol"].min(), rows["alcohol"].max())
+    assert sorted(alcohol["sample"]) == sorted(rows["alcohol"]), "every training row (fewer than 5,000)"
+    assert reference["target"] == {"name": "quality", "min": 3.0, "max": 8.0}
 
 
 def test_a_failing_model_is_kept_as_a_run_tagged_passed_false_and_never_registered(

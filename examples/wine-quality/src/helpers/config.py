@@ -37,6 +37,7 @@ class BranchConfig:
     secrets: tuple[str, ...] = ()
     optional_secrets: tuple[str, ...] = ()  # read when set (an MLflow server with login)
     params: dict[str, Any] = field(default_factory=dict)
+    monitor: dict[str, Any] = field(default_factory=dict)  # the drift check's settings (config.yaml)
 
     @property
     def folder(self) -> Path:
@@ -99,4 +100,5 @@ def load_branch_config(branch: str, root: Path = ROOT) -> BranchConfig:
         secrets=tuple(platform.get("secrets") or ()),
         optional_secrets=tuple(platform.get("optional_secrets") or ()),
         params=dict(project.get("params") or {}),
+        monitor=dict(project.get("monitor") or {}),
     )

@@ -6,9 +6,13 @@
     python src/pipelines/<branch>/main.py --compile-only  compile to build/<branch>/pipeline.yaml (no network)
     python src/pipelines/<branch>/main.py --local         run the whole pipeline here on kfp.local
     ... --param alpha=0.2                                  one run with a parameter other than config.yaml's
+    python src/pipelines/<branch>/main.py --drift         (option monitor) drift and new data against the
+                                                          deployed model's training data
+    ... --drift --current URI                              compare other data (e.g. recent inference inputs)
+    ... --drift --retrain                                  on drift or new data, start the branch's run
 
-Exit codes: 0 done; 1 a check, the submission or the run failed; 2 a configuration or usage error;
-3 credentials missing or rejected; 130 interrupted.
+Exit codes: 0 done; 1 a check, the submission or the run failed (--drift: the data drifted); 2 a
+configuration or usage error; 3 credentials missing or rejected; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -54,6 +58,29 @@ def build_parser(branch: str) -> argparse.ArgumentParser:
     mode.add_argument(
         "--local", action="store_true", help="run the whole pipeline on this machine (kfp.local)"
     )
+    if monitoring():
+        mode.add_argument(
+            "--drift",
+            action="store_true",
+            help="compare the data with the deployed model's training data (exit 1 on drift), and notice "
+            "new data",
+        )
+        parser.add_argument(
+            "--current",
+            metavar="URI",
+            help="with --drift: the data to compare (default: monitor.current_uri, else data.uri)",
+        )
+        parser.add_argument(
+            "--reference",
+            type=Path,
+            metavar="FILE",
+            help="with --drift: a reference.json to compare with instead of the deployed version's (MLflow)",
+        )
+        parser.add_argument(
+            "--retrain",
+            action="store_true",
+            help="with --drift: on drift or new data start the branch's training run (once per data version)",
+        )
     parser.add_argument(
         "--wait", action="store_true", help="wait for the submitted run to finish; fail if it fails"
     )
@@ -82,8 +109,18 @@ def build_parser(branch: str) -> argparse.ArgumentParser:
     return parser
 
 
+def monitoring() -> bool:
+    """The project has the drift check (option monitor: src/helpers/drift.py)."""
+    return (ROOT / "src" / "helpers" / "drift.py").is_file()
+
+
 def main(branch: str, argv: list[str] | None = None) -> int:
-    args = build_parser(branch).parse_args(argv)
+    parser = build_parser(branch)
+    args = parser.parse_args(argv)
+    if not getattr(args, "drift", False):
+        given = [f"--{n}" for n in ("current", "reference", "retrain") if getattr(args, n, None)]
+        if given:
+            parser.error(f"{', '.join(given)} go with --drift")
     try:
         return _run(branch, args)
     except ConfigError as exc:
@@ -91,7 +128,8 @@ def main(branch: str, argv: list[str] | None = None) -> int:
         return 2
     except StepFailed as exc:
         if not getattr(exc, "reported", False):
-            report.fail("run" if not args.check else "check", exc.message, exc.fix)
+            step = "drift" if getattr(args, "drift", False) else "check" if args.check else "run"
+            report.fail(step, exc.message, exc.fix)
         return exc.exit_code
     except KeyboardInterrupt:
         report.fail("run", "interrupted")
@@ -119,6 +157,8 @@ def _run(branch: str, args: argparse.Namespace) -> int:
         report.ok("compile", f"{_shown(path)} (no submission)")
         _report_images()
         return 0
+    if getattr(args, "drift", False):
+        return _drift(config, args)
     if args.local:
         from src.helpers.local_run import run_local
         from src.helpers.preflight import check_data
@@ -158,6 +198,22 @@ def _run(branch: str, args: argparse.Namespace) -> int:
     finally:
         write_job_summary(config, submission)
     return 0
+
+
+def _drift(config, args: argparse.Namespace) -> int:
+    """The drift and new-data check; with --retrain, the training run it calls for (then exit 0)."""
+    from src.helpers.drift import check
+    from src.helpers.drift_report import write_reports
+
+    result = check(config, current_uri=args.current or "", reference_path=args.reference)
+    if result is not None:
+        write_reports(result)
+    if args.retrain:
+        from src.helpers.retrain import retrain
+
+        retrain(config, result, os.environ)
+        return 0
+    return 1 if result is not None and result.drifted else 0
 
 
 def _report_images() -> None:

@@ -72,11 +72,14 @@ def pipeline(
         "kfp_run_id": dsl.PIPELINE_JOB_ID_PLACEHOLDER,
     }
     data = pull_data(data_uri=data_uri, s3_endpoint=s3_endpoint)
+    # What the model is tagged with and the drift check compares storage with: the data and its version.
+    source = {"data_uri": data_uri, "data_version": data.outputs["Output"]}
     split = preprocess(dataset=data.outputs["dataset"], test_size=test_size, seed=seed)
     trained = train(train_set=split.outputs["train_set"], alpha=alpha, l1_ratio=l1_ratio, seed=seed)
     scores = evaluate(
         model=trained.outputs["model"],
         test_set=split.outputs["test_set"],
+        reference=trained.outputs["reference"],
         max_rmse=max_rmse,
         min_r2=min_r2,
         max_mae=max_mae,
@@ -84,6 +87,7 @@ def pipeline(
         mlflow_experiment=mlflow_experiment,
         model_name=model_name,
         **run,
+        **source,
     )
     tasks = [data, scores]
     # Only a model that passed the thresholds is registered, served and marked @deployed.

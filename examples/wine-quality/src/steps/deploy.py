@@ -20,7 +20,8 @@ def deploy(
     (kfp.local, a run without MLflow) it says why it skipped and succeeds. It fails the step, with the
     reason, when KServe could not read the model's files (a storage URI KServe has no reader for is
     refused before anything is created), or when the service is not Ready within ``ready_timeout``
-    seconds. Deploying the version already served changes nothing.
+    seconds. Deploying the version already served changes nothing. The version is tagged with the
+    service's URL (``inference_url``), where the inference tests find it.
     """
     import os
     import re
@@ -133,6 +134,12 @@ def deploy(
         from mlflow import MlflowClient
 
         registry = MlflowClient(mlflow_uri)
+        # Where the version is served: the inference tests (tests/inference/) call it there.
+        where = {"inference_url": url, "inference_service": f"{namespace}/{name}"}
+        tags = registry.get_model_version(model_name, version).tags
+        for key, value in where.items():
+            if value and tags.get(key) != value:
+                registry.set_model_version_tag(model_name, version, key, value)
         served = registry.get_registered_model(model_name).aliases.get("deployed", "")
         if str(served) != str(version):
             registry.set_registered_model_alias(model_name, "deployed", version)

@@ -1,7 +1,7 @@
 """evaluate: score the model on the held-out rows, record it in MLflow, register it only when it passes."""
 
 from kfp import dsl
-from kfp.dsl import Dataset, Input, Metrics, Model, Output, OutputPath
+from kfp.dsl import Artifact, Dataset, Input, Metrics, Model, Output, OutputPath
 
 
 @dsl.component(
@@ -11,6 +11,7 @@ from kfp.dsl import Dataset, Input, Metrics, Model, Output, OutputPath
 def evaluate(
     model: Input[Model],
     test_set: Input[Dataset],
+    reference: Input[Artifact],
     metrics: Output[Metrics],
     version: OutputPath(str),
     storage_uri: OutputPath(str),
@@ -25,6 +26,8 @@ def evaluate(
     commit: str = "",
     trigger: str = "",
     kfp_run_id: str = "",
+    data_uri: str = "",
+    data_version: str = "",
 ) -> bool:
     """RMSE, R² and MAE of the model on the held-out raw rows; passed when rmse <= max_rmse, r2 >= min_r2
     and mae <= max_mae. Returns whether it passed (the pipeline's condition).
@@ -33,10 +36,12 @@ def evaluate(
     in one place once the verdict is known: a run named ``<branch>-<commit> [<trigger>]``, tagged with
     branch, commit, trigger, KFP run id, the thresholds and ``passed=true|false``, holding the model's
     parameters, the metrics and the model itself (with its signature and an input example in the raw
-    column names). Only a model that passed becomes a new version of the registered model ``model_name``,
-    tagged the same way with its metrics; ``version`` and ``storage_uri`` (where the registry keeps its
-    files, what deploy hands KServe) are "" otherwise. A failing model stays a run, for comparison: the
-    registry holds only models fit to serve.
+    column names), and the training data it was fit on: ``data_uri`` and ``data_version`` (tags; the version
+    pull_data read) and train's ``reference`` statistics (``reference/reference.json``, what the drift check
+    compares new data with). Only a model that passed becomes a new version of the registered model
+    ``model_name``, tagged the same way with its metrics; ``version`` and ``storage_uri`` (where the registry
+    keeps its files, what deploy hands KServe) are "" otherwise. A failing model stays a run, for
+    comparison: the registry holds only models fit to serve.
     """
     import pickle
 
@@ -80,6 +85,7 @@ def evaluate(
         print("evaluate: not tracked (no MLflow URI for this run): nothing logged, nothing registered")
         return passed
 
+    import json
     import logging
 
     import mlflow
@@ -92,6 +98,7 @@ def evaluate(
     mlflow.set_tracking_uri(mlflow_uri)
     mlflow.set_experiment(mlflow_experiment or "Default")
     run_tags = {"branch": branch, "commit": commit, "trigger": trigger, "kfp_run_id": kfp_run_id}
+    run_tags.update(data_uri=data_uri, data_version=data_version)
     verdict = {"passed": str(passed).lower(), **{k: str(v) for k, v in limits.items()}}
     tags = {k: v for k, v in {**run_tags, **verdict}.items() if v}
     regress, scale = fitted.named_steps["regress"], fitted.named_steps["scale"]
@@ -110,6 +117,10 @@ def evaluate(
             # Stated rather than inferred (inferring them loads the model in a subprocess: seconds).
             pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
         )
+        with open(reference.path, encoding="utf-8") as handle:
+            described = json.load(handle)
+        described.update(data_uri=data_uri, data_version=data_version)
+        mlflow.log_dict(described, "reference/reference.json")
     print(f"evaluate: logged to MLflow run {run.info.run_id} ({run_name}), passed={verdict['passed']}")
     if not passed:
         print(f"evaluate: not registered in {model_name!r} (the registry keeps models that pass)")
