@@ -449,10 +449,13 @@ def test_dvc_remotes_follow_each_branchs_bucket_and_endpoint(options_project, re
             [sys.executable, "-m", "dvc", "config", f"remote.{branch}.endpointurl"], options_project, dvc_env(tmp_path)
         )
         assert shown.stdout.strip() == endpoint
-    # S3 remotes read with the branch's AWS_* secrets, in the preflight and the submission.
+    # S3 remotes are read with the branch's AWS_* secrets by the preflight; the submission only names the
+    # version's URL (the pods read it with the Kubernetes secret), so it gets no AWS key.
     steps = workflow(options_project, "staging")["jobs"]["pipeline"]["steps"]
     preflight = next(s for s in steps if str(s.get("name")).startswith("Preflight"))
     assert preflight["env"]["AWS_ACCESS_KEY_ID"] == "${{ secrets.AWS_ACCESS_KEY_ID }}"
+    submit = next(s for s in steps if s.get("name") == "Compile and submit the pipeline")
+    assert not any(name.startswith("AWS_") for name in submit["env"])
 
 
 # ---------------------------------------------------------------- containerised steps

@@ -117,14 +117,16 @@ def test_branch_workflows_read_exactly_the_secrets_push_sets(rendered):
         steps = {s.get("name"): s for s in job["steps"]}
         submit = steps["Compile and submit the pipeline"]
         assert submit["run"].startswith(f"python src/pipelines/{branch}/main.py --skip-check")
-        # The required names and the optional ones (an MLflow login), which reach the step empty when unset.
+        # The preflight checks every endpoint: it reads the required names and the optional ones (an MLflow
+        # login), which reach the step empty when unset.
         expected = {name: f"${{{{ secrets.{spec.secret_name(branch, name)} }}}}" for name in settings.secret_names()}
         assert {"MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"} <= set(expected)
-        secret_env = {k: v for k, v in submit.get("env", {}).items() if "secrets." in str(v)}
-        assert secret_env == expected
         preflight = next(s for s in job["steps"] if str(s.get("name", "")).startswith("Preflight"))
         assert preflight["run"] == f"python src/pipelines/{branch}/main.py --check"
         assert {k: v for k, v in preflight.get("env", {}).items() if "secrets." in str(v)} == expected
+        # The submission only talks to KFP: it gets the KFP login and no S3 or MLflow key (least privilege).
+        secret_env = {k: v for k, v in submit.get("env", {}).items() if "secrets." in str(v)}
+        assert secret_env == {k: v for k, v in expected.items() if k.startswith("KFP_")}
         # No other step sees a secret (installing and testing run untrusted code paths).
         for step in job["steps"]:
             if step not in (submit, preflight):
@@ -132,6 +134,10 @@ def test_branch_workflows_read_exactly_the_secrets_push_sets(rendered):
     staging = (root / ".github" / "workflows" / "staging.yml").read_text()
     prefix = "STAGING_" if spec.secrets_mode == "repository" else ""
     assert f"secrets.{prefix}AWS_ACCESS_KEY_ID" in staging and f"secrets.{prefix}KFP_PASSWORD" in staging
+    submit = next(
+        s for s in yaml.safe_load(staging)["jobs"]["pipeline"]["steps"] if s.get("name", "").startswith("Compile")
+    )
+    assert set(submit["env"]) == {"KFP_USERNAME", "KFP_PASSWORD", "WAIT", "RUN_INPUTS"}  # staging: Dex login
     assert "secrets.KFP_TOKEN" not in (root / ".github" / "workflows" / "development.yml").read_text()
 
 

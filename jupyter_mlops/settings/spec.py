@@ -89,9 +89,12 @@ class BranchSettings:
         """Secret names CI passes on when they are set and no check requires: what only some servers ask for."""
         return [s.name for s in SECRETS if s.optional and self.needs(s)]
 
-    def secret_names(self) -> list[str]:
-        """Every secret name this branch's CI reads: the required ones, then the optional ones."""
-        return self.required_secrets() + self.optional_secrets()
+    def secret_names(self, step: str = "") -> list[str]:
+        """Every secret name this branch's CI reads: the required ones, then the optional ones; with ``step``,
+        only those that workflow step reads ("check", "submit", "images")."""
+        names = self.required_secrets() + self.optional_secrets()
+        wanted = {s.name for s in SECRETS if not step or step in s.steps}
+        return [name for name in names if name in wanted]
 
 
 def _attr(key: str) -> str:

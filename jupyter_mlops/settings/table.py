@@ -346,6 +346,10 @@ class CiSecret:
     help: str
     when: tuple[Mapping[str, Any], ...] = field(hash=False)
     optional: bool = False  # CI runs without it (e.g. an MLflow without login); forms offer it, push does not ask
+    # The branch workflow's steps that read it (least privilege): "check" (the preflight), "submit" (compile,
+    # submit, --wait), "images" (the registry login). The pipeline's own steps on the cluster get theirs from
+    # the Kubernetes credentials secret, never from the workflow.
+    steps: tuple[str, ...] = ("check",)
 
 
 _S3_URI = Matches("^s3://")
@@ -353,14 +357,27 @@ _S3_DATA = ({"data.uri": _S3_URI}, {"data.dvc": True, "data.remote": _S3_URI})
 # ghcr.io takes the workflow's own GITHUB_TOKEN; any other registry needs a login.
 _OWN_REGISTRY = ({"containers": True, "registry": Matches(r"^(?!ghcr\.io(/|$)).")},)
 _TRACKING = ({"mlflow.uri": Matches(".")},)  # the branch logs to an MLflow server
+_KFP_STEPS = ("check", "submit")  # the preflight and the submission both talk to the KFP API
 SECRETS: list[CiSecret] = [
-    CiSecret("KFP_TOKEN", "KFP token", "Bearer token for the Kubeflow Pipelines API", ({"kfp.auth": "token"},)),
-    CiSecret("KFP_USERNAME", "Kubeflow user", "Dex login, e.g. user@example.com", ({"kfp.auth": "dex"},)),
-    CiSecret("KFP_PASSWORD", "Kubeflow password", "Dex password of that user", ({"kfp.auth": "dex"},)),
+    CiSecret(
+        "KFP_TOKEN",
+        "KFP token",
+        "Bearer token for the Kubeflow Pipelines API",
+        ({"kfp.auth": "token"},),
+        steps=_KFP_STEPS,
+    ),
+    CiSecret(
+        "KFP_USERNAME", "Kubeflow user", "Dex login, e.g. user@example.com", ({"kfp.auth": "dex"},), steps=_KFP_STEPS
+    ),
+    CiSecret(
+        "KFP_PASSWORD", "Kubeflow password", "Dex password of that user", ({"kfp.auth": "dex"},), steps=_KFP_STEPS
+    ),
     CiSecret("AWS_ACCESS_KEY_ID", "S3/MinIO access key", "Reads s3:// data and DVC versions", _S3_DATA),
     CiSecret("AWS_SECRET_ACCESS_KEY", "S3/MinIO secret key", "The access key's secret", _S3_DATA),
-    CiSecret("REGISTRY_USERNAME", "Registry user", "Login for the image registry", _OWN_REGISTRY),
-    CiSecret("REGISTRY_PASSWORD", "Registry password", "Password or token for that login", _OWN_REGISTRY),
+    CiSecret("REGISTRY_USERNAME", "Registry user", "Login for the image registry", _OWN_REGISTRY, steps=("images",)),
+    CiSecret(
+        "REGISTRY_PASSWORD", "Registry password", "Password or token for that login", _OWN_REGISTRY, steps=("images",)
+    ),
     # An MLflow server with login (`mlflow server --app-name basic-auth`, or a token-checking proxy) takes these,
     # read by the MLflow client itself; a server without login needs none, so they are optional.
     CiSecret("MLFLOW_TRACKING_USERNAME", "MLflow user", "For an MLflow server with login", _TRACKING, optional=True),
