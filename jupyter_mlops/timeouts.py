@@ -13,6 +13,7 @@ it started are killed, and the error names what did not answer and how to give i
 | one GitHub REST request (each retry has its own) | 30 s | ``JUPYTER_MLOPS_HTTP_TIMEOUT`` |
 | ``check`` (the branch's preflight) | 900 s | ``JUPYTER_MLOPS_CHECK_TIMEOUT`` |
 | ``run`` (local, or submit and ``--wait``) | 4 h, or ``--timeout`` + 15 min | ``JUPYTER_MLOPS_RUN_TIMEOUT`` |
+| ``promote``'s evidence (both branches compiled, the registry read) | 900 s | ``JUPYTER_MLOPS_EVIDENCE_TIMEOUT`` |
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ DEFAULTS = {
     "http": ("JUPYTER_MLOPS_HTTP_TIMEOUT", 30.0),
     "check": ("JUPYTER_MLOPS_CHECK_TIMEOUT", 900.0),
     "run": ("JUPYTER_MLOPS_RUN_TIMEOUT", 4 * 3600.0),
+    "evidence": ("JUPYTER_MLOPS_EVIDENCE_TIMEOUT", 900.0),
 }
 
 

@@ -25,6 +25,7 @@ The API (also used by issue 16's scheduled workflows)::
     run = run_workflow(remote, "development.yml", "push", branch="development", workdir=tmp_path / "ci",
                        env={"KFP_HOST": kfp.host}, secrets={"KFP_TOKEN": "t"})
     run.succeeded, run.returncode, run.log, run.artifacts / "pipeline-development" / "build/..."
+    run_workflow(remote, "pull-request.yml", "pull_request", branch="development", base="staging", workdir=...)
 
     install_push_trigger(remote, workdir, env=...)   # then `git push` runs the workflows GitHub would run
                                                      # for it, their log shown as the push's "remote:" lines
@@ -54,7 +55,8 @@ STAND_INS = {
     "actions/setup-python@v5": ACTIONS / "setup-python",
     "actions/upload-artifact@v4": ACTIONS / "upload-artifact",
 }
-EVENTS = ("push", "workflow_dispatch", "schedule")
+EVENTS = ("push", "workflow_dispatch", "schedule", "pull_request")
+PULL_REF = "refs/pull/1/merge"  # where GitHub keeps a pull request's test merge commit
 JOB_SUCCEEDED = "🏁  Job succeeded"
 GIT_TIMEOUT = 60
 
@@ -94,6 +96,7 @@ def run_workflow(
     before: str | None = None,
     inputs: Mapping[str, Any] | None = None,
     cron: str | None = None,
+    base: str | None = None,
     env: Mapping[str, str] | None = None,
     secrets: Mapping[str, str] | None = None,
     echo: TextIO | None = None,
@@ -104,8 +107,10 @@ def run_workflow(
     ``branch``: the pushed branch (push), the branch picked in "Run workflow" (workflow_dispatch); a schedule
     always runs the default branch's copy of the workflow, as on GitHub. ``before``: the previous tip of a
     pushed branch (default: the tip's parent). ``inputs``: the workflow_dispatch form. ``cron``: the schedule
-    line that fired. ``env``: variables of the runner host (e.g. KFP_HOST). ``echo``: a stream that gets the
-    log line by line as it comes. ``workdir``: a new folder per run is made in it.
+    line that fired. ``base``: a pull request's base branch (``branch`` is its head): GitHub runs the workflow
+    of the test merge commit it makes of the two (refs/pull/N/merge), made here in the remote. ``env``:
+    variables of the runner host (e.g. KFP_HOST). ``echo``: a stream that gets the log line by line as it
+    comes. ``workdir``: a new folder per run is made in it.
     """
     if event not in EVENTS:
         raise ValueError(f"event must be one of {EVENTS}, not {event!r}")
@@ -113,11 +118,19 @@ def run_workflow(
     run_dir = _new_run_dir(Path(workdir))
     branch = _default_branch(remote) if event == "schedule" or not branch else branch
     checkout = run_dir / "repo"
-    _git("clone", "-q", "--no-tags", "--branch", branch, remote, str(checkout))
+    if event == "pull_request":
+        if not base:
+            raise ValueError("a pull_request needs its base branch (base=...)")
+        _pull_merge(remote, branch, base)
+        _git("clone", "-q", "--no-tags", remote, str(checkout))
+        _git("fetch", "-q", "origin", PULL_REF, cwd=checkout)
+        _git("checkout", "-q", "--detach", "FETCH_HEAD", cwd=checkout)
+    else:
+        _git("clone", "-q", "--no-tags", "--branch", branch, remote, str(checkout))
     commit = _git("rev-parse", "HEAD", cwd=checkout)
     if event == "schedule":
         _check_cron(checkout / ".github" / "workflows" / workflow, cron)
-    payload = _event_payload(event, checkout, branch, commit, before=before, inputs=inputs, cron=cron)
+    payload = _event_payload(event, checkout, branch, commit, before=before, inputs=inputs, cron=cron, base=base)
     event_file = run_dir / "event.json"
     event_file.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     artifacts = run_dir / "artifacts"
@@ -255,6 +268,7 @@ def _event_payload(
     before: str | None,
     inputs: Mapping[str, Any] | None,
     cron: str | None,
+    base: str | None = None,
 ) -> dict[str, Any]:
     """The fields of GitHub's webhook payloads the workflows read
     (https://docs.github.com/en/webhooks/webhook-events-and-payloads)."""
@@ -263,6 +277,10 @@ def _event_payload(
         return {"ref": ref, "inputs": dict(inputs or {})}
     if event == "schedule":
         return {"schedule": cron or ""}
+    if event == "pull_request":
+        head, parent = (_git("rev-parse", f"{commit}^{n}", cwd=checkout) for n in (2, 1))
+        pull = {"number": 1, "head": {"ref": branch, "sha": head}, "base": {"ref": base, "sha": parent}}
+        return {"action": "opened", "number": 1, "pull_request": pull}
     zero = "0" * 40
     if before is None:  # the tip's parent, as a one-commit push
         parents = _git("rev-list", "--parents", "-n", "1", commit, cwd=checkout).split()
@@ -292,6 +310,18 @@ def _commit_payload(checkout: Path, sha: str) -> dict[str, Any]:
         if path:
             changes[key.get(status[:1], "modified")].append(path)
     return {"id": sha, "message": out[0] if out else "", **changes}
+
+
+def _pull_merge(remote: str, head: str, base: str) -> str:
+    """GitHub's test merge of a pull request: ``head`` merged into ``base`` (first parent), kept at PULL_REF."""
+    merged = _git("merge-tree", "--write-tree", base, head, cwd=Path(remote))  # fails on a conflict, as GitHub
+    identity = ["-c", "user.name=GitHub", "-c", "user.email=noreply@github.com"]
+    parents = ["-p", _git("rev-parse", base, cwd=Path(remote)), "-p", _git("rev-parse", head, cwd=Path(remote))]
+    commit = _git(
+        *identity, "commit-tree", merged.split()[0], *parents, "-m", f"Merge {head} into {base}", cwd=Path(remote)
+    )
+    _git("update-ref", PULL_REF, commit, cwd=Path(remote))
+    return commit
 
 
 # ---------------------------------------------------------------- git push runs the workflows

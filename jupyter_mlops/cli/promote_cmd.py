@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .common import add_dry_run, add_github_url, add_json, add_path, add_yes
 
-HELP = "open the pull request development → staging or staging → production"
+HELP = "open the pull request development → staging or staging → production, with its evidence"
 
 
 def register(sub) -> None:
@@ -37,8 +37,8 @@ def run(args: argparse.Namespace, ui) -> int:
     plan = plan_promote(root, args.source, args.target, github=client)
     if args.dry_run:
         return ui.dry_run(plan)
-    for note in plan.notes:
-        ui.line(note)
+    for text in plan.describe()[1:]:  # the notes, then the evidence the pull request will carry
+        ui.line(text)
     result = apply_promote(plan, Progress(ui.event))
     if result.url:
         ui.line(f"Pull request: {result.url}")

@@ -1,6 +1,9 @@
 """promote: open the pull request that moves one branch's work to the next (development → staging,
 staging → production). Only those steps: skipping a stage, or going backwards, is refused with a
 clear message, so production only ever receives what staging ran.
+
+The pull request carries its evidence (evidence.py): the branches' configuration and compiled pipelines
+compared and, when the registry answers, their deployed models side by side; the plan shows it first.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from pathlib import Path
 from ..errors import InvalidInput
 from ..progress import Progress, null_progress
 from ..vcs import gitcli
+from .evidence import Evidence, gather
 from .init import load_project_spec
 
 TITLE = "Promote {source} to {target}"
@@ -24,6 +28,7 @@ class PromotePlan:
     full_name: str
     origin_url: str
     notes: list[str] = field(default_factory=list)
+    evidence: Evidence | None = None
     _client: object = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
@@ -33,10 +38,14 @@ class PromotePlan:
             "to": self.target,
             "repository": self.full_name,
             "notes": self.notes,
+            "evidence": self.evidence.to_dict() if self.evidence else None,
         }
 
     def describe(self) -> list[str]:
-        return [f"Open a pull request {self.source} → {self.target} in {self.full_name}", *self.notes]
+        lines = [f"Open a pull request {self.source} → {self.target} in {self.full_name}", *self.notes]
+        if self.evidence is not None:
+            lines += ["", *(self.evidence.markdown or f"No promotion evidence: {self.evidence.note}").splitlines()]
+        return lines
 
 
 @dataclass
@@ -45,6 +54,7 @@ class PromoteResult:
     number: int | None = None
     url: str | None = None
     commits: int = 0
+    evidence: dict | None = None
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -92,6 +102,9 @@ def plan_promote(root: Path | str, source: str, target: str, *, github=None) -> 
             f"note: your local {source} differs from origin's; the pull request takes origin's "
             f"{source} (push first to include your commits)"
         )
+    refs = [_rev(root, f"refs/remotes/origin/{b}") or gitcli.branches(root).get(b) for b in (source, target)]
+    if all(refs):  # what this clone knows of origin's branches; apply compares what GitHub has, once fetched
+        plan.evidence = gather(root, source, target, source_ref=refs[0], target_ref=refs[1])
     return plan
 
 
@@ -129,11 +142,26 @@ def apply_promote(plan: PromotePlan, progress: Progress | None = None) -> Promot
     if ahead == "0":
         progress.emit("promote", "skip", f"Nothing to promote: {plan.target} already has every commit of {plan.source}")
         return PromoteResult("nothing")
+    evidence = plan.evidence
+    if evidence is None or evidence.commits != (heads[plan.source], heads[plan.target]):
+        progress.emit("evidence", "start", f"Comparing {plan.source} and {plan.target} (configuration, pipelines)")
+        evidence = gather(
+            plan.root, plan.source, plan.target, source_ref=heads[plan.source], target_ref=heads[plan.target]
+        )
+    progress.emit(
+        "evidence",
+        "done" if evidence.markdown else "warn",
+        "Promotion evidence: configuration, compiled pipelines and deployed models compared"
+        if evidence.markdown
+        else f"No promotion evidence: {evidence.note}",
+    )
     body = (
         f"Promotes `{plan.source}` to `{plan.target}`"
         + (f": {ahead} commit(s)." if ahead.isdigit() else ".")
         + f"\n\nOpened by `jupyter mlops promote {plan.source} {plan.target}`. When it is merged, the "
         f"`{plan.target}` workflow runs the pipeline with `{plan.target}`'s platform settings."
+        + "\n\n"
+        + evidence.body()
     )
     pull = open_pull_request(
         client,
@@ -146,4 +174,5 @@ def apply_promote(plan: PromotePlan, progress: Progress | None = None) -> Promot
     progress.emit(
         "promote", "done", f"Opened pull request #{pull['number']} {plan.source} → {plan.target}", pull["html_url"]
     )
-    return PromoteResult("opened", pull["number"], pull["html_url"], int(ahead) if ahead.isdigit() else 0)
+    commits = int(ahead) if ahead.isdigit() else 0
+    return PromoteResult("opened", pull["number"], pull["html_url"], commits, evidence.to_dict())

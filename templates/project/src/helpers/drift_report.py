@@ -14,6 +14,7 @@ from typing import Mapping
 from src.helpers import report
 from src.helpers.config import ROOT
 from src.helpers.drift import DriftResult
+from src.helpers.report import md_text as _md
 
 
 def markdown(result: DriftResult) -> str:
@@ -44,15 +45,6 @@ def markdown(result: DriftResult) -> str:
             f"{_md(result.data.trained_on or 'unrecorded')}).",
         ]
     return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    """Text in a Markdown line or table cell: markup stays text (CommonMark's backslash escapes, a cell's pipe
-    included), and HTML too (entities)."""
-    escaped = str(text).replace("\\", "\\\\")
-    for char in "|`*_[]#!":
-        escaped = escaped.replace(char, "\\" + char)
-    return html.escape(escaped, quote=False)
 
 
 def html_report(result: DriftResult) -> str:

@@ -5,6 +5,7 @@ Each line starts with a symbol: ✓ passed, ✗ failed (followed by what to do),
 
 from __future__ import annotations
 
+import html
 import sys
 
 
@@ -52,3 +53,12 @@ def info(name: str, message: str) -> None:
 def _line(symbol: str, name: str, message: str) -> None:
     print(f"{symbol} {name}: {message}", flush=True)
     sys.stdout.flush()
+
+
+def md_text(text: object) -> str:
+    """Text for a Markdown line or table cell (a job summary, a pull request's body): markup stays text
+    (CommonMark's backslash escapes, a cell's pipe included), and HTML too (entities)."""
+    escaped = str(text).replace("\\", "\\\\")
+    for char in "|`*_[]#!":
+        escaped = escaped.replace(char, "\\" + char)
+    return html.escape(escaped, quote=False)
