@@ -347,8 +347,9 @@ class CiSecret:
     when: tuple[Mapping[str, Any], ...] = field(hash=False)
     optional: bool = False  # CI runs without it (e.g. an MLflow without login); forms offer it, push does not ask
     # The branch workflow's steps that read it (least privilege): "check" (the preflight), "submit" (compile,
-    # submit, --wait), "images" (the registry login). The pipeline's own steps on the cluster get theirs from
-    # the Kubernetes credentials secret, never from the workflow.
+    # submit, --wait), "images" (the registry login); "monitor" is the drift workflow's step (option monitor:
+    # the data, MLflow, and the KFP login for the training run it may start). The pipeline's own steps on the
+    # cluster get theirs from the Kubernetes credentials secret, never from the workflow.
     steps: tuple[str, ...] = ("check",)
 
 
@@ -357,7 +358,8 @@ _S3_DATA = ({"data.uri": _S3_URI}, {"data.dvc": True, "data.remote": _S3_URI})
 # ghcr.io takes the workflow's own GITHUB_TOKEN; any other registry needs a login.
 _OWN_REGISTRY = ({"containers": True, "registry": Matches(r"^(?!ghcr\.io(/|$)).")},)
 _TRACKING = ({"mlflow.uri": Matches(".")},)  # the branch logs to an MLflow server
-_KFP_STEPS = ("check", "submit")  # the preflight and the submission both talk to the KFP API
+_KFP_STEPS = ("check", "submit", "monitor")  # the preflight, the submission and a retraining talk to KFP
+_DATA_STEPS = ("check", "monitor")  # the preflight and the drift check read the data and MLflow
 SECRETS: list[CiSecret] = [
     CiSecret(
         "KFP_TOKEN",
@@ -372,22 +374,39 @@ SECRETS: list[CiSecret] = [
     CiSecret(
         "KFP_PASSWORD", "Kubeflow password", "Dex password of that user", ({"kfp.auth": "dex"},), steps=_KFP_STEPS
     ),
-    CiSecret("AWS_ACCESS_KEY_ID", "S3/MinIO access key", "Reads s3:// data and DVC versions", _S3_DATA),
-    CiSecret("AWS_SECRET_ACCESS_KEY", "S3/MinIO secret key", "The access key's secret", _S3_DATA),
+    CiSecret(
+        "AWS_ACCESS_KEY_ID", "S3/MinIO access key", "Reads s3:// data and DVC versions", _S3_DATA, steps=_DATA_STEPS
+    ),
+    CiSecret("AWS_SECRET_ACCESS_KEY", "S3/MinIO secret key", "The access key's secret", _S3_DATA, steps=_DATA_STEPS),
     CiSecret("REGISTRY_USERNAME", "Registry user", "Login for the image registry", _OWN_REGISTRY, steps=("images",)),
     CiSecret(
         "REGISTRY_PASSWORD", "Registry password", "Password or token for that login", _OWN_REGISTRY, steps=("images",)
     ),
     # An MLflow server with login (`mlflow server --app-name basic-auth`, or a token-checking proxy) takes these,
     # read by the MLflow client itself; a server without login needs none, so they are optional.
-    CiSecret("MLFLOW_TRACKING_USERNAME", "MLflow user", "For an MLflow server with login", _TRACKING, optional=True),
-    CiSecret("MLFLOW_TRACKING_PASSWORD", "MLflow password", "That user's password", _TRACKING, optional=True),
+    CiSecret(
+        "MLFLOW_TRACKING_USERNAME",
+        "MLflow user",
+        "For an MLflow server with login",
+        _TRACKING,
+        optional=True,
+        steps=_DATA_STEPS,
+    ),
+    CiSecret(
+        "MLFLOW_TRACKING_PASSWORD",
+        "MLflow password",
+        "That user's password",
+        _TRACKING,
+        optional=True,
+        steps=_DATA_STEPS,
+    ),
     CiSecret(
         "MLFLOW_TRACKING_TOKEN",
         "MLflow token",
         "Bearer token (a server behind a token check)",
         _TRACKING,
         optional=True,
+        steps=_DATA_STEPS,
     ),
 ]
 REGISTRY_SECRETS = [s.name for s in SECRETS if s.name.startswith("REGISTRY_")]
