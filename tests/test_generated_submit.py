@@ -7,6 +7,7 @@ mode the platform uses; the data URI is a local HTTP server holding a synthetic 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import yaml
@@ -261,3 +262,44 @@ def test_unreachable_kfp_says_how_to_port_forward(wine_project, synthetic_data, 
     assert proc.returncode == 1
     assert "✗ kfp: cannot reach the KFP API at http://localhost:9" in proc.stdout
     assert "kubectl port-forward svc/ml-pipeline-ui -n kubeflow 9:80" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("stuck", "args", "limit", "expected"),
+    [
+        ("GET healthz", ["--check"], "MLOPS_HTTP_TIMEOUT", "✗ kfp: the KFP API at {host} did not answer within 3 s"),
+        (
+            "GET pipelines",
+            ["--skip-check"],
+            "MLOPS_KFP_TIMEOUT",
+            "✗ run: finding pipeline 'wine-quality': the KFP API did not answer within 3 s",
+        ),
+        (
+            "POST runs",
+            ["--skip-check"],
+            "MLOPS_KFP_TIMEOUT",
+            "✗ run: creating the run: the KFP API did not answer within 3 s",
+        ),
+    ],
+)
+def test_a_kfp_that_never_answers_fails_within_the_time_limit_naming_the_call(
+    stuck, args, limit, expected, wine_project, synthetic_data, tmp_path
+):
+    """Given a KFP server that takes a request and never answers it, when the preflight or the submission
+    reaches that request, then it gives up after the branch's limit (asked once, not again behind the user's
+    back) and says which call did not answer and how to give it longer."""
+    _, files = synthetic_data
+    with KfpStandin("none", hang=stuck) as kfp:
+        env = clean_env(
+            tmp_path, KFP_HOST=kfp.host, DATA_URI=files.url("winequality-red.synthetic.csv"), **{limit: "3"}
+        )
+        proc = run_entry(wine_project, "development", *args, env=env, timeout=120)
+        ended = time.monotonic()
+        method, route = stuck.split()
+        asked = [r for r in kfp.api_requests if r.method == method and r.path.endswith(f"/{route}")]
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert expected.format(host=kfp.host) in proc.stdout
+    assert f"give it longer with {limit}" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert len(asked) == 1  # one wait of the limit, no silent retry behind it
+    assert 2.5 <= ended - asked[0].at < 15  # the limit, plus the process's exit (the default would be 20-60 s)

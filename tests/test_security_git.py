@@ -7,8 +7,6 @@ what the user sees instead: a refusal that says what to give, exit 2 / 400, noth
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -155,33 +153,6 @@ def test_git_url_refusals_say_what_to_give(value, words):
 
 
 # ---------------------------------------------------------------- hangs
-
-
-@pytest.fixture
-def silent_server():
-    """A TCP server on 127.0.0.1 that accepts connections and never answers: a remote that hangs."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve():
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/acme/wine.git"
-    stop.set()
-    thread.join(5)
-    for conn in accepted:
-        conn.close()
-    listener.close()
 
 
 def test_a_remote_that_never_answers_times_out_with_a_message_naming_it(new_project, silent_server):

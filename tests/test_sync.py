@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import git, run_cli
@@ -308,3 +309,18 @@ def test_upstream_check_workflow_lints_and_its_script_opens_pull_requests(tmp_pa
         [sys.executable, ".mlops/upstream_check.py"], cwd=runner, env=env, capture_output=True, text=True
     )
     assert again.returncode == 0 and len(forks_of(gh).pull_requests("acme/wine")) == 3
+
+
+def test_the_upstream_check_against_a_main_repo_that_never_answers_stops_at_its_limit(new_project, silent_server):
+    """Given a project whose main config repo hangs (accepts the connection, never answers), when the scheduled
+    upstream check runs, then it stops after MLOPS_GIT_REMOTE_TIMEOUT and names the fetch that did not answer."""
+    root = new_project()
+    env = dict(os.environ, UPSTREAM_URL=silent_server, GIT_TERMINAL_PROMPT="0", MLOPS_GIT_REMOTE_TIMEOUT="2")
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, ".mlops/upstream_check.py"], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1
+    assert "git fetch mlops-upstream did not answer within 2 s: check that the remote answers" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert time.monotonic() - started < 15

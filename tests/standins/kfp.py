@@ -26,6 +26,10 @@ Empty repeated fields are omitted from JSON, as the server's protojson marshalle
 Every uploaded file must parse as a PipelineSpec (then an optional PlatformSpec), strictly, with the
 kfp-pipeline-spec protobufs; the test can read back what was uploaded and how each request authenticated.
 
+Fault: ``hang="METHOD route"`` (e.g. ``"GET pipelines"``, fnmatch patterns allowed) takes matching API requests
+and never answers them (until the stand-in stops): a server that accepts connections but is stuck, which a
+client without a read timeout waits on forever.
+
 Auth modes (what the server in front of KFP requires):
 - "none":      nothing (standalone KFP behind `kubectl port-forward`);
 - "token":     ``Authorization: Bearer <token>``, else 401 (a bearer-token gateway);
@@ -40,6 +44,7 @@ Auth modes (what the server in front of KFP requires):
 from __future__ import annotations
 
 import email
+import fnmatch
 import json
 import secrets
 import threading
@@ -66,6 +71,7 @@ class Request:
     query: dict[str, list[str]]
     authorization: str | None
     cookie: str | None
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
@@ -95,6 +101,7 @@ class KfpStandin:
         final_state: str = "SUCCEEDED",
         reject_all: bool = False,
         ignore_filters: bool = False,
+        hang: str = "",
     ) -> None:
         assert auth in ("none", "token", "dex", "incluster")
         self.auth = auth
@@ -107,6 +114,8 @@ class KfpStandin:
         self.reject_all = reject_all  # answer 401 to every API call (an expired or revoked credential)
         # List every item whatever the filter (older or proxied servers that drop the query parameter).
         self.ignore_filters = ignore_filters
+        self.hang = hang
+        self.stopping = threading.Event()  # releases hung requests when the stand-in stops
         self.state = KfpState()
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -128,6 +137,7 @@ class KfpStandin:
 
     def __exit__(self, *exc: object) -> None:
         assert self._server is not None
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -248,6 +258,10 @@ class _Handler(BaseHTTPRequestHandler):
         if owner.reject_all:
             return self._error(16, "Unauthenticated: the credential was revoked")
         route = path[len(prefix + "/apis/v2beta1/") :]
+        if owner.hang and fnmatch.fnmatchcase(f"{method} {route}", owner.hang):
+            owner.stopping.wait(600)  # no answer; the connection closes when the stand-in stops
+            self.close_connection = True
+            return None
         try:
             with owner.lock:
                 status, payload = self._api(method, route, query)

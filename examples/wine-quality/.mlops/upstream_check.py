@@ -8,7 +8,10 @@ A conflict in an org-owned file is reported (job summary and exit status 0, so t
 running); resolve it with `jupyter mlops sync` on a clone.
 
 Environment: GITHUB_REPOSITORY (owner/name), GITHUB_API_URL, GH_TOKEN (pull requests); optional
-UPSTREAM_URL (overrides mlops.toml's upstream), GITHUB_STEP_SUMMARY.
+UPSTREAM_URL (overrides mlops.toml's upstream), GITHUB_STEP_SUMMARY, and the time limits in seconds:
+MLOPS_GIT_TIMEOUT (git in this checkout, 60), MLOPS_GIT_REMOTE_TIMEOUT (fetch and push, 300),
+MLOPS_HTTP_TIMEOUT (one GitHub API request, 30). A call that does not answer in time stops the check with
+a message naming it.
 """
 
 from __future__ import annotations
@@ -29,8 +32,29 @@ SYNC_BRANCH = "mlops-sync/{branch}"
 OWNERSHIP = ".mlops/ownership.toml"
 
 
+def limit(variable: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(variable) or default)
+    except ValueError:
+        return default
+    return value if 0 < value < float("inf") else default
+
+
 def git(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(["git", *args], capture_output=True, text=True)
+    remote = args[0] in ("fetch", "push")
+    seconds = limit("MLOPS_GIT_REMOTE_TIMEOUT", 300) if remote else limit("MLOPS_GIT_TIMEOUT", 60)
+    try:
+        proc = subprocess.run(["git", *args], capture_output=True, text=True, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        shown = " ".join([args[0], *[a for a in args[1:] if not a.startswith(("-", "+"))][:1]])
+        variable, fix = (
+            ("MLOPS_GIT_REMOTE_TIMEOUT", "check that the remote answers")
+            if remote
+            else ("MLOPS_GIT_TIMEOUT", "check the checkout for a lock or a hung hook")
+        )
+        raise SystemExit(
+            f"git {shown} did not answer within {seconds:g} s: {fix}, or give it longer with {variable}"
+        ) from None
     if check and proc.returncode != 0:
         raise SystemExit(f"git {' '.join(args[:2])} failed: {proc.stderr.strip()}")
     return proc
@@ -58,11 +82,19 @@ def api(method: str, path: str, body: dict | None = None) -> tuple[int, object]:
     request.add_header("Accept", "application/vnd.github+json")
     request.add_header("Authorization", f"Bearer {os.environ['GH_TOKEN']}")
     request.add_header("X-GitHub-Api-Version", "2022-11-28")
+    seconds = limit("MLOPS_HTTP_TIMEOUT", 30)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=seconds) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null")
+    except (urllib.error.URLError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError):
+            raise SystemExit(
+                f"the GitHub API ({method} {path}) did not answer within {seconds:g} s"
+            ) from None
+        raise SystemExit(f"cannot reach the GitHub API ({method} {path}): {reason}") from None
 
 
 def open_pull_request(branch: str, head: str, files: list[str], kept: list[str]) -> str:

@@ -1,12 +1,14 @@
 """What started a run (recorded in its name), and a manual run's parameters."""
 
 import json
+import time
 
 import pytest
 
 from src.helpers import submit, trigger
 from src.helpers.config import ConfigError
 from src.helpers.local_run import apply_overrides
+from src.helpers.report import StepFailed
 from src.pipelines.pipeline import pipeline
 
 
@@ -38,6 +40,19 @@ def test_a_scheduled_run_names_the_checked_out_commit_not_the_default_branchs():
     assert trigger.commit(scheduled) == head
     assert submit.version_name("main", scheduled) == f"main-{head[:12]}"
     assert trigger.commit({"GITHUB_EVENT_NAME": "push", "GITHUB_SHA": "f" * 40}) == "f" * 40
+
+
+def test_a_git_that_hangs_stops_at_its_time_limit_and_says_which_command(monkeypatch):
+    # A stuck file-system monitor hook makes `git status` wait (here 5 s; a real one may never return).
+    for name, value in {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.fsmonitor"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "sleep 5")
+    monkeypatch.setenv("MLOPS_GIT_TIMEOUT", "1")
+    started = time.monotonic()
+    with pytest.raises(StepFailed, match=r"`git status --porcelain` did not answer within 1 s") as failed:
+        submit.version_name("main", {})
+    assert time.monotonic() - started < 4
+    assert "MLOPS_GIT_TIMEOUT" in failed.value.fix
 
 
 def test_dispatch_inputs_keep_filled_in_parameters_only():

@@ -68,3 +68,14 @@ def test_main_compiles_without_network(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("✓ compile:")
     assert Path(out).stat().st_size > 0
+
+
+def test_the_documented_time_limits_are_the_real_ones():
+    from src.helpers import limits
+
+    readme = (ROOT / "docs" / "README.md").read_text(encoding="utf-8").splitlines()
+    for variable, default in (limits.GIT, limits.KFP, limits.HTTP):
+        row = next(line for line in readme if f"`{variable}`" in line)
+        assert f"| {default:g} s |" in row, row
+    assert limits.seconds(limits.KFP, {"MLOPS_KFP_TIMEOUT": "5"}) == 5
+    assert limits.seconds(limits.KFP, {"MLOPS_KFP_TIMEOUT": "soon"}) == limits.KFP[1]

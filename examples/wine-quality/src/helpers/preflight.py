@@ -18,13 +18,11 @@ from pathlib import Path
 from typing import Iterator, Mapping
 from urllib.parse import urlsplit
 
-from src.helpers import report
+from src.helpers import limits, report
 from src.helpers.config import ROOT, BranchConfig, ConfigError, load_branch_config
 from src.helpers.kfp_client import Connection, connect, in_cluster, port_forward_hint
 from src.helpers.local_run import data_versioned
 from src.helpers.report import AuthFailed, StepFailed
-
-TIMEOUT = 20
 
 
 def check_data(config: BranchConfig, env: Mapping[str, str], *, local: bool = False) -> None:
@@ -59,11 +57,14 @@ def check_data(config: BranchConfig, env: Mapping[str, str], *, local: bool = Fa
 def _check_http_data(uri: str) -> None:
     import requests
 
+    seconds = limits.seconds(limits.HTTP)
     try:
-        answer = requests.head(uri, allow_redirects=True, timeout=TIMEOUT)
+        answer = requests.head(uri, allow_redirects=True, timeout=seconds)
         if answer.status_code in (403, 405, 501):  # some servers refuse HEAD: ask for the first bytes
-            answer = requests.get(uri, headers={"Range": "bytes=0-1023"}, stream=True, timeout=TIMEOUT)
+            answer = requests.get(uri, headers={"Range": "bytes=0-1023"}, stream=True, timeout=seconds)
             answer.close()
+    except requests.Timeout:
+        raise StepFailed(f"{uri} did not answer within {seconds:g} s", _slow_fix("the data server")) from None
     except requests.RequestException as exc:
         raise StepFailed(
             f"cannot reach {uri}: {type(exc).__name__}", "check the URL and the network from here"
@@ -111,7 +112,11 @@ def check_s3_object(
         endpoint_url=endpoint or None,
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        config=botocore.config.Config(connect_timeout=TIMEOUT, retries={"max_attempts": 1}),
+        config=botocore.config.Config(
+            connect_timeout=limits.seconds(limits.HTTP),
+            read_timeout=limits.seconds(limits.HTTP),
+            retries={"max_attempts": 1},
+        ),
     )
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
@@ -138,17 +143,10 @@ def check_s3_object(
 
 
 def check_kfp(config: BranchConfig, env: Mapping[str, str], *, prefer_incluster: bool = False) -> Connection:
-    import requests
-
     connection = connect(config, env, prefer_incluster=prefer_incluster)
     api = f"{connection.host}/apis/v2beta1"
     session = connection.session()
-    try:
-        health = session.get(f"{api}/healthz", timeout=TIMEOUT)
-    except requests.RequestException:
-        raise StepFailed(
-            f"cannot reach the KFP API at {connection.host}", port_forward_hint(connection.host)
-        ) from None
+    health = _kfp_get(connection, session, f"{api}/healthz")
     _raise_for_auth(health, connection)
     if health.status_code != 200:
         raise StepFailed(
@@ -165,7 +163,7 @@ def check_kfp(config: BranchConfig, env: Mapping[str, str], *, prefer_incluster:
     params = {"page_size": 1}
     if connection.namespace:
         params["namespace"] = connection.namespace
-    listing = session.get(f"{api}/experiments", params=params, timeout=TIMEOUT)
+    listing = _kfp_get(connection, session, f"{api}/experiments", params=params)
     _raise_for_auth(listing, connection)
     if listing.status_code != 200:
         raise StepFailed(
@@ -175,6 +173,26 @@ def check_kfp(config: BranchConfig, env: Mapping[str, str], *, prefer_incluster:
     scope = f" in namespace {connection.namespace}" if connection.namespace else ""
     report.ok("kfp", f"{connection.host} is reachable and accepts {connection.auth} authentication{scope}")
     return connection
+
+
+def _kfp_get(connection: Connection, session, url: str, **kwargs):
+    import requests
+
+    seconds = limits.seconds(limits.HTTP)
+    try:
+        return session.get(url, timeout=seconds, **kwargs)
+    except requests.Timeout:
+        raise StepFailed(
+            f"the KFP API at {connection.host} did not answer within {seconds:g} s", _slow_fix("KFP")
+        ) from None
+    except requests.RequestException:
+        raise StepFailed(
+            f"cannot reach the KFP API at {connection.host}", port_forward_hint(connection.host)
+        ) from None
+
+
+def _slow_fix(what: str) -> str:
+    return f"check that {what} is up and reachable from here; or give it longer with {limits.HTTP[0]}"
 
 
 def _raise_for_auth(answer, connection: Connection) -> None:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from src.helpers import report, trigger
-from src.helpers.config import ROOT, BranchConfig
+from src.helpers import limits, report, trigger
+from src.helpers.config import BranchConfig
 from src.helpers.kfp_client import Connection
+from src.helpers.limits import git
 from src.helpers.report import AuthFailed, StepFailed
 
 FINAL_STATES = {"SUCCEEDED", "FAILED", "SKIPPED", "CANCELED", "CANCELING"}
@@ -41,17 +42,13 @@ def version_name(branch: str, env: Mapping[str, str] | None = None) -> str:
     dirty = False
     if sha and not env.get("GITHUB_SHA"):
         try:
-            dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+            dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
         except (OSError, subprocess.CalledProcessError):
             dirty = False
     name = f"{branch}-{sha[:12]}" if sha else f"{branch}-uncommitted"
     if dirty or not sha:
         name += "-dirty-" + datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S")
     return name
-
-
-def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
 
 @contextlib.contextmanager
@@ -74,8 +71,15 @@ def _api(action: str) -> Iterator[None]:
             f"{action}: KFP answered HTTP {exc.status}: {detail}", "see the message; fix and run again"
         ) from None
     except urllib3.exceptions.HTTPError as exc:
+        cause = getattr(exc, "reason", None) or exc  # a MaxRetryError carries the last attempt's error
+        if isinstance(cause, urllib3.exceptions.TimeoutError):
+            seconds = limits.seconds(limits.KFP)
+            raise StepFailed(
+                f"{action}: the KFP API did not answer within {seconds:g} s",
+                f"check that the KFP server at kfp.host is up, or give it longer with {limits.KFP[0]}",
+            ) from None
         raise StepFailed(
-            f"{action}: the KFP API did not answer ({type(exc).__name__})",
+            f"{action}: the KFP API did not answer ({type(cause).__name__})",
             "check that kfp.host is reachable and run again",
         ) from None
 

@@ -89,12 +89,25 @@ def deploy(
 
     api = client.CustomObjectsApi()
     where = ("serving.kserve.io", "v1beta1", namespace, "inferenceservices")
+
+    def kube(call, *args):
+        """One Kubernetes API request: 10 s to connect, 60 s for the answer (the client has no limit)."""
+        import urllib3
+
+        try:
+            return call(*where, *args, _request_timeout=(10, 60))
+        except urllib3.exceptions.HTTPError as exc:  # a timeout, or retries spent on a refused connection
+            cause = getattr(exc, "reason", None) or exc
+            late = isinstance(cause, urllib3.exceptions.TimeoutError)
+            what = "did not answer within 60 s" if late else f"is unreachable ({cause})"
+            raise RuntimeError(f"deploy: the Kubernetes API {what}") from None
+
     try:
-        current = api.get_namespaced_custom_object(*where, name)
+        current = kube(api.get_namespaced_custom_object, name)
     except client.ApiException as exc:
         if exc.status != 404:
             raise
-        current = api.create_namespaced_custom_object(*where, body)
+        current = kube(api.create_namespaced_custom_object, body)
         action = "created"
     else:
         same = within(body["spec"], current.get("spec"))
@@ -102,7 +115,7 @@ def deploy(
             action = "unchanged"  # nothing is written
         else:
             body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-            current = api.replace_namespaced_custom_object(*where, name, body)
+            current = kube(api.replace_namespaced_custom_object, name, body)
             action = "updated"
     generation = current["metadata"].get("generation", 0)
     print(f"deploy: {action} InferenceService {name} in {namespace}, serving {model_name} version {version}")
@@ -126,7 +139,7 @@ def deploy(
             )
         time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         pause = min(pause * 2, 10.0)
-        current = api.get_namespaced_custom_object(*where, name)
+        current = kube(api.get_namespaced_custom_object, name)
     url = status.get("url") or (status.get("address") or {}).get("url") or ""
     print(f"deploy: InferenceService {name} is Ready at {url}")
 

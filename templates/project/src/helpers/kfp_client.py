@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from src.helpers import limits
 from src.helpers.config import BranchConfig
 from src.helpers.report import AuthFailed, StepFailed
 
 IN_CLUSTER_HOST = "http://ml-pipeline.kubeflow.svc.cluster.local:8888"
 SA_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"
 POD_NAMESPACE_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
-TIMEOUT = 30
 
 
 @dataclass
@@ -58,16 +58,39 @@ class Connection:
         token = self.headers.get("Authorization", "").removeprefix("Bearer ") or None
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore", FutureWarning)
-            return kfp.Client(
+            client = kfp.Client(
                 host=self.host,
                 existing_token=token,
                 cookies=self.cookies or None,
                 namespace=self.namespace or "kubeflow",
             )
+        _bound_requests(client, limits.seconds(limits.KFP))
+        return client
 
     def ui_link(self, kind: str, identifier: str) -> str:
         """The KFP UI page of a run or experiment (the same form the kfp SDK prints)."""
         return f"{self.host}/#/{kind}/details/{identifier}"
+
+
+def _bound_requests(client, seconds: float) -> None:
+    """Give every KFP API request of ``client`` a time limit. kfp.Client passes none, so its HTTP layer
+    (kfp_server_api on urllib3) would wait forever on a server that takes the connection and never answers.
+    kfp_server_api's documented per-request ``_request_timeout`` (connect, read) becomes the default of this
+    client's requests, and a request that timed out is not sent again (urllib3 retries reads of a GET three
+    times by default: four times the wait), so a silent server fails the call after ``seconds``."""
+    import kfp_server_api
+    import urllib3
+
+    api_client = client._run_api.api_client  # the one ApiClient all of this client's service APIs share
+    config = client._existing_config
+    config.retries = urllib3.Retry(total=3, read=0, redirect=3, raise_on_redirect=False)
+    limit = (min(limits.CONNECT, seconds), seconds)
+
+    class Bounded(kfp_server_api.rest.RESTClientObject):
+        def request(self, *args, _request_timeout=None, **kwargs):
+            return super().request(*args, _request_timeout=_request_timeout or limit, **kwargs)
+
+    api_client.rest_client = Bounded(config)
 
 
 def in_cluster(env: Mapping[str, str] | None = None) -> bool:
@@ -140,23 +163,25 @@ def dex_login(host: str, username: str, password: str) -> str:
     import requests
 
     gateway = gateway_url(host)
+    seconds = limits.seconds(limits.HTTP)
     with requests.Session() as session:
         try:
-            page = session.get(gateway + "/", timeout=TIMEOUT)
+            page = session.get(gateway + "/", timeout=seconds)
+            if not page.history:
+                return ""  # not behind Dex: nothing to log in to
+            login_url = page.url
+            path = urlsplit(login_url).path
+            if path.endswith("/auth"):  # Dex lists its connectors: take the static-password one
+                login_url = login_url.replace(path, path + "/local", 1)
+                path += "/local"
+            if not re.search(r"/auth/[^/]+/login$", path):
+                login_url = session.get(login_url, timeout=seconds).url
+            done = session.post(login_url, data={"login": username, "password": password}, timeout=seconds)
         except requests.RequestException as exc:
             raise StepFailed(
-                f"cannot reach the Kubeflow gateway {gateway}: {_reason(exc)}", port_forward_hint(host)
+                f"cannot reach the Kubeflow gateway {gateway}: {_reason(exc, seconds)}",
+                port_forward_hint(host),
             ) from None
-        if not page.history:
-            return ""  # not behind Dex: nothing to log in to
-        login_url = page.url
-        path = urlsplit(login_url).path
-        if path.endswith("/auth"):  # Dex lists its connectors: take the static-password one
-            login_url = login_url.replace(path, path + "/local", 1)
-            path += "/local"
-        if not re.search(r"/auth/[^/]+/login$", path):
-            login_url = session.get(login_url, timeout=TIMEOUT).url
-        done = session.post(login_url, data={"login": username, "password": password}, timeout=TIMEOUT)
         cookies = {c.name: c.value for c in session.cookies}
         if not done.history or "authservice_session" not in cookies and "oauth2_proxy" not in str(cookies):
             raise AuthFailed(
@@ -181,7 +206,11 @@ def port_forward_hint(host: str) -> str:
     return "check kfp.host in the branch's platform.yaml and that the cluster is reachable from here"
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, seconds: float) -> str:
+    import requests
+
+    if isinstance(exc, requests.Timeout):
+        return f"no answer within {seconds:g} s ({limits.HTTP[0]} gives it longer)"
     text = str(exc)
     for marker in ("Connection refused", "Name or service not known", "timed out", "No route to host"):
         if marker in text:

@@ -77,8 +77,7 @@ def run_local_sweep(config: BranchConfig, sweep: Sweep, env: Mapping[str, str] |
     import mlflow
 
     from src.helpers import trigger
-    from src.helpers.preflight import check_data
-    from src.pipelines.pipeline import pipeline
+    from src.helpers.preflight import MLFLOW_LIMITS, _limited, check_data
 
     env = os.environ if env is None else env
     check_data(config, env, local=True)  # once, before any trial: the data every trial reads
@@ -86,22 +85,31 @@ def run_local_sweep(config: BranchConfig, sweep: Sweep, env: Mapping[str, str] |
     if uri.startswith("file:"):
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 keeps the file store behind this
     mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment(experiment_name(config))
     sweep_id = f"{sweep.name}-{datetime.datetime.now(datetime.timezone.utc):%Y%m%dT%H%M%S}"
     report.info("sweep", f"{len(sweep.trials)} trials of {sweep.name}, logged to {uri}")
+    with _limited(MLFLOW_LIMITS):  # a server that does not answer fails the sweep in seconds
+        mlflow.set_experiment(experiment_name(config))
+        _run_trials(config, sweep, sweep_id, trigger.commit(env))
+    return sweep_id
+
+
+def _run_trials(config: BranchConfig, sweep: Sweep, sweep_id: str, commit: str) -> None:
+    import mlflow
+
+    from src.pipelines.pipeline import pipeline
+
     for trial in sweep.trials:
         report.info("sweep", f"trial {trial.name}: {trial.params}")
         arguments = apply_overrides(pipeline_arguments(config, pipeline, local=True), trial.params, pipeline)
         outputs = run_local(config, trial.params)
         metrics = outputs.get("Output") or outputs.get("metrics") or {}
         tags = {"sweep": sweep_id, "trial": trial.name, "branch": config.branch, "trigger": "sweep"}
-        tags["commit"] = trigger.commit(env)
+        tags["commit"] = commit
         with mlflow.start_run(run_name=trial.name, tags=tags):
             mlflow.log_params({k: v for k, v in arguments.items() if k != "credentials_secret"})
             mlflow.log_metrics({k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))})
         shown = ", ".join(f"{k}={metrics[k]:.3f}" for k in METRICS if k in metrics)
         report.ok("sweep", f"trial {trial.name}: {shown}")
-    return sweep_id
 
 
 def experiment_name(config: BranchConfig) -> str:
@@ -113,9 +121,12 @@ def comparison_table(config: BranchConfig, sweep_id: str, sweep: Sweep | None = 
     Also written to local_outputs/<branch>/comparison.csv."""
     import mlflow
 
-    runs = mlflow.search_runs(
-        experiment_names=[experiment_name(config)], filter_string=f"tags.sweep = '{sweep_id}'"
-    )
+    from src.helpers.preflight import MLFLOW_LIMITS, _limited
+
+    with _limited(MLFLOW_LIMITS):
+        runs = mlflow.search_runs(
+            experiment_names=[experiment_name(config)], filter_string=f"tags.sweep = '{sweep_id}'"
+        )
     if runs.empty:
         raise StepFailed(f"MLflow has no runs of sweep {sweep_id}", "run the sweep first (run_local_sweep)")
     varied = sorted({k for t in (sweep or load_sweep()).trials for k in t.params})

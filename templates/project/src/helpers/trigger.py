@@ -18,7 +18,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from src.helpers.config import ROOT
+from src.helpers.limits import git
 
 DATA_FOLDER = "data/"
 
@@ -81,10 +81,6 @@ def commit(env: Mapping[str, str] | None = None) -> str:
         return git("rev-parse", "HEAD")
     except (OSError, subprocess.CalledProcessError):
         return env.get("GITHUB_SHA", "")
-
-
-def git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def dispatch_inputs(env: Mapping[str, str] | None = None) -> dict[str, str]:
