@@ -24,12 +24,14 @@ from tests import test_lab_browser as lab
 from tests.conftest import git
 from tests.vscode_support import (
     CodeServer,
+    context_action,
     input_box,
     missing_parts,
     notifications,
     open_workbench,
     quick_pick,
     run_command,
+    status_view,
     webview,
 )
 
@@ -188,7 +190,7 @@ def test_the_wizard_creates_the_project_with_its_three_branches_on_github(create
 
 def test_project_status_lists_the_branches(created, page, shots):
     run_command(page, "MLOps: Project Status")
-    view = page.locator(".pane", has=page.locator(".pane-header", has_text="MLOps Projects"))
+    view = status_view(page)
     row = view.locator(".monaco-list-row", has_text="wine-quality").first
     row.wait_for(timeout=30_000)
     for branch in ("development", "staging", "production"):
@@ -234,14 +236,7 @@ def test_a_branch_action_from_the_view_shows_the_clis_error_and_fix(created, pag
     """Run Preflight from the development branch's context menu: its Kubeflow (set in the wizard to a port
     that refuses connections) does not answer, so the CLI's error comes back as a notification."""
     run_command(page, "MLOps: Project Status")
-    view = page.locator(".pane", has=page.locator(".pane-header", has_text="MLOps Projects"))
-    row = view.locator(".monaco-list-row", has_text="development").first
-    row.wait_for(timeout=30_000)
-    row.click(button="right")
-    item = page.locator(".monaco-menu .action-label", has_text="Run Preflight").first
-    item.wait_for(timeout=10_000)
-    item.hover()  # the menu focuses the item under the pointer; Enter runs it (a click can land mid-animation)
-    page.keyboard.press("Enter")
+    context_action(page, status_view(page).locator(".monaco-list-row", has_text="development").first, "Run Preflight")
     toast = page.locator(".notifications-toasts .notification-list-item-message", has_text="MLOps: The preflight")
     toast.first.wait_for(timeout=120_000)
     text = toast.first.inner_text()

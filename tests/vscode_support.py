@@ -221,3 +221,57 @@ def webview(page):
 
 def notifications(page) -> list[str]:
     return page.locator(".notifications-toasts .notification-list-item-message").all_inner_texts()
+
+
+def toast(page, text: str):
+    """The notification (a message or a progress notification) whose text has ``text``."""
+    return page.locator(".notifications-toasts .notification-list-item", has_text=text).first
+
+
+def press_cancel(page, title: str, timeout: float = 60_000) -> None:
+    """Cancel on the progress notification titled ``title`` (what withProgress shows for a long command)."""
+    button = toast(page, title).locator(".monaco-button", has_text="Cancel")
+    button.wait_for(state="visible", timeout=timeout)
+    button.click()
+
+
+def status_view(page):
+    """The Explorer's "MLOps Projects" view."""
+    return page.locator(".pane", has=page.locator(".pane-header", has_text="MLOps Projects"))
+
+
+def context_action(page, row, action: str) -> None:
+    """Right-click a tree row and run one entry of its context menu."""
+    row.wait_for(timeout=30_000)
+    row.click(button="right")
+    item = page.locator(".monaco-menu .action-label", has_text=action).first
+    item.wait_for(timeout=10_000)
+    item.hover()  # the menu focuses the item under the pointer; Enter runs it (a click can land mid-animation)
+    page.keyboard.press("Enter")
+
+
+def processes(*needles: str) -> list[int]:
+    """Live processes whose command line holds every one of ``needles`` (a zombie has none: it has ended)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if command and all(n in command for n in needles):
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until(check, timeout: float, what: str, every: float = 0.2):
+    """Poll ``check()`` until it returns something true; fail saying ``what`` was awaited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}")
+        time.sleep(every)

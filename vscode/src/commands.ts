@@ -10,25 +10,30 @@ function githubUrlSetting(): string | undefined {
   return vscode.workspace.getConfiguration("jupyterMlops").get<string>("githubUrl")?.trim() || undefined;
 }
 
-/** The project a command acts on: the tree item's, the only one, or the one the user picks. */
+/**
+ * The project a command acts on (the tree item's, the only one, or the one the user picks), as it is now: a
+ * tree item only says which project; its status is read again, as the item may predate the last change.
+ */
 export async function pickProject(node?: Node): Promise<ProjectStatus | undefined> {
-  if (node?.project) return node.project;
-  const roots = await findProjects();
-  if (!roots.length) {
-    void vscode.window.showErrorMessage(
-      "MLOps: no jupyter-mlops project (a folder with mlops.toml) in this workspace. MLOps: New Project… creates one.",
-    );
-    return undefined;
+  let root = node?.project?.root;
+  if (!root) {
+    const roots = await findProjects();
+    if (!roots.length) {
+      void vscode.window.showErrorMessage(
+        "MLOps: no jupyter-mlops project (a folder with mlops.toml) in this workspace. MLOps: New Project… creates one.",
+      );
+      return undefined;
+    }
+    root =
+      roots.length === 1
+        ? roots[0]
+        : (
+            await vscode.window.showQuickPick(
+              roots.map((r) => ({ label: vscode.workspace.asRelativePath(r), root: r })),
+              { title: "MLOps: which project?" },
+            )
+          )?.root;
   }
-  const root =
-    roots.length === 1
-      ? roots[0]
-      : (
-          await vscode.window.showQuickPick(
-            roots.map((r) => ({ label: vscode.workspace.asRelativePath(r), root: r })),
-            { title: "MLOps: which project?" },
-          )
-        )?.root;
   if (!root) return undefined;
   const status = await projectStatus(root);
   if (!status) void vscode.window.showErrorMessage(`MLOps: ${root} has no readable status; see the MLOps output.`);
@@ -36,7 +41,8 @@ export async function pickProject(node?: Node): Promise<ProjectStatus | undefine
 }
 
 async function pickBranch(project: ProjectStatus, node: Node | undefined, title: string): Promise<BranchStatus | undefined> {
-  if (node?.branch) return node.branch;
+  const named = node?.branch && project.branches.find((b) => b.name === node.branch?.name);
+  if (named) return named;
   const picked = await vscode.window.showQuickPick(
     project.branches.map((b) => ({
       label: b.name,

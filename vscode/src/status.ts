@@ -1,11 +1,13 @@
 /**
  * The "MLOps Projects" tree: each project of the workspace (a folder with mlops.toml) as `jupyter mlops
  * status --json` reports it — branches with their last commit, the remote, the secrets mode and each branch's
- * CI secrets. It refreshes when git moves (refs, HEAD) or mlops.toml changes.
+ * CI secrets. It refreshes when git moves (refs, HEAD, config) or mlops.toml changes: the new state is read
+ * first and shown when complete (./snapshot), so an item's context-menu action never runs without its item.
  */
 import * as path from "path";
 import * as vscode from "vscode";
 import { run } from "./runner";
+import { Snapshot } from "./snapshot";
 
 export interface BranchStatus {
   name: string;
@@ -103,14 +105,22 @@ function projectNode(p: ProjectStatus): Node {
   return node;
 }
 
+async function loadProjects(): Promise<Node[]> {
+  const roots = await findProjects();
+  const statuses = await Promise.all(roots.map((root) => projectStatus(root)));
+  return statuses.filter((s): s is ProjectStatus => Boolean(s)).map(projectNode);
+}
+
 export class StatusTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private readonly projects = new Snapshot(loadProjects, () => this.changed.fire(undefined));
 
   constructor() {
-    for (const glob of ["**/.git/HEAD", "**/.git/refs/**", "**/mlops.toml"]) {
+    // Branches and commits (HEAD, refs), the remote (.git/config: origin, and where a push to GitHub went).
+    for (const glob of ["**/.git/HEAD", "**/.git/refs/**", "**/.git/config", "**/mlops.toml"]) {
       const watcher = vscode.workspace.createFileSystemWatcher(glob);
       for (const event of [watcher.onDidChange, watcher.onDidCreate, watcher.onDidDelete]) {
         this.disposables.push(event(() => this.refreshSoon()));
@@ -120,8 +130,9 @@ export class StatusTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
     this.disposables.push(vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()));
   }
 
+  /** Read the projects again; the view changes once they are read. */
   refresh(): void {
-    this.changed.fire(undefined);
+    this.projects.reload();
   }
 
   /** Many git files change at once (a commit, a push): one refresh for the burst. */
@@ -135,10 +146,7 @@ export class StatusTree implements vscode.TreeDataProvider<Node>, vscode.Disposa
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (node) return node.children;
-    const roots = await findProjects();
-    const statuses = await Promise.all(roots.map((root) => projectStatus(root)));
-    return statuses.filter((s): s is ProjectStatus => Boolean(s)).map(projectNode);
+    return node ? node.children : this.projects.get();
   }
 
   dispose(): void {
