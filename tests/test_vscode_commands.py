@@ -286,12 +286,12 @@ def test_cancel_ends_a_local_run_and_its_steps_and_running_again_reports_the_met
     # kfp.local runs each step in a process of its own, its outputs under local_outputs/
     wait_until(lambda: processes(str(outputs)), 60, "a step of the pipeline to run", every=0.05)
     cli = processes("jupyter_mlops", "run", str(wine), "--local")
-    entry = processes("src/pipelines/development/main.py", "--local")
+    entry = processes("src/pipelines/development/main.py", "--local", cwd=wine)
     assert len(cli) == 1 and len(entry) == 1, (cli, entry)
     cancelled_at = time.monotonic()
     press_cancel(page, "MLOps: Run Pipeline Locally (development)")
     wait_until(lambda: not processes("jupyter_mlops", "run", str(wine)), 10, "the CLI to end")
-    wait_until(lambda: not processes("src/pipelines/development/main.py"), 10, "the entry point to end")
+    wait_until(lambda: not processes("src/pipelines/development/main.py", cwd=wine), 10, "the entry point to end")
     wait_until(lambda: not processes(str(outputs)), 10, "the pipeline's steps to end")
     assert time.monotonic() - cancelled_at < 10
     toast(page, "Run Pipeline Locally (development) was cancelled").wait_for(timeout=30_000)

@@ -250,14 +250,17 @@ def context_action(page, row, action: str) -> None:
     page.keyboard.press("Enter")
 
 
-def processes(*needles: str) -> list[int]:
-    """Live processes whose command line holds every one of ``needles`` (a zombie has none: it has ended)."""
+def processes(*needles: str, cwd: Path | None = None) -> list[int]:
+    """Live processes whose command line holds every one of ``needles`` (a zombie has none: it has ended), and
+    that run in ``cwd`` when given (the machine runs other people's processes too)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if cwd is not None and command and Path(os.readlink(entry / "cwd")) != Path(cwd):
+                continue
         except OSError:
             continue
         if command and all(n in command for n in needles):
