@@ -13,7 +13,6 @@ import time
 import pytest
 
 from tests.server_support import server_config
-from tests.test_security_git import silent_server  # noqa: F401  (fixture)
 
 POST_ROUTES = {
     "validate": {"settings": {}},
@@ -58,7 +57,7 @@ async def test_push_refuses_a_remote_that_is_no_git_url_before_any_job(api, tmp_
 
 async def test_a_push_that_waits_on_a_remote_is_a_job_that_holds_the_folder_and_can_be_cancelled(
     api,
-    silent_server,  # noqa: F811
+    silent_server,
 ):
     await make_project(api)
     status, job = await api.post("push", {"path": "wine", "remote": silent_server})
