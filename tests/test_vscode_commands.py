@@ -206,7 +206,7 @@ def test_cancel_ends_the_push_and_pushing_again_puts_the_branches_on_github(page
 # ---------------------------------------------------------------- the view follows git
 
 
-def test_a_commit_made_in_a_terminal_shows_in_the_status_view_without_refresh(page, workspace):
+def test_a_commit_made_in_a_terminal_shows_in_the_status_view_without_refresh(page, vscode, workspace):
     wine = workspace / "wine"
     branch_row(page, wine, "development").wait_for(timeout=30_000)
 
@@ -218,6 +218,9 @@ def test_a_commit_made_in_a_terminal_shows_in_the_status_view_without_refresh(pa
     row.wait_for(timeout=20_000)  # nobody pressed refresh
     assert "A new step idea" in row.inner_text()
     assert git(wine, "rev-parse", "--short=8", "development").strip() in row.inner_text()
+    # The view's own reads leave the output channel to the user's commands: no status tables in it.
+    log = vscode.output_channel_log()
+    assert "$ jupyter mlops status" in log and "CI secrets (environment" not in log
 
 
 # ---------------------------------------------------------------- promote

@@ -42,6 +42,9 @@ export interface RunRequest {
   cancel?: vscode.CancellationToken;
   /** Errors are shown by the caller (the wizard shows them at the field). */
   quietErrors?: boolean;
+  /** A read the extension makes by itself (the status view's refresh): the output channel gets the command and
+   * any error, not the CLI's prose, so refreshes do not fill it with status tables. */
+  background?: boolean;
 }
 
 const NOISY = new Set(["start"]);
@@ -58,7 +61,7 @@ export async function run(request: RunRequest): Promise<RunOutcome> {
       stdin: request.stdin,
       cancelled: token ?? request.cancel,
       onOutput: (text, stream) => {
-        if (stream === "stderr") out.appendLine(text);
+        if (stream === "stderr" && !request.background) out.appendLine(text);
       },
       onEvent: (event) => {
         if (!NOISY.has(event.state) || request.progress) {

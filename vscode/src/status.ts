@@ -51,7 +51,7 @@ export async function findProjects(): Promise<string[]> {
 }
 
 export async function projectStatus(root: string): Promise<ProjectStatus | undefined> {
-  const outcome = await run({ title: "Project Status", args: ["status", root], quietErrors: true });
+  const outcome = await run({ title: "Project Status", args: ["status", root], quietErrors: true, background: true });
   return outcome.result as ProjectStatus | undefined;
 }
 
