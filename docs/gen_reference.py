@@ -69,7 +69,7 @@ MACHINE_INTERFACE = [
     "  line is a `cancelled` error, and running the command again finishes the job.",
     "- `jupyter mlops schema --json` prints the settings' JSON schema (what every form renders);",
     "  `jupyter mlops validate --json` reads a settings object on standard input and answers",
-    '  `{"valid", "errors": {key: message}, "required_secrets"}` without writing anything.',
+    '  `{"valid", "errors": {key: message}, "required_secrets", "optional_secrets"}` without writing anything.',
     "",
 ]
 

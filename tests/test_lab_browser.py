@@ -253,12 +253,21 @@ def test_wizard_creates_a_repository_with_branches_environments_and_secrets(page
         "staging/KFP_USERNAME": "user@example.com",
         "staging/KFP_PASSWORD": "s3cret-staging-pw",
         "production/KFP_TOKEN": "prod-token-value-42",
+        # and, optional, the login of an MLflow server that asks for one
+        "staging/MLFLOW_TRACKING_USERNAME": "mlflow-user",
+        "staging/MLFLOW_TRACKING_PASSWORD": "mlflow-staging-pw",
     }
     for key, value in typed.items():
         assert wizard.field(key).get_attribute("type") == "password"
         wizard.field(key).fill(value)
+    # development needs nothing, and is offered only the optional MLflow login
     development = wizard.root.locator('section[data-step="secrets"] fieldset[data-branch="development"]')
-    assert development.locator("[data-key]").count() == 0
+    login = ["MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"]
+    offered = [
+        k.split("/")[1] for k in development.locator("[data-key]").evaluate_all("es => es.map(e => e.dataset.key)")
+    ]
+    assert offered == login
+    assert "MLFLOW_TRACKING_TOKEN (optional)" in development.inner_text()
     wizard.shot(shots, "wizard-4-secrets.png")
     wizard.next(expect="review")
 

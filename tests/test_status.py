@@ -23,6 +23,12 @@ def test_a_fresh_project_has_branches_and_no_remote(new_project):
     assert status["current_branch"] == "development" and status["uncommitted"] == []
     staging = next(b for b in status["branches"] if b["name"] == "staging")
     assert staging["environment"] == "staging" and staging["secrets"] == ["KFP_USERNAME", "KFP_PASSWORD"]
+    # The MLflow login is offered as optional (a server without login needs none), and status says where to see
+    # whether it is set (GitHub knows; status stays offline).
+    login = ["MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"]
+    assert staging["optional_secrets"] == login
+    assert f"optional CI secrets (environment staging): {', '.join(login)}" in proc.stdout
+    assert "which are set on GitHub: jupyter mlops secrets list" in proc.stdout
 
 
 def test_after_an_embedded_push_then_a_new_commit(new_project, tmp_path):
@@ -58,6 +64,7 @@ def test_after_a_github_push_in_repository_mode(new_project, github_standin_fact
     assert result.secrets_mode == "repository"
     staging = next(b for b in result.branches if b.name == "staging")
     assert staging.environment is None and staging.secrets == ["STAGING_KFP_USERNAME", "STAGING_KFP_PASSWORD"]
+    assert staging.optional_secrets[0] == "STAGING_MLFLOW_TRACKING_USERNAME"
     assert all(b.remote == "in sync" for b in result.branches)
     assert "octo/wine-quality" in "\n".join(result.describe())
 

@@ -102,11 +102,13 @@ def test_secrets_step_asks_the_names_each_branch_needs(wizard):
     wizard.fields["owner"].value = "octo"
     wizard.github.token.input.value = "ghp_example"
     click_next(wizard, "Secrets")
-    assert set(wizard.secrets.fields) == {
-        ("staging", "KFP_TOKEN"),
-        ("production", "KFP_USERNAME"),
-        ("production", "KFP_PASSWORD"),
-    }
+    required = {("staging", "KFP_TOKEN"), ("production", "KFP_USERNAME"), ("production", "KFP_PASSWORD")}
+    login = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
+    # Every branch tracks to an MLflow server by default, so each is offered its (optional) MLflow login.
+    optional = {(b, n) for b in ("development", "staging", "production") for n in login}
+    assert set(wizard.secrets.fields) == required | optional
+    shown = [f.input.description for f in wizard.secrets.fields.values() if f.box in wizard.secrets.box.children]
+    assert "staging: KFP_TOKEN" in shown and "staging: MLFLOW_TRACKING_PASSWORD (optional)" in shown
     assert not wizard.next_button.disabled  # every secret may be set later
 
 
@@ -166,6 +168,7 @@ def test_full_flow_on_github_with_token_and_secrets(wizard, tmp_path, github_sta
     wizard.github.token.input.value = github_standin.token
     click_next(wizard, "Secrets")
     wizard.secrets.fields["staging", "KFP_TOKEN"].input.value = "kfp-Staging-Tok"
+    wizard.secrets.fields["staging", "MLFLOW_TRACKING_PASSWORD"].input.value = "mlflow-Staging-Pw"
     click_next(wizard, "Review")
     assert "GitHub repository <b>octo/wine</b> (private)" in wizard.review.summary.value
     assert "staging: KFP_TOKEN" in wizard.review.summary.value and "kfp-Staging-Tok" not in wizard.review.summary.value
@@ -174,6 +177,10 @@ def test_full_flow_on_github_with_token_and_secrets(wizard, tmp_path, github_sta
     assert wizard.wait(120) and wizard.create.state == "success", wizard.create.links.value
     assert f'href="{github_standin.base_url}/octo/wine"' in wizard.create.links.value
     assert github_standin.secret_value("octo", "wine", "KFP_TOKEN", environment="staging") == "kfp-Staging-Tok"
+    assert (
+        github_standin.secret_value("octo", "wine", "MLFLOW_TRACKING_PASSWORD", environment="staging")
+        == "mlflow-Staging-Pw"
+    )
     assert "production: KFP_USERNAME not set yet" in wizard.create.links.value
 
     # The token and the secret value are nowhere: widget state, job events and result, log records.
@@ -185,7 +192,7 @@ def test_full_flow_on_github_with_token_and_secrets(wizard, tmp_path, github_sta
             *(r.getMessage() for r in caplog.records),
         ]
     )
-    for secret in (github_standin.token, "kfp-Staging-Tok"):
+    for secret in (github_standin.token, "kfp-Staging-Tok", "mlflow-Staging-Pw"):
         assert secret not in seen
 
 

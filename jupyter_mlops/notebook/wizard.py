@@ -219,6 +219,7 @@ class SecretsStep(Step):
         super().enter()
         errors, spec = forms.field_errors(self.wizard.settings())
         required = forms.required_secrets(spec) if spec else {}
+        optional = forms.optional_secrets(spec) if spec else {}
         rows: list[w.Widget] = []
         if not self.wizard.value("owner"):
             rows.append(
@@ -228,7 +229,7 @@ class SecretsStep(Step):
                     "</code>. The names each branch needs are listed in the review."
                 )
             )
-        elif not any(required.values()):
+        elif not any(required.values()) and not any(optional.values()):
             rows.append(note("With these settings no branch needs a secret."))
         else:
             rows.append(
@@ -237,10 +238,13 @@ class SecretsStep(Step):
                     "Leave a field empty to set it later with <code>%mlops secrets set</code>."
                 )
             )
-            for branch, names in required.items():
-                for name in names:
+            # The table's required names first, then those CI passes on only when set (an MLflow login).
+            for branch in required:
+                for name, label in [(n, n) for n in required[branch]] + [
+                    (n, f"{n} (optional)") for n in optional.get(branch, [])
+                ]:
                     if (branch, name) not in self.fields:
-                        self.fields[branch, name] = SecretField(f"{branch}: {name}", f"{name} for {branch}")
+                        self.fields[branch, name] = SecretField(f"{branch}: {label}", f"{name} for {branch}")
                     rows.append(self.fields[branch, name].box)
         self.required = required
         self.box.children = rows

@@ -24,7 +24,10 @@ class BranchStatus:
     remote: str = "unknown"  # in sync | ahead N | behind N | diverged | not pushed | no remote
     current: bool = False
     environment: str | None = None  # the GitHub Environment its CI uses (environments mode)
-    secrets: list[str] = field(default_factory=list)  # names its CI reads
+    secrets: list[str] = field(default_factory=list)  # names its CI needs
+    # Names its CI passes on when set (an MLflow server with login); whether they are set is GitHub's to say
+    # (`jupyter mlops secrets list`), and status stays offline.
+    optional_secrets: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,6 +77,13 @@ class StatusResult:
             scope = f"environment {b.environment}" if b.environment else "repository secrets"
             if b.secrets:
                 lines.append(f"  {'':<12} CI secrets ({scope}): {', '.join(b.secrets)}")
+            if b.optional_secrets:
+                lines.append(f"  {'':<12} optional CI secrets ({scope}): {', '.join(b.optional_secrets)}")
+        if any(b.optional_secrets for b in self.branches):
+            lines.append(
+                "  optional secrets are passed on only when set (an MLflow server with login needs them); "
+                "which are set on GitHub: jupyter mlops secrets list"
+            )
         if self.uncommitted:
             lines.append(
                 f"  {len(self.uncommitted)} uncommitted change(s): {', '.join(self.uncommitted[:5])}"
@@ -115,6 +125,7 @@ def project_status(root: Path | str) -> StatusResult:
         st = BranchStatus(b, b in local, current=b == current)
         st.environment = b if spec.secrets_mode == "environments" else None
         st.secrets = [spec.secret_name(b, n) for n in spec.branches[b].required_secrets()]
+        st.optional_secrets = [spec.secret_name(b, n) for n in spec.branches[b].optional_secrets()]
         if st.exists:
             st.commit, st.subject, st.author, st.date = local[b]
             st.remote = _compare(root, st.commit, tracking.get(b), rs.kind)

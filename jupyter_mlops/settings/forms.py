@@ -46,6 +46,7 @@ def defaults(name: str, branches: str | list[str] | None = None) -> dict:
         "default_branch": spec.default_branch,
         "settings": spec.flat(),
         "required_secrets": required_secrets(spec),
+        "optional_secrets": optional_secrets(spec),
     }
 
 
@@ -53,13 +54,19 @@ def required_secrets(spec: ProjectSpec) -> dict[str, list[str]]:
     return {b: bs.required_secrets() for b, bs in spec.branches.items()}
 
 
+def optional_secrets(spec: ProjectSpec) -> dict[str, list[str]]:
+    """Branch → the secrets its CI passes on when set (an MLflow server with login), from the secrets table."""
+    return {b: bs.optional_secrets() for b, bs in spec.branches.items()}
+
+
 def validation(values: dict[str, Any]) -> dict[str, Any]:
     """The answer of the REST ``validate`` route and ``jupyter mlops validate``: valid, per-field errors, and the
-    CI secrets each branch will need (only when valid). Nothing is written anywhere."""
+    CI secrets each branch will need and those it may take (only when valid). Nothing is written anywhere."""
     errors, spec = field_errors(values)
     out: dict[str, Any] = {"valid": not errors, "errors": errors}
     if spec is not None:
         out["required_secrets"] = required_secrets(spec)
+        out["optional_secrets"] = optional_secrets(spec)
     return out
 
 

@@ -87,6 +87,8 @@ export interface IDefaults {
   settings: Settings;
   /** Branch → the secret names its CI needs with these settings. */
   required_secrets: Record<string, string[]>;
+  /** Branch → secret names its CI passes on when set (e.g. an MLflow server with login). */
+  optional_secrets?: Record<string, string[]>;
 }
 
 export interface IValidation {
@@ -95,6 +97,8 @@ export interface IValidation {
   errors: Record<string, string>;
   /** Branch → secret names its CI needs (present when the settings are valid). */
   required_secrets?: Record<string, string[]>;
+  /** Branch → secret names its CI passes on when set, e.g. an MLflow server with login (present when the settings are valid). */
+  optional_secrets?: Record<string, string[]>;
 }
 
 /** Folder relative to the server root. */
@@ -203,8 +207,10 @@ export interface IStatus {
     current: boolean;
     /** The GitHub Environment its CI uses */
     environment?: string | null;
-    /** Secret names its CI reads */
+    /** Secret names its CI needs */
     secrets: string[];
+    /** Secret names its CI passes on when they are set (an MLflow server with login) */
+    optional_secrets?: string[];
   })[];
   remote: {
     kind: "github" | "embedded" | "git" | "none";

@@ -77,6 +77,8 @@ export class WizardModel implements IDisposable {
   errors: Record<string, string> = {};
   banner: IBanner = NO_BANNER;
   requiredSecrets: Record<string, string[]> = {};
+  /** Branch → the secrets its CI passes on only when set (an MLflow server with login), from the same table. */
+  optionalSecrets: Record<string, string[]> = {};
   stepIndex = 0;
   activeBranch = '';
   /** The key whose input should take the focus (the first wrong one); the view clears it. */
@@ -210,6 +212,7 @@ export class WizardModel implements IDisposable {
     this.baseline = { ...defaults.settings };
     this.schema = schema;
     this.requiredSecrets = defaults.required_secrets;
+    this.optionalSecrets = defaults.optional_secrets ?? {};
     if (!schema['x-branches'].includes(this.activeBranch)) {
       this.activeBranch = schema['x-branches'][0] ?? '';
     }
@@ -236,6 +239,7 @@ export class WizardModel implements IDisposable {
         : NO_BANNER;
       if (verdict.required_secrets) {
         this.requiredSecrets = verdict.required_secrets;
+        this.optionalSecrets = verdict.optional_secrets ?? {};
       }
       this.changed();
     }
@@ -371,7 +375,7 @@ export class WizardModel implements IDisposable {
       const secrets: Record<string, Record<string, string>> = {};
       for (const [key, value] of this.secrets) {
         const [branch, name] = key.split('/');
-        if (value && (this.requiredSecrets[branch] ?? []).includes(name)) {
+        if (value && this.secretNames(branch).includes(name)) {
           (secrets[branch] ??= {})[name] = value;
         }
       }
@@ -380,6 +384,14 @@ export class WizardModel implements IDisposable {
       }
     }
     return request;
+  }
+
+  /** The secrets offered for a branch: those its CI needs, then those it passes on only when set. */
+  secretNames(branch: string): string[] {
+    return [
+      ...(this.requiredSecrets[branch] ?? []),
+      ...(this.optionalSecrets[branch] ?? [])
+    ];
   }
 
   /** init, then push; each job's events are the progress. A failure is shown where it belongs. */

@@ -41,6 +41,7 @@ describe('WizardModel', () => {
     expect(model.keysOn('options')).toEqual([
       'example',
       'compare',
+      'monitor',
       'data.dvc',
       'containers',
       'registry'

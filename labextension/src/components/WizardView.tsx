@@ -347,7 +347,8 @@ function SecretsPage(props: { model: WizardModel }): JSX.Element {
         empty to set it later.
       </p>
       {model.branches.map(branch => {
-        const names = model.requiredSecrets[branch] ?? [];
+        const optional = model.optionalSecrets[branch] ?? [];
+        const names = model.secretNames(branch);
         return (
           <fieldset
             key={branch}
@@ -364,7 +365,7 @@ function SecretsPage(props: { model: WizardModel }): JSX.Element {
               <TextField
                 key={name}
                 name={`${branch}/${name}`}
-                label={name}
+                label={optional.includes(name) ? `${name} (optional)` : name}
                 help={described.get(name)?.description}
                 value={model.secrets.get(`${branch}/${name}`) ?? ''}
                 password
