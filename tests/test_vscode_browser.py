@@ -43,6 +43,7 @@ jp_asyncio_loop, jp_server_cleanup = lab.jp_asyncio_loop, lab.jp_server_cleanup
 
 TIMEOUT = 120_000  # ms, for a whole init + push
 STAGING_USER, STAGING_PASSWORD = "user@example.com", "Wizard-typed pass 1"
+STAGING_MLFLOW_PASSWORD = "Wizard-typed MLflow pass 2"
 TYPED_SECRET = "Set-Secret typed value ✓"
 
 
@@ -128,6 +129,15 @@ def created(browser, vscode, github, workspace, shots, closed_port):
     }
     wizard.locator('[data-key="secret.staging.KFP_USERNAME"]').fill(STAGING_USER)
     wizard.locator('[data-key="secret.staging.KFP_PASSWORD"]').fill(STAGING_PASSWORD)
+    # The MLflow login is offered too, marked optional (a server without login needs none)
+    mlflow_login = '[data-field="secret.staging.MLFLOW_TRACKING_PASSWORD"]'
+    wizard.locator(f"{mlflow_login} input").fill(STAGING_MLFLOW_PASSWORD)
+    offered = {
+        "mlflow_label": wizard.locator(f"{mlflow_login} label").inner_text(),
+        "development": wizard.locator('fieldset[data-branch="development"] [data-key]').evaluate_all(
+            "es => es.map(e => e.dataset.key)"
+        ),
+    }
     page.screenshot(path=str(shots / "vscode-wizard-secrets.png"))
     next_page(wizard, "review")
     plan = wizard.locator("pre.plan")
@@ -141,6 +151,7 @@ def created(browser, vscode, github, workspace, shots, closed_port):
     result = {
         "token_type": fields["token_type"],
         "secret_types": secret_types,
+        "offered": offered,
         "plan": plan_text,
         "link": link.get_attribute("href"),
         "events": wizard.locator("ul.events li").all_inner_texts(),
@@ -182,6 +193,16 @@ def test_the_wizard_creates_the_project_with_its_three_branches_on_github(create
     assert created["link"].endswith("/octo/wine-quality")
     assert github.secret_value("octo", "wine-quality", "KFP_PASSWORD", environment="staging") == STAGING_PASSWORD
     assert github.secret_value("octo", "wine-quality", "KFP_USERNAME", environment="staging") == STAGING_USER
+    # and the optional MLflow login typed for staging; development (which needs nothing) was offered only it
+    assert created["offered"]["mlflow_label"] == "MLFLOW_TRACKING_PASSWORD (optional)"
+    assert (
+        github.secret_value("octo", "wine-quality", "MLFLOW_TRACKING_PASSWORD", environment="staging")
+        == STAGING_MLFLOW_PASSWORD
+    )
+    assert created["offered"]["development"] == [
+        f"secret.development.{n}"
+        for n in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
+    ]
     assert any("Pushed" in e or "pushed" in e for e in created["events"]), created["events"]
 
 
@@ -224,7 +245,7 @@ def test_set_secret_stores_a_value_that_decrypts_to_what_was_typed(created, page
 def test_the_token_and_the_secrets_are_nowhere_vs_code_or_the_cli_wrote(created, vscode, workspace, github):
     channel = vscode.output_channel_log()
     assert "$ jupyter mlops push" in channel and "$ jupyter mlops secrets set KFP_PASSWORD" in channel
-    for needle in (github.token, STAGING_PASSWORD, TYPED_SECRET):
+    for needle in (github.token, STAGING_PASSWORD, STAGING_MLFLOW_PASSWORD, TYPED_SECRET):
         assert needle not in channel
         assert vscode.files_containing(needle, workspace) == [], needle
 
