@@ -30,6 +30,7 @@ def local_run(wine_project, tmp_path_factory):
     return run_cli("run", str(wine_project), "--local", env=clean_env(tmp_path_factory.mktemp("home")))
 
 
+@pytest.mark.slow
 def test_local_run_trains_on_the_shipped_real_data_and_prints_the_metrics(local_run):
     assert local_run.returncode == 0, local_run.stdout[-4000:] + local_run.stderr[-2000:]
     out = local_run.stdout
@@ -51,6 +52,7 @@ def test_local_run_trains_on_the_shipped_real_data_and_prints_the_metrics(local_
     assert (metrics["rmse"], metrics["r2"], metrics["mae"]) == ("0.642", "0.335", "0.525")
 
 
+@pytest.mark.slow
 def test_local_outputs_stay_out_of_git(local_run, wine_project):
     assert local_run.returncode == 0
     outputs = wine_project / "local_outputs" / "development"

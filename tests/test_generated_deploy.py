@@ -67,6 +67,7 @@ def deployed(project, cluster, mlflow_s3_server, tmp_path_factory):
     return proc, last
 
 
+@pytest.mark.slow
 def test_a_passing_run_is_served_by_kserve_once_ready_then_marked_deployed(
     deployed, cluster, mlflow_s3_server, monkeypatch
 ):
@@ -94,6 +95,7 @@ def test_a_passing_run_is_served_by_kserve_once_ready_then_marked_deployed(
     assert client.get_registered_model(MODEL).aliases == {"deployed": "1"}
 
 
+@pytest.mark.slow
 def test_kserve_serving_the_registered_files_predicts_raw_rows_as_mlflow_pyfunc_does(
     deployed, project, cluster, mlflow_s3_server, s3_server, monkeypatch, tmp_path
 ):
@@ -116,6 +118,7 @@ def test_kserve_serving_the_registered_files_predicts_raw_rows_as_mlflow_pyfunc_
     assert 4 < min(v1) and max(v1) < 8, "wine quality scores, not scaled-space numbers"
 
 
+@pytest.mark.slow
 def test_deploying_the_served_version_again_changes_nothing(deployed, project, cluster, mlflow_s3_server, tmp_path):
     before = (len(cluster.writes), cluster.objects[MODEL]["metadata"]["resourceVersion"])
     storage_uri = cluster.objects[MODEL]["spec"]["predictor"]["model"]["storageUri"]
@@ -148,6 +151,7 @@ def register_another_version(project, server, monkeypatch) -> tuple[str, str]:
     return str(version), client.get_model_version_download_uri(MODEL, version)
 
 
+@pytest.mark.slow
 def test_a_new_version_replaces_the_spec_and_moves_the_alias_once_the_new_generation_is_ready(
     deployed, project, cluster, mlflow_s3_server, monkeypatch, tmp_path
 ):
@@ -164,6 +168,7 @@ def test_a_new_version_replaces_the_spec_and_moves_the_alias_once_the_new_genera
     assert mlflow_s3_server.client(monkeypatch).get_registered_model(MODEL).aliases == {"deployed": version}
 
 
+@pytest.mark.slow
 def test_a_model_kserve_cannot_load_fails_the_step_with_kserves_reason_and_moves_no_alias(
     project, mlflow_s3_server, monkeypatch, tmp_path
 ):
@@ -179,6 +184,7 @@ def test_a_model_kserve_cannot_load_fails_the_step_with_kserves_reason_and_moves
     assert client.get_registered_model(MODEL).aliases == {"deployed": "1"}
 
 
+@pytest.mark.slow
 def test_a_service_not_ready_in_time_fails_with_the_last_reason_kserve_gave(
     project, mlflow_s3_server, monkeypatch, tmp_path
 ):

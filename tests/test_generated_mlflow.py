@@ -17,6 +17,9 @@ from sklearn.metrics import r2_score
 
 from tests.generated_support import clean_env, generate, run_entry
 
+# Every test reads what a whole tracked pipeline run (a module fixture) left in MLflow.
+pytestmark = pytest.mark.slow
+
 NAME = "wine-tracked"
 MODEL = f"{NAME}-development"
 

@@ -39,6 +39,7 @@ def kernel_env(monkeypatch, tmp_path):
     return monkeypatch
 
 
+@pytest.mark.slow
 def test_steps_and_local_run_notebook(wine_project, synthetic_data, kernel_env):
     folder, _ = synthetic_data
     kernel_env.setenv("DATA_URI", str(folder / "winequality-red.synthetic.csv"))

@@ -196,6 +196,7 @@ def option_project(request, options_project, skeleton_options) -> Path:
     return options_project if request.param == "options" else skeleton_options
 
 
+@pytest.mark.slow
 def test_option_project_passes_its_own_tests(option_project, tmp_path):
     proc = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], option_project, dvc_env(tmp_path))
     last = proc.stdout.splitlines()[-1] if proc.stdout else ""
@@ -266,6 +267,7 @@ def submit_with_event(project: Path, env: dict[str, str], kfp: KfpStandin, *args
     return kfp.state.runs[run_id] | {"stdout": proc.stdout}
 
 
+@pytest.mark.slow
 def test_the_run_records_what_started_it(options_project, sample, tmp_path):
     _, files = sample
     head = git(options_project, "rev-parse", "HEAD").strip()
@@ -362,6 +364,7 @@ def new_data_version(clone: Path, env: dict[str, str], rows: int) -> None:
     assert "data/winequality-red.csv.dvc" in changed and "data/winequality-red.csv" not in changed
 
 
+@pytest.mark.slow
 def test_a_data_change_pushed_with_dvc_is_what_the_next_run_reads(dvc_clone, remote, tmp_path):
     env = dvc_env(tmp_path)
     new_data_version(dvc_clone, env, rows=400)
@@ -396,6 +399,7 @@ def test_a_data_change_pushed_with_dvc_is_what_the_next_run_reads(dvc_clone, rem
     assert "pull_data: 400 rows x 12 columns" in again.stdout
 
 
+@pytest.mark.slow
 def test_dvc_data_on_the_branchs_s3_bucket(dvc_clone, s3, tmp_path):
     """staging's remote is the default bucket on its s3.endpoint: what CI checks, submits and the step reads."""
     new_data_version(dvc_clone, dvc_env(tmp_path), rows=300)
@@ -466,6 +470,7 @@ def image_of(compiled: Path, executor: str) -> str:
     return spec["deploymentSpec"]["executors"][executor]["container"]["image"]
 
 
+@pytest.mark.slow
 def test_the_compiled_pipeline_runs_the_image_built_from_the_steps_folder(options_project, tmp_path):
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(options_project), str(work))
@@ -553,6 +558,7 @@ def test_another_registry_logs_in_with_the_branchs_secrets(skeleton_options, tmp
     assert tag.stdout.strip() == f"registry.example.org:5000/ml/acme/plain-options/hello:{commit}"
 
 
+@pytest.mark.slow
 def test_the_images_folder_is_what_kfp_runs_inside_the_image(options_project, sample, tmp_path):
     """Lay out /app as the Dockerfile's COPY lines do and run KFP's executor there, as the pod would."""
     import pandas as pd
@@ -620,6 +626,7 @@ def test_the_images_folder_is_what_kfp_runs_inside_the_image(options_project, sa
 # ---------------------------------------------------------------- model comparison
 
 
+@pytest.mark.slow
 def test_the_comparison_notebook_runs_the_sweep_and_shows_one_row_per_trial(options_project, sample, monkeypatch):
     import mlflow
 

@@ -29,6 +29,7 @@ def run(args: list[str], cwd: Path, tmp_path: Path) -> subprocess.CompletedProce
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=clean_env(tmp_path), timeout=600)
 
 
+@pytest.mark.slow
 def test_generated_project_tests_pass(project, tmp_path):
     proc = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]

@@ -119,6 +119,7 @@ def test_dex_login_then_cookie_on_every_api_call(wine_project, synthetic_data, t
     assert run["runtime_config"]["parameters"]["credentials_secret"] == "aws-secret"
 
 
+@pytest.mark.slow
 def test_token_auth_sends_the_bearer_token_and_wait_follows_the_run(token_project, synthetic_data, tmp_path):
     _, files = synthetic_data
     summary = tmp_path / "summary.md"

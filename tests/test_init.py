@@ -110,6 +110,7 @@ def test_license_choice(tmp_path, choice, needle):
         assert "acme" in text
 
 
+@pytest.mark.slow
 def test_generated_project_passes_its_own_tests_and_compiles_every_branch(new_project):
     root = new_project("--set", "example=false", name="skeleton")
     proc = subprocess.run(

@@ -30,6 +30,8 @@ from tests.lab_support import API, CHROMIUM, KUBEFLOW_BASE_URL, JupyterLab, chro
 from tests.standins.github import GitHubStandIn
 from tests.standins.kfp import KfpStandin
 
+pytestmark = pytest.mark.browser
+
 BASE_URLS = {"root": "/", "kubeflow": KUBEFLOW_BASE_URL}
 TIMEOUT = 120_000  # ms, for a whole init + push job
 

@@ -74,6 +74,7 @@ def test_own_javascript_stays_within_60_kb():
     assert 0 < total <= JS_BUDGET, f"{total} bytes > {JS_BUDGET}: {sizes}"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (REPO / "pyproject.toml").exists(), reason="needs the source tree")
 def test_wheel_ships_the_prebuilt_extension_and_enables_the_server_extension(tmp_path):
     # The same build backend and hook as `pip install .` (no isolation: nothing is downloaded).

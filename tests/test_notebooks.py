@@ -45,6 +45,7 @@ def text_of(cell, html: bool = True) -> str:
     return "\n".join(p if isinstance(p, str) else "".join(p) for p in parts)
 
 
+@pytest.mark.slow
 def test_getting_started_runs_offline_on_the_embedded_default(tmp_path, kernel_env):
     notebook = tmp_path / "getting-started.ipynb"
     shutil.copy(GETTING_STARTED, notebook)

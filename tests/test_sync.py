@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import git, run_cli
 from tests.org_support import (
     BRANCHES,
@@ -256,6 +258,7 @@ def test_sync_refuses_what_it_cannot_do_with_a_message_and_exit_2(tmp_path):
 # ------------------------------------------------------------------ the scheduled upstream check
 
 
+@pytest.mark.slow
 def test_upstream_check_workflow_lints_and_its_script_opens_pull_requests(tmp_path, github_standin, github_env):
     gh = github_standin
     gh.add_org("acme", {gh.login: "admin"})

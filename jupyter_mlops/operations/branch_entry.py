@@ -21,7 +21,9 @@ from typing import Mapping
 from .. import timeouts
 from ..errors import Cancelled, InvalidInput, NotFound, RemoteFailure, Unauthenticated
 from ..progress import Progress, null_progress
+from ..settings.table import SECRETS
 from ..vcs import gitcli
+from .init import load_project_spec
 
 # The variables the entry point reads its credentials from (CI maps the GitHub secrets onto them).
 SECRET_NAMES = (
@@ -86,7 +88,6 @@ class EntryResult:
 
 
 def plan_entry(operation: str, root: Path | str, branch: str | None, arguments: list[str]) -> EntryPlan:
-    from .init import load_project_spec
 
     root = Path(root).absolute()
     spec = load_project_spec(root) if root.is_dir() else None
@@ -152,8 +153,10 @@ def apply_entry(plan: EntryPlan, progress: Progress | None = None, env: Mapping[
                 pass
         timeouts.kill_group(proc)  # and whatever it started (its own process group)
         reader.join(5)
+        _close_output(proc, reader)
         raise
     code = proc.wait()
+    _close_output(proc, reader)
     result = EntryResult(plan.operation, plan.branch, code, lines)
     result.failures = [line[2:] for line in lines if line.startswith("✗ ")]
     urls = [m.group(0) for line in lines if line.startswith("✓ run:") for m in [_URL.search(line)] if m]
@@ -164,6 +167,13 @@ def apply_entry(plan: EntryPlan, progress: Progress | None = None, env: Mapping[
         raise _error(plan, result)
     progress.emit(plan.operation, "done", f"{plan.operation} on branch {plan.branch} finished", result.run_url)
     return result
+
+
+def _close_output(proc: subprocess.Popen, reader: threading.Thread) -> None:
+    """Close our end of the entry point's output once the reader has seen it end (an open pipe left to the
+    garbage collector is a ResourceWarning, and a file descriptor held until then)."""
+    if proc.stdout is not None and not reader.is_alive():
+        proc.stdout.close()
 
 
 def _read(proc: subprocess.Popen, lines: list[str], progress: Progress) -> None:
@@ -197,8 +207,6 @@ def _error(plan: EntryPlan, result: EntryResult):
 def credential_names(root: Path) -> set[str]:
     """The variables a face may pass to the entry point as credentials: every CI secret of the settings
     table, the session token that goes with AWS keys, and the names the project's branches read."""
-    from ..settings.table import SECRETS
-    from .init import load_project_spec
 
     names = {s.name for s in SECRETS} | {"AWS_SESSION_TOKEN"} | set(SECRET_NAMES)
     try:
