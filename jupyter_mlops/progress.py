@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Literal
+
+from .errors import Cancelled
 
 State = Literal["start", "done", "skip", "warn", "fail", "info"]
 STATES = ("start", "done", "skip", "warn", "fail", "info")
@@ -52,8 +56,6 @@ class Progress:
 
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():
-            from .errors import Cancelled
-
             raise Cancelled("Cancelled by the user; run the command again to finish the job.")
 
 
@@ -65,8 +67,6 @@ CRASH_VARIABLE = "JUPYTER_MLOPS_TEST_CRASH_AT"
 
 
 def _crash_hook(step: str, state: str) -> None:
-    import os
-
     target = os.environ.get(CRASH_VARIABLE)
     if not target:
         return
@@ -74,8 +74,6 @@ def _crash_hook(step: str, state: str) -> None:
     if want_state not in STATES or not want_step:
         want_step, want_state = target, ""
     if step == want_step and want_state in ("", state):
-        import signal
-
         os.kill(os.getpid(), signal.SIGKILL)
 
 

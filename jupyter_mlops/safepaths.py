@@ -8,6 +8,9 @@ target, with every link along its path followed, stays inside the folder; otherw
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -40,8 +43,6 @@ def check_inside(root: Path, paths: Iterable[str]) -> None:
 
 
 def _alive(pid: int) -> bool:
-    import os
-
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -54,8 +55,6 @@ def _alive(pid: int) -> bool:
 def remove_stale(parent: Path, prefix: str) -> None:
     """Remove ``parent/<prefix><pid>-…`` entries whose process is gone: what a killed run left behind
     (a SIGKILL runs no cleanup). Entries of running processes, and anything not named so, stay."""
-    import os
-    import shutil
 
     try:
         entries = list(os.scandir(parent))
@@ -79,8 +78,6 @@ def remove_stale(parent: Path, prefix: str) -> None:
 def scratch_dir(parent: Path, prefix: str) -> Path:
     """A new folder ``parent/<prefix><pid>-XXXX`` for work that is moved into place or thrown away;
     leftovers of killed runs with the same prefix are removed first."""
-    import os
-    import tempfile
 
     remove_stale(parent, prefix)
     return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
@@ -88,8 +85,6 @@ def scratch_dir(parent: Path, prefix: str) -> Path:
 
 def scratch_file(parent: Path, prefix: str) -> Path:
     """A path ``parent/<prefix><pid>-XXXX`` not yet created (git wants to create index files itself)."""
-    import os
-    import tempfile
 
     remove_stale(parent, prefix)
     fd, name = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}-", dir=parent)

@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
+import threading
+import traceback
 from collections.abc import Sequence
 
 from .._version import __version__
+from ..errors import Cancelled, InvalidInput, MlopsError, error_object
+from .ui import JsonUI, TerminalUI
 
 VERBS = ("init", "push", "secrets", "status", "check", "run", "new", "sync", "promote", "schema", "validate")
 PROG = "jupyter mlops"
@@ -25,9 +31,9 @@ DESCRIPTION = (
 )
 
 
-def available_verbs() -> list:
+def available_verbs(only: Sequence[str] = VERBS) -> list:
     mods = []
-    for verb in VERBS:
+    for verb in only:
         try:
             mods.append(importlib.import_module(f"{__name__}.{verb}_cmd"))
         except ModuleNotFoundError as exc:
@@ -37,14 +43,18 @@ def available_verbs() -> list:
 
 
 def build_parser(
-    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser, prog: str = PROG, extra_verbs: Sequence = ()
+    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+    prog: str = PROG,
+    extra_verbs: Sequence = (),
+    verbs: Sequence[str] = VERBS,
 ) -> argparse.ArgumentParser:
-    """The CLI's parser; the magics pass their parser class, prog and their own verbs (``register(sub)``)."""
+    """The CLI's parser; the magics pass their parser class, prog and their own verbs (``register(sub)``).
+    ``verbs``: the built-in verbs to register (all of them unless the caller knows which one runs)."""
     parser = parser_class(prog=prog, description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"jupyter-mlops {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND", parser_class=parser_class)
     sub.required = True
-    for mod in [*available_verbs(), *extra_verbs]:
+    for mod in [*available_verbs(verbs), *extra_verbs]:
         mod.register(sub)
     return parser
 
@@ -53,12 +63,18 @@ class JsonArgumentParser(argparse.ArgumentParser):
     """Under ``--json`` a usage error is an error line (exit 2) and help goes to stderr: stdout stays JSON."""
 
     def error(self, message: str):  # type: ignore[override]
-        from ..errors import InvalidInput
 
         raise InvalidInput(f"{self.prog}: {message}", fix=f"see `{self.prog} --help`")
 
     def _print_message(self, message: str, file=None) -> None:
         super()._print_message(message, sys.stderr)
+
+
+def _verbs_for(argv: Sequence[str]) -> Sequence[str]:
+    """A command line that starts with a verb needs only that verb's parser: the others are neither
+    imported nor built (a few milliseconds of every command). Anything else gets them all, so the main
+    help and the error for an unknown verb list every verb."""
+    return argv[:1] if argv and argv[0] in VERBS else VERBS
 
 
 INTERRUPTED = "Interrupted; nothing is left half-done: run the command again to finish."
@@ -71,9 +87,6 @@ def _terminate_as_interrupt(signum, frame) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
@@ -82,7 +95,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`jupyter mlops schema | head`): stop quietly, as other Unix tools do, and keep
         # Python from reporting the pipe again when it flushes stdout at exit.
-        import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
@@ -91,13 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from ..errors import Cancelled, MlopsError, error_object
-    from .ui import JsonUI, TerminalUI
-
     argv = list(sys.argv[1:] if argv is None else argv)
     json_mode = "--json" in argv[: argv.index("--") if "--" in argv else len(argv)]
     if not json_mode:
-        args = build_parser().parse_args(argv)
+        args = build_parser(verbs=_verbs_for(argv)).parse_args(argv)
         ui = TerminalUI(assume_yes=getattr(args, "yes", False))
         try:
             return int(args.handler(args, ui) or 0)
@@ -109,7 +118,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return 130
     jui = JsonUI()
     try:
-        args = build_parser(JsonArgumentParser).parse_args(argv)
+        args = build_parser(JsonArgumentParser, verbs=_verbs_for(argv)).parse_args(argv)
         code = int(args.handler(args, jui) or 0)
     except MlopsError as exc:
         jui.error(str(exc))
@@ -121,8 +130,6 @@ def _main(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:  # --help / --version under --json: their text went to stderr
         return int(exc.code or 0)
     except Exception as exc:  # noqa: BLE001 - the machine interface always ends in a line a reader can parse
-        import traceback
-
         traceback.print_exc(file=sys.stderr)
         jui.emit(
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from .common import add_branch, add_json, add_path, add_yes
@@ -25,8 +26,6 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace, ui) -> int:
-    import os
-
     from ..operations.check import apply_check, plan_check
     from ..progress import Progress
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from ..errors import Unauthenticated
+
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 
 
@@ -13,7 +15,6 @@ def github_token(ui) -> str:
         value = os.environ.get(name, "").strip()
         if value:
             return value
-    from ..errors import Unauthenticated
 
     try:
         token = ui.secret("GitHub token (input hidden; classic token with repo and workflow scopes)").strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_dry_run, add_github_url, add_json, add_yes, read_secrets_file
+from .common import add_dry_run, add_github_url, add_json, add_yes
 from .push_cmd import check_before_token
 
 HELP = "make a project repository from the main config repo (GitHub fork, or a mirror fork)"
@@ -68,6 +68,7 @@ def run(args: argparse.Namespace, ui) -> int:
     from ..progress import Progress
     from ..settings.spec import parse_assignments
     from .github_auth import github_token
+    from .secrets_input import read_secrets_file
 
     settings = parse_assignments(args.settings)
     client = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_dry_run, add_github_url, add_json, add_path, add_yes, read_branch_secrets
+from .common import add_dry_run, add_github_url, add_json, add_path, add_yes
 
 HELP = "push the project: GitHub repository, branches, environments and secrets (or any git remote)"
 
@@ -77,6 +77,7 @@ def run(args: argparse.Namespace, ui) -> int:
     from ..operations.push import apply_push, plan_push
     from ..progress import Progress
     from .github_auth import github_token
+    from .secrets_input import read_branch_secrets
 
     root = Path(args.path)
     secrets = None

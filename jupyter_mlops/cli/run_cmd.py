@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from .common import add_branch, add_json, add_path, add_yes
@@ -38,8 +39,6 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace, ui) -> int:
-    import os
-
     from ..operations.run import apply_run, plan_run
     from ..progress import Progress
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from .common import add_dry_run, add_github_url, add_json, add_path, add_yes
@@ -39,7 +40,6 @@ def register(sub) -> None:
 
 def _github_client(args: argparse.Namespace, root: Path, ui):
     """A client when GitHub is involved: --pr, --github-url, or a remote on github.com."""
-    import os
 
     from ..vcs.remote import get_url
     from .github_auth import TOKEN_VARIABLES, github_token

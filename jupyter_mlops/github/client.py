@@ -15,6 +15,7 @@ concurrently with a small bound instead, and a secondary rate limit is retried a
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,9 @@ from typing import Any, Callable, Iterable, TypeVar
 from urllib.parse import urlsplit
 
 from .. import timeouts
-from ..errors import Forbidden, InvalidInput, MlopsError, NotFound, RemoteFailure, Unauthenticated
+from ..errors import Conflict, Forbidden, InvalidInput, MlopsError, NotFound, RemoteFailure, Unauthenticated
+from ..settings.validators import check_url
+from ..vcs.remote import header_env
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_CONCURRENCY = 8
@@ -49,7 +52,6 @@ class Response:
 
 def normalize_api_url(url: str | None) -> str:
     """``--github-url``: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise."""
-    from ..settings.validators import check_url
 
     url = (url or DEFAULT_API_URL).strip().rstrip("/")
     hint = "use https://api.github.com or, for GitHub Enterprise, https://HOST/api/v3"
@@ -266,8 +268,6 @@ class GitHubClient:
                 "cannot see it (a private repository needs the repo scope and access to it)."
             )
         if status in (409, 422):
-            from ..errors import Conflict
-
             details = (
                 [
                     e.get("message") or f"{e.get('field', '')} {e.get('code', '')}".strip()
@@ -312,7 +312,6 @@ class GitHubClient:
         never in a URL, never in .git/config, never in a file. Credential helpers and askpass are off
         for the command, so nothing stores or prompts for it.
         """
-        from ..vcs.remote import header_env
 
         if urlsplit(git_url).netloc.lower() != urlsplit(self.web_url).netloc.lower():
             raise RemoteFailure(
@@ -325,7 +324,6 @@ class GitHubClient:
 def _quiet_pygithub() -> None:
     """PyGithub logs every retry at INFO to stderr from import on; our progress events already say what
     happens, so its default drops to WARNING (a level someone chose, e.g. DEBUG, is left alone)."""
-    import logging
 
     logger = logging.getLogger("github")
     if logger.level == logging.INFO:

@@ -11,7 +11,7 @@ import base64
 import re
 from dataclasses import dataclass
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from .client import GitHubClient
 
 # Naming rules: docs.github.com/actions/security-for-github-actions/security-guides/
@@ -103,8 +103,6 @@ class SecretStore:
             "GET", f"{self.base}/public-key", accept=(200, 404), what=f"reading the public key of {self.label}"
         )
         if resp.status == 404:
-            from ..errors import NotFound
-
             raise NotFound(
                 f"{self.owner}/{self.repo} has no {self.label} on GitHub (or the token cannot see it). "
                 "Run `jupyter mlops push` to create the repository and its environments, then set the "

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..scaffold import template
+from ..settings.spec import dumps, loads
 from ..vcs.branchedit import read_file
 
 SPEC_FILE = "mlops.toml"
@@ -31,7 +33,6 @@ def set_mode_text(text: str, mode: str) -> str:
         else:
             section = f'\nsecrets_mode = "{mode}"' + section
         return text[: table.end()] + section + text[stop:]
-    from ..settings.spec import dumps, loads
 
     spec = loads(text)
     spec.secrets_mode = mode
@@ -40,8 +41,6 @@ def set_mode_text(text: str, mode: str) -> str:
 
 def mode_change_edits(root: Path, branches: list[str], mode: str) -> tuple[dict[str, dict[str, bytes]], list[str]]:
     """The file changes that switch every branch to ``mode``, and warnings for files left alone."""
-    from ..scaffold.template import render
-    from ..settings.spec import loads
 
     edits: dict[str, dict[str, bytes]] = {}
     warnings: list[str] = []
@@ -59,8 +58,8 @@ def mode_change_edits(root: Path, branches: list[str], mode: str) -> tuple[dict[
             new_spec = spec.copy()
             new_spec.secrets_mode = mode
             renders[raw] = (
-                {f.path: f.content for f in render(spec) if f.owner == "org"},
-                {f.path: f.content for f in render(new_spec) if f.owner == "org"},
+                {f.path: f.content for f in template.render(spec) if f.owner == "org"},
+                {f.path: f.content for f in template.render(new_spec) if f.owner == "org"},
             )
         old, new = renders[raw]
         for path, content in new.items():

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..operations.init import apply_init, plan_init
+from ..operations.push import apply_push, plan_push
 from ..progress import Progress
 
 
@@ -22,8 +24,6 @@ def create_project(
     remote: str = "",
 ) -> dict:
     """``secrets``: (branch, NAME) → value. Returns what the last step shows: folder, repository, notes."""
-    from ..operations.init import apply_init, plan_init
-    from ..operations.push import apply_push, plan_push
 
     apply_init(plan_init(target, spec), progress)
     progress.check_cancelled()

@@ -8,6 +8,8 @@ imported until the first ``%mlops`` line runs (no kfp, github, git, tornado, ipy
 
 from __future__ import annotations
 
+import argparse
+import shlex
 from typing import Any
 
 WIZARD_HELP = "open the project wizard (ipywidgets) for a folder"
@@ -18,8 +20,6 @@ class _HelpShown(Exception):
 
 
 def _parser_class():
-    import argparse
-
     from IPython.core.error import UsageError
 
     class MagicArgumentParser(argparse.ArgumentParser):
@@ -66,7 +66,6 @@ def mlops(line: str) -> Any:
 
     Tokens and secret values are asked with a hidden prompt, never read from the line.
     """
-    import shlex
 
     from IPython.core.error import UsageError
 

@@ -5,6 +5,7 @@ hidden prompt (``getpass``, which Jupyter kernels turn into a password field).
 
 from __future__ import annotations
 
+import getpass
 import html
 import io
 from dataclasses import dataclass, field
@@ -126,8 +127,6 @@ class NotebookUI(TerminalUI):
             self._handle.update(obj)
 
     def secret(self, label: str) -> str:
-        import getpass
-
         return getpass.getpass(f"{label}: ")
 
     def ask(self, label: str, default: str, check=None) -> str:

@@ -20,10 +20,12 @@ from typing import Any
 import ipywidgets as w
 
 from ..errors import InvalidInput, MlopsError
+from ..operations.init import plan_init
 from ..operations.jobs import Job
 from ..settings import forms
 from ..settings.spec import check_url
 from .fields import WIDE, Field, SecretField, note
+from .flow import create_project
 
 
 class Step:
@@ -456,8 +458,6 @@ class Wizard:
         return spec
 
     def make_plan(self):
-        from ..operations.init import plan_init
-
         return plan_init(self.target(), self.spec())
 
     def describe(self, plan) -> str:
@@ -493,8 +493,6 @@ class Wizard:
         }
 
         def run(progress):
-            from .flow import create_project
-
             return create_project(target, spec, progress, token=token, secrets=secret_values, **push)
 
         self.job = Job("wizard", run, path=str(target), secrets=(token, *secret_values.values()))

@@ -24,6 +24,7 @@ from ..progress import Progress, null_progress
 from ..settings.table import SECRETS
 from ..vcs import gitcli
 from .init import load_project_spec
+from .project_env import project_python
 
 # The variables the entry point reads its credentials from (CI maps the GitHub secrets onto them).
 SECRET_NAMES = (
@@ -88,7 +89,6 @@ class EntryResult:
 
 
 def plan_entry(operation: str, root: Path | str, branch: str | None, arguments: list[str]) -> EntryPlan:
-
     root = Path(root).absolute()
     spec = load_project_spec(root) if root.is_dir() else None
     if spec is None:
@@ -98,8 +98,6 @@ def plan_entry(operation: str, root: Path | str, branch: str | None, arguments: 
         branch = current if current in spec.branches else spec.default_branch
     elif branch not in spec.branches:
         raise InvalidInput(f"--branch {branch}: the project's branches are {', '.join(spec.branch_names)}")
-    from .project_env import project_python
-
     # The project's own environment (<project>/.venv) once it has one, else this Python.
     plan = EntryPlan(operation, root, branch, arguments, python=project_python(root))
     if not (root / plan.script).is_file():

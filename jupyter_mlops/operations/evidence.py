@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import timeouts
+from .project_env import project_python
 
 HELPER = Path("src") / "helpers" / "promotion.py"
 BODY_LIMIT = 60_000  # GitHub refuses a pull request body above 65,536 characters
@@ -49,8 +50,6 @@ class Evidence:
 def gather(root: Path, source: str, target: str, *, source_ref: str, target_ref: str) -> Evidence:
     """Run the project's helper for the two commits; a missing or failing helper is a note, not an error (the
     pull request is worth opening without it)."""
-    from .project_env import project_python
-
     if not (root / HELPER).is_file():
         return Evidence(
             note=f"this project has no {HELPER.as_posix()} (generated before it existed); "

@@ -15,11 +15,12 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._version import __version__
 from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
 from ..safepaths import check_inside, scratch_dir
 from ..scaffold.template import SPEC_FILE, RenderedFile, render
-from ..settings.spec import ProjectSpec
+from ..settings.spec import ProjectSpec, check_repo_name, load_settings_file, loads
 from ..vcs import gitcli
 
 COMMIT_MESSAGE = "Scaffold {name} with jupyter-mlops {version}"
@@ -61,7 +62,6 @@ class InitPlan:
     def commit(self) -> str | None:
         if not self.to_commit:
             return None
-        from .._version import __version__
 
         return COMMIT_MESSAGE.format(name=self.spec.name, version=__version__)
 
@@ -110,7 +110,6 @@ class InitPlan:
 
 def load_project_spec(root: Path) -> ProjectSpec | None:
     """The spec recorded in ``root/mlops.toml``, or None when the folder is not a project."""
-    from ..settings.spec import loads
 
     path = root / SPEC_FILE
     if not path.is_file():
@@ -383,7 +382,6 @@ def _tracked(root: Path, path: Path) -> bool:
 
 def default_name(root: Path) -> str:
     """The folder's name when it is a valid repository name, else a neutral default."""
-    from ..settings.spec import check_repo_name
 
     name = root.absolute().name
     return name if name and not check_repo_name(name) else "ml-project"
@@ -398,7 +396,6 @@ def build_spec(
     kind: str = "project",
 ) -> ProjectSpec:
     """Defaults < config file < settings (``--set``) < name. Raises InvalidInput listing every problem."""
-    from ..settings.spec import load_settings_file
 
     values: dict = {}
     if config_file:

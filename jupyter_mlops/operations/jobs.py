@@ -8,6 +8,8 @@ job ends. Nothing here imports tornado or ipywidgets.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import threading
 import time
@@ -15,6 +17,7 @@ import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
+from urllib.parse import quote, quote_plus
 
 from .. import timeouts
 from ..errors import Cancelled, Conflict, MlopsError, NotFound
@@ -43,7 +46,6 @@ MIN_PIECE = 10
 def _base64_pieces(value: bytes) -> list[str]:
     """What ``value`` looks like inside any base64 text: at each of the three byte alignments, the
     characters that depend on ``value`` alone (standard and URL-safe alphabets)."""
-    import base64
 
     pieces = []
     for offset in range(3):
@@ -56,8 +58,6 @@ def _base64_pieces(value: bytes) -> list[str]:
 
 def secret_forms(secret: str) -> set[str]:
     """The ways a secret shows up in text: itself, URL-encoded, JSON-escaped, base64 (any alignment)."""
-    import json
-    from urllib.parse import quote, quote_plus
 
     forms = {secret, quote(secret), quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
     if len(secret) >= 6:

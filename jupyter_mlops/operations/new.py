@@ -21,12 +21,22 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._toml import tomllib
 from ..errors import Conflict, InvalidInput
+from ..github.forks import ForkRefused, create_fork, wait_for_fork
+from ..github.preflight import identity_from
+from ..github.pulls import repo_of_url
 from ..progress import Progress, null_progress
 from ..safepaths import scratch_dir
-from ..settings.spec import ProjectSpec, check_owner, check_repo_name
+from ..scaffold.template import render
+from ..settings.spec import ProjectSpec, check_owner, check_repo_name, dumps, flatten_settings, loads
 from ..vcs import gitcli, registry
+from ..vcs.branchedit import commit_on_branches, read_file
+from ..vcs.remote import _push_error, check_remote_url, embedded_remote_path, ensure_bare, get_url, redact
+from ..vcs.upstream import read_ownership
 from .init import load_project_spec, move_into_place, staging_prefix
+from .push import apply_push, plan_push
+from .secrets import assign_to_branches
 
 DEFAULTS_FILE = "mlops-defaults.toml"
 PERSONALISE_MESSAGE = "Make {name} from the main config repo {main}"
@@ -55,8 +65,6 @@ def names_github_repo(text: str) -> bool:
 
 
 def resolve_source(text: str, client=None) -> Source:
-    from ..vcs.remote import check_remote_url
-
     text = text.strip()
     if not text:
         raise InvalidInput("--from is empty; give the main config repo as OWNER/NAME (GitHub) or a git URL or path")
@@ -78,11 +86,8 @@ def resolve_source(text: str, client=None) -> Source:
             raise InvalidInput(f"--from {text}: no such folder; give the main repo's path, git URL or OWNER/NAME")
         path = path.absolute()
         if (path / ".git").exists():  # a clone of the main repo: its own remote is the shared main repo
-            from ..vcs.remote import get_url
-
             return Source(text, get_url(path, "origin") or str(path))
         return Source(text, str(path))
-    from ..github.pulls import repo_of_url
 
     full = repo_of_url(text, client.web_url) if client is not None else None
     return Source(text, text, full or "")
@@ -90,8 +95,6 @@ def resolve_source(text: str, client=None) -> Source:
 
 def org_defaults(text: str, branches: list[str]) -> dict:
     """``mlops-defaults.toml`` → settings (``--set`` keys) a new project starts with; only project-owned keys."""
-    from .._toml import tomllib
-    from ..settings.spec import flatten_settings
 
     try:
         data = tomllib.loads(text)
@@ -143,8 +146,6 @@ class NewPlan:
         return f"{self.github_owner}/{self.name}" if self.github_owner else ""
 
     def to_dict(self) -> dict:
-        from ..vcs.remote import redact
-
         return {
             "name": self.name,
             "from": self.source.text,
@@ -158,8 +159,6 @@ class NewPlan:
         }
 
     def describe(self) -> list[str]:
-        from ..vcs.remote import redact
-
         lines = [f"New project {self.name} from {self.source.text}:"]
         if self.resume:
             lines.append(f"  {self.directory} already holds it: finish the remaining steps")
@@ -212,7 +211,6 @@ def plan_new(
                 f"--owner {owner}: the main repo {src.text} is not on GitHub, so the project cannot "
                 "be a GitHub fork of it; give --remote URL (or nothing for a local repository)"
             )
-        from ..vcs.remote import check_remote_url, embedded_remote_path
 
         url = check_remote_url(remote_url) if remote_url is not None else str(embedded_remote_path(name))
         plan = NewPlan(name, src, target, "mirror", "", remote_url and url, url, description, settings, resume, notes)
@@ -237,8 +235,6 @@ def _check_directory(target: Path, name: str, src: Source) -> bool:
 def _plan_github(
     name: str, src: Source, owner: str, target: Path, resume: bool, client, progress: Progress, notes: list[str]
 ) -> NewPlan:
-    from ..github.preflight import identity_from
-
     progress.emit("preflight", "start", f"Reading {src.github} and {owner}/{name} on {client.web_url}")
     user, main, existing, forks = client.parallel(
         [
@@ -299,8 +295,6 @@ class NewResult:
     warnings: list[str]
 
     def to_dict(self) -> dict:
-        from ..vcs.remote import redact
-
         return {
             "name": self.name,
             "directory": str(self.directory),
@@ -356,9 +350,6 @@ def _auth(client, url: str) -> dict | None:
 
 
 def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, progress: Progress) -> None:
-    from ..vcs.branchedit import commit_on_branches
-    from ..vcs.remote import redact
-
     parent = plan.directory.parent
     created_parent = not parent.exists()
     parent.mkdir(parents=True, exist_ok=True)
@@ -409,7 +400,6 @@ def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, p
 
 def _main_spec(plan: NewPlan, repo: Path) -> ProjectSpec:
     """The main repo's mlops.toml (from the branch its HEAD names, else development), checked to be a main repo."""
-    from ..settings.spec import loads
 
     heads = gitcli.git(["for-each-ref", "--format=%(refname:lstrip=3)", "refs/remotes/upstream/"], repo).stdout.split()
     head = gitcli.git(["symbolic-ref", "--quiet", "--short", "refs/remotes/upstream/HEAD"], repo, check=False)
@@ -432,14 +422,10 @@ def _main_spec(plan: NewPlan, repo: Path) -> ProjectSpec:
 
 
 def _source_error(plan: NewPlan, stderr: str):
-    from ..vcs.remote import _push_error
-
     return _push_error(stderr, plan.source.url, "clone")
 
 
 def _read(repo: Path, branch: str, path: str) -> bytes | None:
-    from ..vcs.branchedit import read_file
-
     return read_file(repo, branch, path)
 
 
@@ -449,9 +435,6 @@ def _personalise(repo: Path, branch: str, plan: NewPlan, defaults: dict) -> tupl
     A starter the organisation customised (it differs from what the template renders for the main
     repo) is kept as the organisation wrote it, and listed.
     """
-    from ..scaffold.template import render
-    from ..settings.spec import dumps, loads
-    from ..vcs.upstream import read_ownership
 
     main_text = _read(repo, branch, "mlops.toml")
     main_spec = loads(main_text.decode("utf-8"), source=f"mlops.toml on {branch}")
@@ -490,8 +473,6 @@ def _project_spec(main_spec: ProjectSpec, plan: NewPlan, defaults: dict) -> Proj
 
 
 def _fork(plan: NewPlan, result: NewResult, progress: Progress, timeout: float) -> None:
-    from ..github.forks import ForkRefused, create_fork, wait_for_fork
-
     client = plan._client
     progress.emit("fork", "start", f"Forking {plan.source.github} into {plan.full_name}")
     try:
@@ -510,10 +491,6 @@ def _fork(plan: NewPlan, result: NewResult, progress: Progress, timeout: float) 
 
 
 def _push(plan: NewPlan, progress: Progress, secret_values: dict[str, str] | None):
-    from ..vcs.remote import ensure_bare
-    from .push import apply_push, plan_push
-    from .secrets import assign_to_branches
-
     secrets = assign_to_branches(secret_values, load_project_spec(plan.directory)) if secret_values else None
     if plan.remote_url and "://" not in plan.remote_url and not plan.remote_url.startswith("git@"):
         target = Path(os.path.expanduser(plan.remote_url))

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInput
+from ..github.pulls import find_open_pull_request, open_pull_request, repo_of_url
 from ..progress import Progress, null_progress
 from ..vcs import gitcli
+from ..vcs.remote import get_url, redact
 from .evidence import Evidence, gather
 from .init import load_project_spec
 
@@ -79,9 +81,6 @@ def check_direction(branches: list[str], source: str, target: str) -> None:
 
 
 def plan_promote(root: Path | str, source: str, target: str, *, github=None) -> PromotePlan:
-    from ..github.pulls import repo_of_url
-    from ..vcs.remote import get_url, redact
-
     root = Path(root).absolute()
     spec = load_project_spec(root)
     if spec is None:
@@ -113,8 +112,6 @@ def _rev(root: Path, ref: str) -> str | None:
 
 
 def apply_promote(plan: PromotePlan, progress: Progress | None = None) -> PromoteResult:
-    from ..github.pulls import find_open_pull_request, open_pull_request
-
     progress = progress or null_progress()
     client = plan._client
     compare = client.request(

@@ -28,6 +28,7 @@ from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
 from ..settings.spec import ProjectSpec, check_owner, check_repo_name
 from ..vcs import gitcli, remote
+from .init import apply_branch_files, load_project_spec
 from .push_github import apply_github, plan_github
 from .push_model import GIT_KEY_API, GIT_KEY_REPO, PushPlan, PushResult, origin_action, push_branches
 
@@ -37,7 +38,6 @@ from .push_model import GIT_KEY_API, GIT_KEY_REPO, PushPlan, PushResult, origin_
 def require_project(root: Path) -> ProjectSpec:
     """The project in ``root`` (its mlops.toml and git history, with each branch's platform settings as its
     files in the work tree say), or an error saying what to run first."""
-    from .init import apply_branch_files, load_project_spec
 
     if not root.is_dir():
         raise InvalidInput(f"{root} is not a folder; give the project folder (created by jupyter mlops init)")

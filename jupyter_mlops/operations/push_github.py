@@ -9,9 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import Conflict
+from ..github import preflight
+from ..github import repo as gh_repo
+from ..github.client import GitHubClient
+from ..github.secrets import SecretStore, validate
+from ..github.secrets_mode import mode_change_edits
 from ..progress import Progress
 from ..settings.spec import ProjectSpec
 from ..vcs import gitcli, remote
+from ..vcs.branchedit import commit_on_branches
 from .push_model import (
     GIT_KEY_API,
     GIT_KEY_REPO,
@@ -33,11 +39,6 @@ def _record_github(root: Path, api_url: str, full_name: str) -> None:
 def plan_github(
     root: Path, spec: ProjectSpec, *, token, owner, name, private, github_url, secrets, client, progress: Progress
 ) -> PushPlan:
-    from ..github import preflight
-    from ..github.client import GitHubClient
-    from ..github.repo import read_environment, read_protection
-    from ..github.secrets import SecretStore, validate
-
     for values in secrets.values():
         validate(values)
     if client is None:
@@ -107,11 +108,11 @@ def plan_github(
         env = client.git_auth_env(clone_url)
         tasks = [lambda: remote.ls_remote(root, clone_url, env)]
         if mode == "environments":
-            tasks += [lambda b=b: read_environment(client, owner, name, b) for b in spec.branch_names]
+            tasks += [lambda b=b: gh_repo.read_environment(client, owner, name, b) for b in spec.branch_names]
             tasks += [lambda b=b: SecretStore(owner, name, b).list(client, missing_ok=True) for b in spec.branch_names]
         else:
             tasks.append(lambda: SecretStore(owner, name).list(client))
-        tasks += [lambda b=b: read_protection(client, owner, name, b) for b in protect]
+        tasks += [lambda b=b: gh_repo.read_protection(client, owner, name, b) for b in protect]
         results = client.parallel(tasks)
         heads = results.pop(0)
         updates = remote.compare_branches(root, spec.branch_names, heads, f"{owner}/{name}")
@@ -214,31 +215,57 @@ def _branch_secrets(
 
 
 def apply_github(plan: PushPlan, progress: Progress) -> PushResult:
-    from ..github import repo as gh_repo
-    from ..github.secrets import SecretStore
+    """Apply a GitHub plan: the repository, then the secrets mode, then the push with everything that
+    can run alongside it (protection, default branch, environments and their secrets)."""
+    steps = _GitHubApply(plan, progress)
+    created = steps.ensure_repository()
+    progress.check_cancelled()
+    deferred = steps.settle_secrets_mode()
+    progress.check_cancelled()
+    pushed = steps.push_and_configure(deferred)
+    return steps.result(created, pushed)
 
-    gh, spec, client, root = plan.github, plan.spec, plan._client, plan.root
-    warnings = list(plan.warnings)
-    created = False
-    if gh.create:
+
+class _GitHubApply:
+    """The named steps of ``apply_github`` and what they share: the plan, its client, the warnings so far,
+    and what was done (environments made, secrets set, branches protected) for the result."""
+
+    def __init__(self, plan: PushPlan, progress: Progress) -> None:
+        self.plan, self.progress = plan, progress
+        self.gh, self.spec, self.client, self.root = plan.github, plan.spec, plan._client, plan.root
+        self.warnings = list(plan.warnings)
+        self.mode_changed = False
+        self.environments: list[str] = []
+        self.result_secrets: dict[str, list[str]] = {}
+        self.protected: list[str] = []
+        self.git_env: dict[str, str] = {}
+
+    # ------------------------------------------------------------ 1. the repository
+
+    def ensure_repository(self) -> bool:
+        """Create the repository when the plan says so; True when this run created it."""
+        gh, progress = self.gh, self.progress
+        if not gh.create:
+            progress.emit("repository", "skip", f"Using {gh.full_name}", link=gh.html_url)
+            return False
         progress.emit("repository", "start", f"Creating {gh.full_name}")
         data, created = gh_repo.create_repo(
-            client,
+            self.client,
             gh.owner,
             gh.name,
             user_owned=gh.owner_type == "User",
             private=gh.private,
-            description=spec.description,
+            description=self.spec.description,
         )
         if not created:  # our earlier, retried request made it: it must still be empty
-            if remote.ls_remote(root, data["clone_url"], client.git_auth_env(data["clone_url"])):
+            if remote.ls_remote(self.root, data["clone_url"], self.client.git_auth_env(data["clone_url"])):
                 raise Conflict(
                     f"{gh.full_name} appeared while push was creating it, and it has branches; "
                     "nothing was pushed. Run push again to check whether it is this project's."
                 )
         gh.html_url, gh.clone_url, gh.default_branch = data["html_url"], data["clone_url"], data.get("default_branch")
-        plan.remote_url = gh.clone_url
-        plan.origin = origin_action(root, gh.clone_url, spec)
+        self.plan.remote_url = gh.clone_url
+        self.plan.origin = origin_action(self.root, gh.clone_url, self.spec)
         progress.emit(
             "repository",
             "done",
@@ -246,31 +273,45 @@ def apply_github(plan: PushPlan, progress: Progress) -> PushResult:
             link=gh.html_url,
         )
         gh.create = False
-    else:
-        progress.emit("repository", "skip", f"Using {gh.full_name}", link=gh.html_url)
-    progress.check_cancelled()
+        return created
 
-    # Decide the secrets mode before anything is pushed, so the remote gets one history (and CI never
-    # runs with names that do not exist). Where GitHub's plan rules settle it, the environments are made
-    # alongside the push; where the plan is not shown, making them first is the probe.
-    mode_changed = False
-    environments: list[str] = []
-    todo = [b for b, st in gh.branches.items() if st.environment != "exists"]
-    todo = todo if gh.secrets_mode == "environments" else []
-    deferred: list[str] = []
+    # ------------------------------------------------------------ 2. the secrets mode
 
-    def fall_back(reason: str) -> bool:
-        progress.emit(
+    def settle_secrets_mode(self) -> list[str]:
+        """Decide the secrets mode before anything is pushed, so the remote gets one history (and CI never
+        runs with names that do not exist). Where GitHub's plan rules settle it, the environments are made
+        alongside the push (returned: the branches whose environment is still to make); where the plan is
+        not shown, making them first is the probe."""
+        gh = self.gh
+        todo = [b for b, st in gh.branches.items() if st.environment != "exists"]
+        if not todo or gh.secrets_mode != "environments":
+            return []
+        if gh.environments_expected is False:
+            self.mode_changed = self.fall_back(
+                f"private, and the owner's plan is {gh.plan_name}: environments in private "
+                "repositories need GitHub Pro, Team or Enterprise"
+            )
+            return []
+        if gh.environments_expected is None:
+            reason = self.create_environments(todo)
+            if reason:
+                self.mode_changed = self.fall_back(reason)
+            return []
+        return todo
+
+    def fall_back(self, reason: str) -> bool:
+        self.progress.emit(
             "environments",
             "warn",
-            f"GitHub has no environments for {gh.full_name} ({reason}); "
+            f"GitHub has no environments for {self.gh.full_name} ({reason}); "
             "using branch-prefixed repository secrets instead",
         )
-        return _switch_mode(plan, "repository", progress, warnings)
+        return _switch_mode(self.plan, "repository", self.progress, self.warnings)
 
-    def create_environments(names: list[str]) -> str | None:
+    def create_environments(self, names: list[str]) -> str | None:
         """None when made; else why GitHub has none for this repository."""
-        progress.emit("environments", "start", f"Creating environments {', '.join(names)}")
+        gh, client = self.gh, self.client
+        self.progress.emit("environments", "start", f"Creating environments {', '.join(names)}")
         answers = client.parallel([lambda b=b: gh_repo.put_environment(client, gh.owner, gh.name, b) for b in names])
         refused = [(b, r) for b, r in zip(names, answers, strict=True) if r.status != 200]
         unavailable = [b for b, r in refused if gh_repo.environment_unavailable(r)]
@@ -281,133 +322,137 @@ def apply_github(plan: PushPlan, progress: Progress) -> PushResult:
             return f"answered {refused[0][1].status}; private repositories need GitHub Pro, Team or Enterprise"
         for b in names:
             gh.branches[b].environment = "exists"
-            environments.append(b)
-        progress.emit("environments", "done", f"Created environments {', '.join(names)}")
+            self.environments.append(b)
+        self.progress.emit("environments", "done", f"Created environments {', '.join(names)}")
         return None
 
-    if todo and gh.environments_expected is False:
-        mode_changed = fall_back(
-            f"private, and the owner's plan is {gh.plan_name}: environments in private "
-            "repositories need GitHub Pro, Team or Enterprise"
-        )
-    elif todo and gh.environments_expected is None:
-        reason = create_environments(todo)
-        if reason:
-            mode_changed = fall_back(reason)
-    else:
-        deferred = todo
-    progress.check_cancelled()
+    # ------------------------------------------------------------ 3. the push, and what runs beside it
 
-    env = client.git_auth_env(gh.clone_url)
-    result_secrets: dict[str, list[str]] = {}
-    protected: list[str] = []
-
-    def git_flow() -> list[str]:
-        pushed = push_branches(plan, progress, gh.clone_url, env)
-        # the default branch and the protections need the pushed branches, not each other
-        todo = [b for b, p in gh.protection.items() if p == "create"]
-        tasks = [lambda b=b: protect(b) for b in todo]
-        if plan.origin != "keep":  # later commands (status, secrets, push) find the repository from here
-            tasks.append(lambda: _record_github(root, gh.api_url, gh.full_name))
-        if gh.default_branch != spec.default_branch:
-            tasks.append(default_branch)
-        client.parallel(tasks)
+    def push_and_configure(self, deferred: list[str]) -> list[str]:
+        """Push the branches (then protect them, record the repository, set the default branch) while the
+        environments' branch rules and the secrets are written; returns the branches pushed."""
+        gh, plan = self.gh, self.plan
+        self.git_env = self.client.git_auth_env(gh.clone_url)
+        for b, p in gh.protection.items():
+            if p == "unavailable":
+                self.unprotected(b)
+        flows: list = [self.git_flow]
+        if deferred:
+            flows.append(lambda: self.deferred_flow(deferred))
+        elif self.spec.secrets_mode == "environments":
+            flows += self.environment_tasks()
+        else:
+            flows.append(self.repo_secrets_flow)
+        results = self.client.parallel(flows)
+        pushed = results[0]
+        if deferred and results[1]:
+            # GitHub contradicted its plan's rules: record the mode now, on top of what was pushed
+            self.mode_changed = self.fall_back(results[1])
+            pushed = sorted(set(pushed) | set(push_branches(plan, self.progress, gh.clone_url, self.git_env)))
+            self.repo_secrets_flow()
         return pushed
 
-    def default_branch() -> None:
-        gh_repo.set_default_branch(client, gh.owner, gh.name, spec.default_branch)
-        gh.default_branch = spec.default_branch
-        progress.emit("default-branch", "done", f"Default branch: {spec.default_branch}")
+    def git_flow(self) -> list[str]:
+        gh = self.gh
+        pushed = push_branches(self.plan, self.progress, gh.clone_url, self.git_env)
+        # the default branch and the protections need the pushed branches, not each other
+        todo = [b for b, p in gh.protection.items() if p == "create"]
+        tasks = [lambda b=b: self.protect(b) for b in todo]
+        if self.plan.origin != "keep":  # later commands (status, secrets, push) find the repository from here
+            tasks.append(lambda: _record_github(self.root, gh.api_url, gh.full_name))
+        if gh.default_branch != self.spec.default_branch:
+            tasks.append(self.set_default_branch)
+        self.client.parallel(tasks)
+        return pushed
 
-    def protect(branch: str) -> None:
-        if gh_repo.protect(client, gh.owner, gh.name, branch) == "done":
+    def set_default_branch(self) -> None:
+        gh, default = self.gh, self.spec.default_branch
+        gh_repo.set_default_branch(self.client, gh.owner, gh.name, default)
+        gh.default_branch = default
+        self.progress.emit("default-branch", "done", f"Default branch: {default}")
+
+    def protect(self, branch: str) -> None:
+        gh = self.gh
+        if gh_repo.protect(self.client, gh.owner, gh.name, branch) == "done":
             gh.protection[branch] = "present"
-            protected.append(branch)
-            progress.emit(f"protection:{branch}", "done", f"Protected {branch}: pull request required")
+            self.protected.append(branch)
+            self.progress.emit(f"protection:{branch}", "done", f"Protected {branch}: pull request required")
             return
         gh.protection[branch] = "unavailable"
-        unprotected(branch)
+        self.unprotected(branch)
 
-    def unprotected(branch: str) -> None:
+    def unprotected(self, branch: str) -> None:
         msg = (
-            f"{branch} is not protected: GitHub's plan for {gh.full_name} has no branch protection "
+            f"{branch} is not protected: GitHub's plan for {self.gh.full_name} has no branch protection "
             "(upgrade, or make the repository public)"
         )
-        warnings.append(msg)
-        progress.emit(f"protection:{branch}", "warn", msg)
+        self.warnings.append(msg)
+        self.progress.emit(f"protection:{branch}", "warn", msg)
 
-    def policy(branch: str) -> None:
-        s = gh.branches[branch]
-        if s.environment == "exists" and branch not in environments:
-            gh_repo.put_environment(client, gh.owner, gh.name, branch)  # it had no branch rule: add ours
-        gh_repo.add_branch_policy(client, gh.owner, gh.name, branch, branch)
-        s.policy = "present"
-        progress.emit(f"environment:{branch}", "done", f"Environment {branch}: deployments from {branch} only")
-
-    def secrets(branch: str) -> None:
-        values = {n: plan._values[branch][n] for n in gh.branches[branch].to_set}
-        done = SecretStore(gh.owner, gh.name, branch).put_all(client, values)
-        _secrets_done(plan, branch, list(done), result_secrets, progress)
-
-    def repo_secrets_flow() -> None:
-        values = {}
-        for b, s in gh.branches.items():
-            values.update({spec.secret_name(b, n): plan._values[b][n] for n in s.to_set})
-        SecretStore(gh.owner, gh.name).put_all(client, values)
-        for b, s in gh.branches.items():
-            _secrets_done(plan, b, list(s.to_set), result_secrets, progress)
-
-    def environment_tasks() -> list:
+    def environment_tasks(self) -> list:
         # an environment's branch rule and its secrets are independent of each other
-        return [lambda b=b: policy(b) for b, st in gh.branches.items() if st.policy == "create"] + [
-            lambda b=b: secrets(b) for b, st in gh.branches.items() if st.to_set
+        branches = self.gh.branches
+        return [lambda b=b: self.branch_policy(b) for b, st in branches.items() if st.policy == "create"] + [
+            lambda b=b: self.environment_secrets(b) for b, st in branches.items() if st.to_set
         ]
 
-    def deferred_flow() -> str | None:
-        reason = create_environments(deferred)
+    def branch_policy(self, branch: str) -> None:
+        gh = self.gh
+        s = gh.branches[branch]
+        if s.environment == "exists" and branch not in self.environments:
+            gh_repo.put_environment(self.client, gh.owner, gh.name, branch)  # it had no branch rule: add ours
+        gh_repo.add_branch_policy(self.client, gh.owner, gh.name, branch, branch)
+        s.policy = "present"
+        self.progress.emit(f"environment:{branch}", "done", f"Environment {branch}: deployments from {branch} only")
+
+    def environment_secrets(self, branch: str) -> None:
+        gh = self.gh
+        values = {n: self.plan._values[branch][n] for n in gh.branches[branch].to_set}
+        done = SecretStore(gh.owner, gh.name, branch).put_all(self.client, values)
+        _secrets_done(self.plan, branch, list(done), self.result_secrets, self.progress)
+
+    def repo_secrets_flow(self) -> None:
+        gh, spec, values = self.gh, self.spec, {}
+        for b, s in gh.branches.items():
+            values.update({spec.secret_name(b, n): self.plan._values[b][n] for n in s.to_set})
+        SecretStore(gh.owner, gh.name).put_all(self.client, values)
+        for b, s in gh.branches.items():
+            _secrets_done(self.plan, b, list(s.to_set), self.result_secrets, self.progress)
+
+    def deferred_flow(self, deferred: list[str]) -> str | None:
+        reason = self.create_environments(deferred)
         if reason is None:
-            client.parallel(environment_tasks())
+            self.client.parallel(self.environment_tasks())
         return reason
 
-    for b, p in gh.protection.items():
-        if p == "unavailable":
-            unprotected(b)
-    flows = [git_flow]
-    if deferred:
-        flows.append(deferred_flow)
-    elif spec.secrets_mode == "environments":
-        flows += environment_tasks()
-    else:
-        flows.append(repo_secrets_flow)
-    results = client.parallel(flows)
-    pushed = results[0]
-    if deferred and results[1]:
-        # GitHub contradicted its plan's rules: record the mode now, on top of what was pushed
-        mode_changed = fall_back(results[1])
-        pushed = sorted(set(pushed) | set(push_branches(plan, progress, gh.clone_url, env)))
-        repo_secrets_flow()
-    missing = {b: list(s.missing) for b, s in gh.branches.items() if s.missing}
-    for b, names in missing.items():
-        warnings.append(
-            f"{b}: secret{'s' if len(names) > 1 else ''} {', '.join(names)} not set; CI on {b} needs "
-            f"{'them' if len(names) > 1 else 'it'}: jupyter mlops secrets set {names[0]} --env {b}"
+    # ------------------------------------------------------------ 4. the result
+
+    def result(self, created: bool, pushed: list[str]) -> PushResult:
+        gh, spec = self.gh, self.spec
+        missing = {b: list(s.missing) for b, s in gh.branches.items() if s.missing}
+        for b, names in missing.items():
+            self.warnings.append(
+                f"{b}: secret{'s' if len(names) > 1 else ''} {', '.join(names)} not set; CI on {b} needs "
+                f"{'them' if len(names) > 1 else 'it'}: jupyter mlops secrets set {names[0]} --env {b}"
+            )
+        self.progress.emit(
+            "push", "done", f"{gh.full_name} is ready (secrets mode: {spec.secrets_mode})", link=gh.html_url
         )
-    progress.emit("push", "done", f"{gh.full_name} is ready (secrets mode: {spec.secrets_mode})", link=gh.html_url)
-    return PushResult(
-        "github",
-        gh.clone_url,
-        gh.html_url,
-        pushed,
-        spec.secrets_mode,
-        mode_changed,
-        created,
-        environments,
-        result_secrets,
-        missing,
-        protected,
-        warnings,
-        client.calls,
-    )
+        return PushResult(
+            "github",
+            gh.clone_url,
+            gh.html_url,
+            pushed,
+            spec.secrets_mode,
+            self.mode_changed,
+            created,
+            self.environments,
+            self.result_secrets,
+            missing,
+            self.protected,
+            self.warnings,
+            self.client.calls,
+        )
 
 
 def _secrets_done(plan: PushPlan, branch: str, names: list[str], out: dict[str, list[str]], progress: Progress) -> None:
@@ -423,9 +468,6 @@ def _secrets_done(plan: PushPlan, branch: str, names: list[str], out: dict[str, 
 
 def _switch_mode(plan: PushPlan, mode: str, progress: Progress, warnings: list[str]) -> bool:
     """Record the new mode on every branch (one commit each, before the push) and replan the secrets."""
-    from ..github.secrets import SecretStore
-    from ..github.secrets_mode import mode_change_edits
-    from ..vcs.branchedit import commit_on_branches
 
     gh, spec, root = plan.github, plan.spec, plan.root
     edits, notes = mode_change_edits(root, spec.branch_names, mode)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..github.secrets import validate
 from ..progress import Progress
 from ..settings.spec import ProjectSpec
 from ..vcs import remote
@@ -107,7 +108,6 @@ class PushPlan:
 
     def provide_secrets(self, branch: str, values: dict[str, str]) -> None:
         """Add values (e.g. typed at a prompt) for names the plan found missing."""
-        from ..github.secrets import validate
 
         validate(values)
         s = self.github.branches[branch]

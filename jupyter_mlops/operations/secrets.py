@@ -8,12 +8,16 @@ returned: listing shows names and update times only. Without ``env``, a value go
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInput
+from ..github.client import GitHubClient, normalize_api_url
+from ..github.secrets import SecretStore, validate
 from ..progress import Progress, null_progress
 from ..settings.spec import ProjectSpec, branch_prefix
+from .push import recorded_github, require_project
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,6 @@ class RepoRef:
 
 def resolve_repo(root: Path, spec: ProjectSpec, *, github_url: str | None = None) -> RepoRef:
     """The project's GitHub repository: recorded by push in .git/config, or mlops.toml's owner."""
-    from ..github.client import normalize_api_url
-    from .push import recorded_github
 
     recorded = recorded_github(root)
     if recorded:
@@ -65,7 +67,6 @@ def read_env_file(path: Path | str) -> dict[str, str]:
 
 def parse_env_text(text: str, source: str) -> dict[str, str]:
     """.env lines from a file or standard input (``--secrets-file -``); ``source`` names them in errors."""
-    import io
 
     from dotenv import dotenv_values
 
@@ -161,9 +162,6 @@ def plan_secrets_set(
     client=None,
 ) -> SecretsPlan:
     """Validate names and values before any call; ``values`` are NAME → value (see ``assign_to_branches``)."""
-    from ..github.client import GitHubClient
-    from ..github.secrets import validate
-    from .push import require_project
 
     root = Path(root).absolute()
     spec = require_project(root)
@@ -182,8 +180,6 @@ def plan_secrets_set(
 
 
 def apply_secrets_set(plan: SecretsPlan, progress: Progress | None = None) -> SecretsSetResult:
-    from ..github.secrets import SecretStore
-
     progress = progress or null_progress()
     client, repo, spec = plan._client, plan.repo, plan.spec
     done: dict[str, dict[str, str]] = {}
@@ -240,9 +236,6 @@ def list_secrets(
     root: Path | str, *, token: str | None = None, env: str | None = None, github_url: str | None = None, client=None
 ) -> SecretsListing:
     """Names and update times (GitHub never returns values), and the required names still missing."""
-    from ..github.client import GitHubClient
-    from ..github.secrets import SecretStore
-    from .push import require_project
 
     root = Path(root).absolute()
     spec = require_project(root)

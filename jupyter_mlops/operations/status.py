@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..github.client import web_url
 from ..vcs import gitcli, remote
+from .push import recorded_github, require_project
 
 
 @dataclass
@@ -93,15 +95,11 @@ class StatusResult:
 
 
 def project_status(root: Path | str) -> StatusResult:
-    from .push import recorded_github, require_project
-
     root = Path(root).absolute()
     spec = require_project(root)
     origin = remote.get_url(root)
     recorded = recorded_github(root)
     if recorded:
-        from ..github.client import web_url
-
         api, owner, name = recorded
         rs = RemoteStatus("github", origin, f"{owner}/{name}", f"{web_url(api)}/{owner}/{name}", api)
     elif origin and origin == str(remote.embedded_remote_path(spec.name)):

@@ -22,12 +22,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInput, MlopsError
+from ..github.forks import list_forks
+from ..github.pulls import open_pull_request, repo_of_url
 from ..progress import Progress, null_progress
 from ..safepaths import outside, scratch_dir
 from ..settings.spec import ProjectSpec
 from ..settings.validators import check_git_url
 from ..vcs import gitcli, registry
-from ..vcs.upstream import CONFLICT, PR_OPENED, SKIPPED, UP_TO_DATE, UPDATED, BranchMerge, merge_upstream, rev
+from ..vcs.remote import _push_error, get_url, redact
+from ..vcs.upstream import (
+    CONFLICT,
+    PR_OPENED,
+    SKIPPED,
+    UP_TO_DATE,
+    UPDATED,
+    BranchMerge,
+    is_ancestor,
+    merge_upstream,
+    rev,
+)
 from .init import load_project_spec
 
 UPSTREAM = "upstream"
@@ -172,8 +185,6 @@ class SyncPlan:
 
 
 def _redact(url: str) -> str:
-    from ..vcs.remote import redact
-
     return redact(url)
 
 
@@ -202,8 +213,6 @@ def check_local(root: Path, *, all_projects: bool) -> ProjectSpec:
 
 
 def _upstream(root: Path, spec: ProjectSpec) -> str:
-    from ..vcs.remote import get_url
-
     upstream = get_url(root, UPSTREAM) or spec.upstream
     if not upstream:
         raise InvalidInput(
@@ -215,7 +224,6 @@ def _upstream(root: Path, spec: ProjectSpec) -> str:
 
 def plan_sync(root: Path | str, *, all_projects: bool = False, pr: bool = False, github=None) -> SyncPlan:
     """``github``: a GitHubClient, needed for ``pr`` and for the fork network of a main repo on GitHub."""
-    from ..vcs.remote import get_url
 
     root = Path(root).absolute()
     spec = check_local(root, all_projects=all_projects)
@@ -232,8 +240,6 @@ def plan_sync(root: Path | str, *, all_projects: bool = False, pr: bool = False,
 
 
 def _require_github_for_pr(plan: SyncPlan) -> None:
-    from ..github.pulls import repo_of_url
-
     client = plan.github
     targets = [p.url for p in plan.projects] if plan.mode == "all" else [plan.origin_url or ""]
     off = [t for t in targets if not (client and repo_of_url(t, client.web_url))]
@@ -249,9 +255,6 @@ def _require_github_for_pr(plan: SyncPlan) -> None:
 def _find_projects(root: Path, main_url: str, github) -> list[registry.ProjectEntry]:
     found = {p.url: p for p in registry.read(root, main_url, env=_auth(github, main_url))}
     if github is not None:
-        from ..github.forks import list_forks
-        from ..github.pulls import repo_of_url
-
         full = repo_of_url(main_url, github.web_url)
         if full:
             known = {p.github.lower() for p in found.values() if p.github}
@@ -343,7 +346,6 @@ def _sync_clone(plan: SyncPlan, progress: Progress) -> ProjectSync:
 
 def _base(root: Path, mine: str | None, remote: str | None) -> tuple[str, bool, str]:
     """The commit to merge into: (base, local is ahead of origin, problem)."""
-    from ..vcs.upstream import is_ancestor
 
     if mine and remote:
         if mine == remote or is_ancestor(root, mine, remote):
@@ -403,16 +405,12 @@ def _move_local(root: Path, branch: str, old: str, merge: BranchMerge, head: str
 
 
 def _ensure_upstream_remote(root: Path, url: str) -> None:
-    from ..vcs.remote import get_url
-
     if get_url(root, UPSTREAM) is None:
         url = gitcli.check_argument(url, "the upstream URL")
         gitcli.git(["remote", "add", "--end-of-options", UPSTREAM, url], root)
 
 
 def _fetch(root: Path, name: str, url: str, github) -> None:
-    from ..vcs.remote import _push_error
-
     proc = gitcli.git(
         ["fetch", "--quiet", "--no-tags", "--prune", "--end-of-options", name],
         root,
@@ -484,8 +482,6 @@ def _last_line(text: str) -> str:
 
 
 def _open_prs(plan: SyncPlan, url: str, project: str, merges: list[BranchMerge], progress: Progress) -> None:
-    from ..github.pulls import open_pull_request, repo_of_url
-
     full = repo_of_url(url, plan.github.web_url)
     for merge in merges:
         body = _pr_body(plan, merge)

@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -143,7 +144,6 @@ def ini_value(value: object) -> str:
 
 def sh_word(value: object) -> str:
     """One word for a POSIX shell (a ``run:`` line): unchanged when it is plain, single-quoted otherwise."""
-    import shlex
 
     return shlex.quote(str(value))
 

@@ -11,14 +11,25 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput, NotFound
+from ..github.client import DEFAULT_HOSTS, GitHubClient, ServerToken, check_token_host, normalize_api_url
+from ..operations.branch_entry import credential_names
+from ..operations.check import apply_check, plan_check
+from ..operations.init import apply_init, default_name, load_project_spec, plan_init
 from ..operations.jobs import Job
+from ..operations.push import apply_push, check_request, plan_push
+from ..operations.run import apply_run, plan_run
+from ..operations.secrets import apply_secrets_set, list_secrets, plan_secrets_set
+from ..operations.status import project_status
+from ..operations.sync import apply_sync, check_local, plan_sync
+from ..settings.forms import defaults as form_defaults
+from ..settings.forms import field_errors, json_schema, validation
+from ..vcs.remote import check_remote_url, get_url
 from .paths import relative, resolve
 
 
 def server_token(given: str | None, github_hosts=None) -> str | None:
     """The token from the request, else the one the server was started with (GITHUB_TOKEN / GH_TOKEN) —
     marked as the server's, so it goes only to the API hosts the admin allows (``github_hosts``)."""
-    from ..github.client import DEFAULT_HOSTS, ServerToken
 
     if given:
         return given
@@ -28,7 +39,6 @@ def server_token(given: str | None, github_hosts=None) -> str | None:
 
 def _github_url(body: dict, token: str | None) -> str | None:
     """The request's ``github_url``: well formed, and a host the server's own token may go to (400 otherwise)."""
-    from ..github.client import check_token_host, normalize_api_url
 
     if body.get("github_url") is None:
         return None
@@ -41,23 +51,16 @@ def _github_url(body: dict, token: str | None) -> str | None:
 
 
 def defaults(root_dir: str, path: str | None, name: str | None, branches: str | None) -> dict:
-    from ..operations.init import default_name
-    from ..settings.forms import defaults as form_defaults
-
     if not name:
         name = default_name(resolve(root_dir, path)) if path else "ml-project"
     return form_defaults(name, branches)
 
 
 def schema(branches: str | None) -> dict:
-    from ..settings.forms import json_schema
-
     return json_schema(branches)
 
 
 def validate(body: dict) -> dict:
-    from ..settings.forms import validation
-
     return validation(body.get("settings") or {})
 
 
@@ -65,9 +68,6 @@ def validate(body: dict) -> dict:
 
 
 def _init_spec(root: Path, body: dict):
-    from ..operations.init import default_name, load_project_spec
-    from ..settings.forms import field_errors
-
     values = dict(body.get("settings") or {})
     if body.get("name"):
         values["name"] = body["name"]
@@ -93,15 +93,12 @@ def plan_payload(root_dir: str, plan) -> dict:
 
 
 def init_plan(root_dir: str, body: dict):
-    from ..operations.init import plan_init
-
     root = resolve(root_dir, body["path"])
     return plan_init(root, _init_spec(root, body))
 
 
 def init_job(root_dir: str, body: dict) -> Job:
     """Plan now (so bad input is a 4xx, not a failed job), plan again and apply in the job."""
-    from ..operations.init import apply_init, plan_init
 
     plan = init_plan(root_dir, body)
     root, spec = plan.root, plan.spec
@@ -136,8 +133,6 @@ def _values(tree: Any) -> list[str]:
 def push_job(root_dir: str, body: dict, github_hosts=None) -> Job:
     """Check the request's values now (a 400 names the field), then plan and apply in the job: planning
     talks to remotes, so it belongs to the job — cancellable, and the folder counts as busy meanwhile."""
-    from ..operations.push import apply_push, check_request, plan_push
-    from ..vcs.remote import check_remote_url
 
     root = project_root(root_dir, body["path"])
     token = server_token(body.get("token"), github_hosts)
@@ -164,8 +159,6 @@ def push_job(root_dir: str, body: dict, github_hosts=None) -> Job:
 
 
 def secrets_set(root_dir: str, body: dict, github_hosts=None) -> dict:
-    from ..operations.secrets import apply_secrets_set, plan_secrets_set
-
     root = project_root(root_dir, body["path"])
     token = server_token(body.get("token"), github_hosts)
     plan = plan_secrets_set(
@@ -177,8 +170,6 @@ def secrets_set(root_dir: str, body: dict, github_hosts=None) -> dict:
 def secrets_list(
     root_dir: str, path: str, env: str | None, github_url: str | None, token: str | None, github_hosts=None
 ) -> dict:
-    from ..operations.secrets import list_secrets
-
     root = project_root(root_dir, path)
     token = server_token(token, github_hosts)
     url = _github_url({"github_url": github_url or None}, token)
@@ -186,8 +177,6 @@ def secrets_list(
 
 
 def status(root_dir: str, path: str) -> dict:
-    from ..operations.status import project_status
-
     out = project_status(project_root(root_dir, path)).to_dict()
     out["path"] = relative(root_dir, Path(out.pop("root")))
     return out
@@ -196,20 +185,17 @@ def status(root_dir: str, path: str) -> dict:
 def _sync_client(root: Path, body: dict, token: str | None, github_url: str | None):
     """A GitHub client when GitHub is involved (pull requests, an API URL, a remote on github.com, --all with a
     token), as the CLI decides; the token from the request, else the server's environment."""
-    from ..vcs.remote import get_url
 
     urls = [u for u in (get_url(root, "origin"), get_url(root, "upstream")) if u]
     on_github = any("://github.com/" in u or u.startswith("git@github.com:") for u in urls)
     if not (body.get("pr") or github_url or on_github or (body.get("all") and token)):
         return None
-    from ..github.client import GitHubClient
 
     return GitHubClient(token or "", github_url)
 
 
 def sync_job(root_dir: str, body: dict, github_hosts=None) -> Job:
     """Values checked now; planning (it fetches the main repo's project list) and applying in the job."""
-    from ..operations.sync import apply_sync, check_local, plan_sync
 
     root = project_root(root_dir, body["path"])
     token = server_token(body.get("token"), github_hosts)
@@ -234,7 +220,6 @@ def _entry_env(root: Path, body: dict) -> tuple[dict[str, str], tuple[str, ...]]
     Credentials are taken by allow-list — the names CI passes to the entry point — never by denylist: any
     other variable (BASH_ENV, PYTHONSTARTUP, LD_PRELOAD…) could change which code runs.
     """
-    from ..operations.branch_entry import credential_names
 
     credentials = body.get("credentials") or {}
     allowed = credential_names(root)
@@ -248,8 +233,6 @@ def _entry_env(root: Path, body: dict) -> tuple[dict[str, str], tuple[str, ...]]
 
 
 def check_job(root_dir: str, body: dict) -> Job:
-    from ..operations.check import apply_check, plan_check
-
     root = resolve(root_dir, body["path"])
     env, secrets = _entry_env(root, body)
     plan = plan_check(root, body.get("branch") or None)
@@ -262,8 +245,6 @@ def check_job(root_dir: str, body: dict) -> Job:
 
 
 def run_job(root_dir: str, body: dict) -> Job:
-    from ..operations.run import apply_run, plan_run
-
     root = resolve(root_dir, body["path"])
     env, secrets = _entry_env(root, body)
     plan = plan_run(

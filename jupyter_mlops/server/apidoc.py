@@ -8,6 +8,7 @@ sent (a value may be a token).
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,6 @@ def _finite(text: str) -> float:
 def parse_body(raw: bytes) -> Any:
     """JSON text → value: NaN/Infinity refused, nesting bounded (a RecursionError would be a 500, and deep
     values would make every later walk over them recurse as deep)."""
-    import json
 
     try:
         value = json.loads(raw or b"null", parse_constant=_reject_constant, parse_float=_finite)

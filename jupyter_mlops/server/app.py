@@ -8,6 +8,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Int, List, Unicode
 
 from ..operations.jobs import JobManager
+from .handlers import routes
 
 
 class MlopsExtension(ExtensionApp):
@@ -31,8 +32,6 @@ class MlopsExtension(ExtensionApp):
         self.jobs = JobManager(max_workers=self.max_workers, max_pending=self.max_pending)
 
     def initialize_handlers(self) -> None:
-        from .handlers import routes
-
         self.handlers.extend(routes())
 
     async def stop_extension(self) -> None:

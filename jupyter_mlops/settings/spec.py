@@ -10,12 +10,15 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .._toml import tomllib
+from .._version import __version__
 from ..errors import InvalidInput
 from .table import (  # noqa: F401  (re-exported: the table is read through spec by most callers)
     AUTH_MODES,
@@ -40,6 +43,7 @@ from .table import (  # noqa: F401  (re-exported: the table is read through spec
 from .validators import (  # noqa: F401  (re-exported: faces import these checks from spec)
     KUBEFLOW_USER_NAMESPACE,
     check_branch_name,
+    check_git_url,
     check_owner,
     check_repo_name,
     check_text,
@@ -458,7 +462,6 @@ def from_toml_dict(data: dict, *, source: str = "mlops.toml") -> ProjectSpec:
 
 def _git_url(value: Any, key: str) -> str:
     """A git URL recorded in mlops.toml (a file that travels with the repository): checked before git sees it."""
-    from .validators import check_git_url
 
     if not isinstance(value, str):
         raise InvalidInput(f"{key}: expected text, got {type(value).__name__}")
@@ -468,8 +471,6 @@ def _git_url(value: Any, key: str) -> str:
 
 
 def loads(text: str, *, source: str = "mlops.toml") -> ProjectSpec:
-    from .._toml import tomllib
-
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -479,10 +480,6 @@ def loads(text: str, *, source: str = "mlops.toml") -> ProjectSpec:
 
 def load_settings_file(path: str) -> dict[str, Any]:
     """A ``--config`` file: TOML (mlops.toml shape or flat ``key = value``) or JSON, flattened to settings keys."""
-    import json
-    from pathlib import Path
-
-    from .._toml import tomllib
 
     p = Path(path)
     try:

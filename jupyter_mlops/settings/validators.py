@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
 
 KUBEFLOW_USER_NAMESPACE = "kubeflow-user-example-com"
 
@@ -304,8 +305,6 @@ def check_git_url(value: str) -> str | None:
             f"commands or wait forever; {_GIT_URL_HINT}"
         )
     if "://" in value:
-        from urllib.parse import urlsplit
-
         scheme = value.split("://", 1)[0].lower()
         if scheme not in GIT_SCHEMES:
             return f"{value!r}: git URLs here use {', '.join(GIT_SCHEMES)}, not {scheme!r}; {_GIT_URL_HINT}"
@@ -333,7 +332,6 @@ def check_git_url(value: str) -> str | None:
 
 def redact_url(url: str) -> str:
     """A URL safe to print: user info (which may hold a password or token) removed."""
-    from urllib.parse import urlsplit
 
     try:
         parts = urlsplit(url)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import timeouts
 from ..errors import Conflict, InvalidInput, MlopsError
+from ..settings.validators import redact_url
 
 
 class GitError(MlopsError):
@@ -94,10 +96,9 @@ def git(
 ) -> subprocess.CompletedProcess:
     """Run one git command with the hardened environment and a time limit (the network one for commands
     that talk to a remote). ``remote``: the URL it talks to, named (without credentials) when it times out."""
-    from .remote import redact
 
     kind = "network" if args[0] in REMOTE_COMMANDS else "git"
-    what = f"git {args[0]}" + (f" ({redact(remote)})" if remote else f" in {cwd}")
+    what = f"git {args[0]}" + (f" ({redact_url(remote)})" if remote else f" in {cwd}")
     try:
         proc = timeouts.run(
             ["git", *args],
@@ -216,7 +217,6 @@ def commit_tree_fast(
 
     ``files`` are (path, content, executable) and must already be in the work tree.
     """
-    import time
 
     name, email = ident
     offset = -time.timezone if time.localtime().tm_isdst <= 0 else -time.altzone

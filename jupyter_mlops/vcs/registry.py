@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._toml import tomllib
 from . import gitcli
+from .remote import redact
 
 NAMESPACE = "refs/mlops/projects"
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
@@ -70,14 +72,11 @@ def record(repo: Path, main_url: str, entry: ProjectEntry, env: dict | None = No
         remote=main_url,
     )
     if proc.returncode != 0:
-        from .remote import redact
-
         raise gitcli.GitError(f"could not record the project in {redact(main_url)}: {proc.stderr.strip()}")
 
 
 def read(repo: Path, main_url: str | None, env: dict | None = None) -> list[ProjectEntry]:
     """Every recorded project: fetched from ``main_url`` when given (pruned), else the refs already in ``repo``."""
-    from .._toml import tomllib
 
     if main_url:
         gitcli.check_argument(main_url, "the main repo's URL")

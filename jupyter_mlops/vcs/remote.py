@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound, RemoteFailure, Unauthenticated
+from ..settings.validators import check_git_url
 from ..settings.validators import redact_url as redact  # noqa: F401  (the faces print URLs through it)
 from . import gitcli
 
@@ -49,7 +50,6 @@ def header_env(url: str, user: str, password: str, base: dict[str, str] | None =
 
 def check_remote_url(url: str, what: str = "--remote") -> str:
     """A git URL or a path from the user (``--remote``, ``--from``, mlops.toml): validated, or InvalidInput."""
-    from ..settings.validators import check_git_url
 
     if not isinstance(url, str):
         raise InvalidInput(f"{what}: expected text, got {type(url).__name__}")
@@ -206,8 +206,6 @@ def push(
 
 
 def _push_error(output: str, url: str, doing: str):
-    from ..errors import Forbidden, RemoteFailure, Unauthenticated
-
     text = " ".join(line.strip() for line in output.splitlines() if line.strip() and "Authorization" not in line)
     text = re.sub(r"\s+", " ", text)[:600]
     where = redact(url)
@@ -219,8 +217,6 @@ def _push_error(output: str, url: str, doing: str):
             "Check the token or your git credentials for that host."
         )
     if "does not appear to be a git repository" in text or "Repository not found" in text:
-        from ..errors import NotFound
-
         return NotFound(
             f"There is no git repository at {where}. Check the URL, or create it first "
             "(on a server: a new empty repository; for a local path: git init --bare PATH)."
