@@ -90,6 +90,16 @@ def test_preprocess_holds_out_a_quarter_of_the_rows_as_measured(split, wine_csv)
     assert train_set["alcohol"].mean() > 9, "the features are not scaled: scaling is part of the model"
 
 
+def test_preprocess_splits_exactly_as_scikit_learns_train_test_split(split, pulled):
+    from sklearn.model_selection import train_test_split
+
+    train_set, test_set = (pd.read_csv(split[name].path) for name in ("train_set", "test_set"))
+    rows = pd.read_csv(pulled.path)
+    expected_train, expected_test = train_test_split(rows, test_size=0.25, random_state=42)
+    pd.testing.assert_frame_equal(train_set, expected_train.reset_index(drop=True))
+    pd.testing.assert_frame_equal(test_set, expected_test.reset_index(drop=True))
+
+
 def test_the_model_is_one_pipeline_that_predicts_from_raw_rows(model, split):
     with open(model.path, "rb") as handle:
         fitted = pickle.load(handle)
