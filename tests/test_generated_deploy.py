@@ -129,8 +129,9 @@ def test_deploying_the_served_version_again_changes_nothing(deployed, project, c
     assert (len(cluster.writes), cluster.objects[MODEL]["metadata"]["resourceVersion"]) == before
 
 
-def register_another_version(project, server, monkeypatch) -> tuple[str, str]:
-    """A second version with its own files (another alpha), registered as evaluate does."""
+def register_another_version(project, server, monkeypatch, model: str = MODEL) -> tuple[str, str]:
+    """A second version of ``model`` with its own files (another alpha), registered as evaluate does (in the
+    experiment of the same name, as the branch's runs)."""
     import mlflow
     import mlflow.sklearn
     from sklearn.linear_model import ElasticNet
@@ -144,11 +145,11 @@ def register_another_version(project, server, monkeypatch) -> tuple[str, str]:
     fitted = Pipeline([("scale", StandardScaler()), ("regress", ElasticNet(alpha=0.05))]).fit(
         features, frame["quality"]
     )
-    mlflow.set_experiment(f"{NAME}-development")
+    mlflow.set_experiment(model)
     with mlflow.start_run():
         logged = mlflow.sklearn.log_model(fitted, name="model", serialization_format="pickle", pip_requirements=[])
-    version = mlflow.register_model(logged.model_uri, MODEL).version
-    return str(version), client.get_model_version_download_uri(MODEL, version)
+    version = mlflow.register_model(logged.model_uri, model).version
+    return str(version), client.get_model_version_download_uri(model, version)
 
 
 @pytest.mark.slow

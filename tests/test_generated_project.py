@@ -128,9 +128,21 @@ def test_branch_workflows_read_exactly_the_secrets_push_sets(rendered):
         # The submission only talks to KFP: it gets the KFP login and no S3 or MLflow key (least privilege).
         secret_env = {k: v for k, v in submit.get("env", {}).items() if "secrets." in str(v)}
         assert secret_env == {k: v for k, v in expected.items() if k.startswith("KFP_")}
+        # After a waited-for run, the inference tests call the deployed model through the gateway (the KFP
+        # login), read the registry (the MLflow login) and the registered version's files (the S3 keys, which
+        # MLflow's artifacts on MinIO need whatever the data): nothing else.
+        inference = steps["Inference tests against the deployed model"]
+        assert inference["if"] == "${{ inputs.wait }}"
+        assert inference["run"] == f"python src/pipelines/{branch}/main.py --inference-test"
+        s3_keys = {
+            n: f"${{{{ secrets.{spec.secret_name(branch, n)} }}}}"
+            for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+        }
+        wanted = {k: v for k, v in expected.items() if not k.startswith("REGISTRY_")} | s3_keys
+        assert inference["env"] == wanted
         # No other step sees a secret (installing and testing run untrusted code paths).
         for step in job["steps"]:
-            if step not in (submit, preflight):
+            if step not in (submit, preflight, inference):
                 assert "secrets." not in str(step)
     staging = (root / ".github" / "workflows" / "staging.yml").read_text()
     prefix = "STAGING_" if spec.secrets_mode == "repository" else ""

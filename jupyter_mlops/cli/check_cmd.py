@@ -20,6 +20,12 @@ def register(sub) -> None:
     )
     add_path(p)
     add_branch(p, "check")
+    p.add_argument(
+        "--inference",
+        action="store_true",
+        help="instead, run the project's inference tests against the branch's deployed model (KServe V1 and V2, "
+        "through the platform's gateway with the branch's credentials; INFERENCE_URL to name the service)",
+    )
     add_yes(p)
     add_json(p)
     p.set_defaults(handler=run)
@@ -29,7 +35,7 @@ def run(args: argparse.Namespace, ui) -> int:
     from ..operations.check import apply_check, plan_check
     from ..progress import Progress
 
-    plan = plan_check(Path(args.path), args.branch)
+    plan = plan_check(Path(args.path), args.branch, inference=args.inference)
     result = apply_check(plan, Progress(ui.event), env=dict(os.environ))
     ui.result(result.to_dict())
     return 0

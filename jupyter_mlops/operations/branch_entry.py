@@ -191,6 +191,8 @@ def _read(proc: subprocess.Popen, lines: list[str], progress: Progress) -> None:
 
 def _error(plan: EntryPlan, result: EntryResult):
     what = {"check": "The preflight", "run": "The run"}.get(plan.operation, plan.operation)
+    if "--inference-test" in plan.arguments:
+        what = "The inference test"
     details = result.failures or result.lines[-5:]
     message = f"{what} of branch {plan.branch} failed"
     if result.exit_code == 3:

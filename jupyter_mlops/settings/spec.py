@@ -95,7 +95,7 @@ class BranchSettings:
 
     def secret_names(self, step: str = "") -> list[str]:
         """Every secret name this branch's CI reads: the required ones, then the optional ones; with ``step``,
-        only those that workflow step reads ("check", "submit", "images")."""
+        only those that workflow step reads ("check", "submit", "images", "inference", "monitor": CiSecret.steps)."""
         names = self.required_secrets() + self.optional_secrets()
         wanted = {s.name for s in SECRETS if not step or step in s.steps}
         return [name for name in names if name in wanted]

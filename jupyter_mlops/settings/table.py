@@ -347,9 +347,10 @@ class CiSecret:
     when: tuple[Mapping[str, Any], ...] = field(hash=False)
     optional: bool = False  # CI runs without it (e.g. an MLflow without login); forms offer it, push does not ask
     # The branch workflow's steps that read it (least privilege): "check" (the preflight), "submit" (compile,
-    # submit, --wait), "images" (the registry login); "monitor" is the drift workflow's step (option monitor:
-    # the data, MLflow, and the KFP login for the training run it may start). The pipeline's own steps on the
-    # cluster get theirs from the Kubernetes credentials secret, never from the workflow.
+    # submit, --wait), "images" (the registry login), "inference" (the tests against the deployed model);
+    # "monitor" is the drift workflow's step (option monitor: the data, MLflow, and the KFP login for the
+    # training run it may start). The pipeline's own steps on the cluster get theirs from the Kubernetes
+    # credentials secret, never from the workflow.
     steps: tuple[str, ...] = ("check",)
 
 
@@ -358,8 +359,10 @@ _S3_DATA = ({"data.uri": _S3_URI}, {"data.dvc": True, "data.remote": _S3_URI})
 # ghcr.io takes the workflow's own GITHUB_TOKEN; any other registry needs a login.
 _OWN_REGISTRY = ({"containers": True, "registry": Matches(r"^(?!ghcr\.io(/|$)).")},)
 _TRACKING = ({"mlflow.uri": Matches(".")},)  # the branch logs to an MLflow server
-_KFP_STEPS = ("check", "submit", "monitor")  # the preflight, the submission and a retraining talk to KFP
-_DATA_STEPS = ("check", "monitor")  # the preflight and the drift check read the data and MLflow
+# The preflight, the submission, a retraining and the inference tests (KServe behind the same gateway) use the
+# KFP login; the preflight, the drift check and the inference tests read the data and MLflow.
+_KFP_STEPS = ("check", "submit", "monitor", "inference")
+_DATA_STEPS = ("check", "monitor", "inference")
 SECRETS: list[CiSecret] = [
     CiSecret(
         "KFP_TOKEN",

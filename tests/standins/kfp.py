@@ -23,6 +23,12 @@ Errors use the grpc-gateway body the server returns: {"error", "code", "message"
 gRPC code (3 INVALID_ARGUMENT → 400, 5 NOT_FOUND → 404, 6 ALREADY_EXISTS → 409, 16 UNAUTHENTICATED → 401).
 Empty repeated fields are omitted from JSON, as the server's protojson marshaller does.
 
+The gateway also fronts model servers, as Kubeflow's Istio ingress gateway fronts KServe: ``services`` maps an
+InferenceService's host name (its ``status.url``) to a local server; a request whose ``Host`` header names one is
+passed to it after the same authentication as KFP's (KServe's "Perform inference" guide: ``curl -H "Host:
+${SERVICE_HOSTNAME}" http://${INGRESS_HOST}:${INGRESS_PORT}/v1/models/<name>:predict``; behind Kubeflow's Dex
+login the session cookie goes along). Its answers are relayed as they are.
+
 Every uploaded file must parse as a PipelineSpec (then an optional PlatformSpec), strictly, with the
 kfp-pipeline-spec protobufs; the test can read back what was uploaded and how each request authenticated.
 
@@ -102,6 +108,7 @@ class KfpStandin:
         reject_all: bool = False,
         ignore_filters: bool = False,
         hang: str = "",
+        services: dict[str, str] | None = None,
     ) -> None:
         assert auth in ("none", "token", "dex", "incluster")
         self.auth = auth
@@ -116,6 +123,7 @@ class KfpStandin:
         self.ignore_filters = ignore_filters
         self.hang = hang
         self.stopping = threading.Event()  # releases hung requests when the stand-in stops
+        self.services = dict(services or {})  # Host header -> base URL of the model server behind the gateway
         self.state = KfpState()
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -234,6 +242,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch("POST")
 
+    def _service(self) -> str | None:
+        """The model server this request's Host header names (Istio routes by host), if any."""
+        host = (self.headers.get("Host") or "").split(":")[0]
+        return self.owner.services.get(host)
+
     def _dispatch(self, method: str) -> None:
         owner = self.owner
         parts = urlsplit(self.path)
@@ -245,6 +258,13 @@ class _Handler(BaseHTTPRequestHandler):
         if owner.auth == "dex" and (path.startswith("/dex/") or path.startswith("/authservice/")):
             return self._dex(method, path, query)
         prefix = "/pipeline" if owner.auth == "dex" else ""
+        upstream = self._service()
+        if upstream and owner.auth == "dex" and not self._dex_session():
+            return self._send(302, b"", "text/plain", {"Location": "/dex/auth"})  # the login, never the model
+        if upstream:
+            if owner.auth in ("token", "incluster") and self.headers.get("Authorization") != f"Bearer {owner.token}":
+                return self._send(401, b"Jwt is missing", "text/plain")  # Istio's RequestAuthentication answer
+            return self._relay(method, upstream)
         if owner.auth == "dex" and not self._dex_session():
             # oidc-authservice: any request without a session goes to the login (302), never to KFP.
             state = secrets.token_urlsafe(8)
@@ -268,6 +288,23 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as exc:
             return self._error(exc.code, exc.message)
         self._json(status, payload)
+
+    def _relay(self, method: str, upstream: str) -> None:
+        import urllib.error
+        import urllib.request
+
+        forwarded = urllib.request.Request(
+            upstream + self.path,
+            data=self._body() if method == "POST" else None,
+            headers={"Content-Type": self.headers.get("Content-Type") or "application/json"},
+            method=method,
+        )
+        try:
+            with urllib.request.urlopen(forwarded, timeout=60) as answer:
+                status, body, kind = answer.status, answer.read(), answer.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:
+            status, body, kind = exc.code, exc.read(), exc.headers.get("Content-Type", "")
+        self._send(status, body, kind or "application/json")
 
     def _dex_session(self) -> bool:
         return self._cookies().get("authservice_session") in self.owner.state.sessions

@@ -6,6 +6,8 @@
     python src/pipelines/<branch>/main.py --compile-only  compile to build/<branch>/pipeline.yaml (no network)
     python src/pipelines/<branch>/main.py --local         run the whole pipeline here on kfp.local
     ... --param alpha=0.2                                  one run with a parameter other than config.yaml's
+    python src/pipelines/<branch>/main.py --inference-test (the example) tests/inference against the deployed
+                                                          model, where KServe serves it
     python src/pipelines/<branch>/main.py --drift         (option monitor) drift and new data against the
                                                           deployed model's training data
     ... --drift --current URI                              compare other data (e.g. recent inference inputs)
@@ -22,7 +24,7 @@ import os
 import sys
 from pathlib import Path
 
-from src.helpers import report
+from src.helpers import limits, report
 from src.helpers.config import ROOT, ConfigError, load_branch_config
 from src.helpers.report import StepFailed
 
@@ -58,6 +60,12 @@ def build_parser(branch: str) -> argparse.ArgumentParser:
     mode.add_argument(
         "--local", action="store_true", help="run the whole pipeline on this machine (kfp.local)"
     )
+    if (ROOT / "tests" / "inference").is_dir():
+        mode.add_argument(
+            "--inference-test",
+            action="store_true",
+            help="run tests/inference against the branch's deployed model (KServe V1 and V2)",
+        )
     if monitoring():
         mode.add_argument(
             "--drift",
@@ -128,7 +136,8 @@ def main(branch: str, argv: list[str] | None = None) -> int:
         return 2
     except StepFailed as exc:
         if not getattr(exc, "reported", False):
-            step = "drift" if getattr(args, "drift", False) else "check" if args.check else "run"
+            modes = ("drift", "inference_test", "check")
+            step = next((m for m in modes if getattr(args, m, False)), "run").replace("_test", "")
             report.fail(step, exc.message, exc.fix)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -159,6 +168,8 @@ def _run(branch: str, args: argparse.Namespace) -> int:
         return 0
     if getattr(args, "drift", False):
         return _drift(config, args)
+    if getattr(args, "inference_test", False):
+        return _inference_test(config)
     if args.local:
         from src.helpers.local_run import run_local
         from src.helpers.preflight import check_data
@@ -214,6 +225,38 @@ def _drift(config, args: argparse.Namespace) -> int:
         retrain(config, result, os.environ)
         return 0
     return 1 if result is not None and result.drifted else 0
+
+
+def _inference_test(config) -> int:
+    """tests/inference against the deployed model; a branch with no known serving URL is a failure here (the
+    tests alone would skip): you asked to test the deployed model."""
+    import subprocess
+
+    from src.helpers.inference import NoEndpoint, endpoint
+
+    try:
+        found = endpoint(config)
+    except NoEndpoint as exc:
+        raise StepFailed(
+            f"no serving URL for the {config.branch} branch: {exc}",
+            "INFERENCE_URL names a serving URL directly (e.g. a port-forward to the predictor)",
+        ) from None
+    report.info("inference", f"{found.source}: model {found.model} at {found.url}")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/inference"]
+    env = dict(os.environ, INFERENCE_BRANCH=config.branch)
+    limit = limits.seconds(limits.INFERENCE_TESTS)
+    try:
+        code = subprocess.run(command, cwd=ROOT, env=env, timeout=limit).returncode
+    except subprocess.TimeoutExpired:
+        raise StepFailed(
+            f"the inference tests did not finish within {limit:g} s",
+            f"check the model server answers; give them longer with {limits.INFERENCE_TESTS[0]}",
+        ) from None
+    if code:
+        report.fail("inference", f"the inference tests failed (pytest exit code {code}); see above")
+        return 1
+    report.ok("inference", f"the {config.branch} branch's deployed model answers as registered (V1 and V2)")
+    return 0
 
 
 def _report_images() -> None:

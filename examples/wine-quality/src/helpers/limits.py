@@ -8,6 +8,8 @@ longer with the call's variable (seconds).
     one HTTP request of the preflight (data, KFP health, the    20 s      MLOPS_HTTP_TIMEOUT
       Dex login) and its S3/MinIO reads
     MLflow, the preflight and local sweeps (no retry)           10 s      MLFLOW_HTTP_REQUEST_TIMEOUT
+    one prediction request of the inference tests (a model      120 s     MLOPS_INFERENCE_TIMEOUT
+      scaled to zero starts first); all of them together       900 s     MLOPS_INFERENCE_TESTS_TIMEOUT
     MLflow, the pipeline's steps (2 quick retries)              30 s      src/pipelines/pipeline.py
     .mlops/upstream_check.py: git fetch and push                300 s     MLOPS_GIT_REMOTE_TIMEOUT
     .mlops/upstream_check.py: one GitHub API request            30 s      MLOPS_HTTP_TIMEOUT
@@ -31,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 GIT = ("MLOPS_GIT_TIMEOUT", 60.0)
 KFP = ("MLOPS_KFP_TIMEOUT", 60.0)
 HTTP = ("MLOPS_HTTP_TIMEOUT", 20.0)
+INFERENCE = ("MLOPS_INFERENCE_TIMEOUT", 120.0)
+INFERENCE_TESTS = ("MLOPS_INFERENCE_TESTS_TIMEOUT", 900.0)
 CONNECT = 10.0  # at most this long to open a connection, within the call's limit
 
 

@@ -266,6 +266,27 @@ def check_mlflow(config: BranchConfig, env: Mapping[str, str]) -> None:
         )
 
 
+def deployed_version(config: BranchConfig, env: Mapping[str, str]):
+    """(an MLflow client of the branch's registry, the @deployed version of its model or None when no
+    version carries the alias): what the drift check compares with, and what the inference tests expect the
+    service to serve. The caller checks that the branch has a registry and a model_name; a registry that
+    fails is a StepFailed."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    if config.s3_endpoint:  # the platform's MinIO holds MLflow's artifacts too
+        os.environ.setdefault("MLFLOW_S3_ENDPOINT_URL", config.s3_endpoint)
+    client = MlflowClient(tracking_uri=config.mlflow_uri, registry_uri=config.mlflow_uri)
+    model = str(config.params.get("model_name") or "")
+    try:
+        with _limited(MLFLOW_LIMITS):
+            return client, client.get_model_version_by_alias(model, DEPLOYED_ALIAS)
+    except MlflowException as exc:
+        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            return client, None  # no such model yet, or no version carries the alias
+        raise _mlflow_failure(config, config.mlflow_uri, exc, env) from None
+
+
 def _registered(client, model: str):
     from mlflow.exceptions import MlflowException
 

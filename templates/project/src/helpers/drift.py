@@ -284,7 +284,7 @@ def reference_file(path: Path) -> Reference:
 
 def deployed_reference(config: BranchConfig, env: Mapping[str, str]) -> Reference | None:
     """The reference statistics of the model's @deployed version (None when no version is deployed)."""
-    from src.helpers.preflight import MLFLOW_LIMITS, _limited, _mlflow_failure
+    from src.helpers.preflight import MLFLOW_LIMITS, _limited, deployed_version
 
     model = str(config.params.get("model_name") or "")
     if not config.mlflow_uri or not model:
@@ -292,19 +292,10 @@ def deployed_reference(config: BranchConfig, env: Mapping[str, str]) -> Referenc
             f"the {config.branch} branch has no MLflow registry to read the deployed model from "
             "(mlflow.uri in platform.yaml, model_name in config.yaml); give --reference FILE instead"
         )
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    if config.s3_endpoint:  # the platform's MinIO holds MLflow's artifacts too
-        os.environ.setdefault("MLFLOW_S3_ENDPOINT_URL", config.s3_endpoint)
-    client = MlflowClient(tracking_uri=config.mlflow_uri, registry_uri=config.mlflow_uri)
+    client, version = deployed_version(config, env)
+    if version is None:
+        return None
     with _limited(MLFLOW_LIMITS):
-        try:
-            version = client.get_model_version_by_alias(model, DEPLOYED_ALIAS)
-        except MlflowException as exc:
-            if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
-                return None  # no such model yet, or no version carries the alias
-            raise _mlflow_failure(config, config.mlflow_uri, exc, env) from None
         try:
             with tempfile.TemporaryDirectory() as folder:
                 path = client.download_artifacts(version.run_id, REFERENCE_ARTIFACT, folder)

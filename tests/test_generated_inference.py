@@ -1,0 +1,181 @@
+"""The generated project's inference tests against its deployed model, served by KServe's own model server.
+
+Real parts: the example pipeline tracked to a real MLflow server (artifacts on moto's S3) and deployed in a stand-in
+pod against the Kubernetes API stand-in (deploy waits for Ready, records the InferenceService's URL on the version
+and moves @deployed); KServe's ModelServer (tests/kserve_support.py) serving the files the InferenceService names;
+the platform's gateway is the KFP stand-in, which routes a request to the model server by its Host header after
+the branch's authentication (bearer token, or the Dex login's session), as Kubeflow's Istio gateway does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.generated_support import clean_env, generate, run_entry
+from tests.kserve_support import KServeModelServer
+from tests.standins.kfp import KfpStandin
+from tests.standins.kubernetes import KubernetesStandin
+
+NAME = "wine-serve"
+MODEL = f"{NAME}-development"
+TOKEN = "gateway-bearer-token"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, mlflow_s3_server):
+    """development with bearer-token auth on the platform's gateway, tracking to the real MLflow server."""
+    return generate(
+        tmp_path_factory.mktemp("inference"),
+        NAME,
+        "development.kfp.auth=token",
+        f"development.mlflow.uri={mlflow_s3_server.uri}",
+        f"development.s3.endpoint={mlflow_s3_server.s3.endpoint}",
+    )
+
+
+@pytest.fixture(scope="module")
+def deployed(project, mlflow_s3_server, tmp_path_factory):
+    """A tracked run in a stand-in pod: the version registered, served (Ready) and marked @deployed.
+    Returns (the InferenceService's host name, its storage URI)."""
+    home = tmp_path_factory.mktemp("home")
+    with KubernetesStandin(tmp_path_factory.mktemp("k8s"), polls_to_ready=2) as cluster:
+        env = clean_env(home, **mlflow_s3_server.env)
+        env.update(cluster.pod_env(os.environ.get("PYTHONPATH", "")))
+        proc = run_entry(project, "development", "--local", "--param", f"mlflow_uri={mlflow_s3_server.uri}", env=env)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+        served = cluster.objects[MODEL]
+    host = served["status"]["url"].removeprefix("http://")
+    return host, served["spec"]["predictor"]["model"]["storageUri"]
+
+
+@pytest.fixture(scope="module")
+def kserve(deployed, s3_server, tmp_path_factory):
+    """KServe's model server hosting what the InferenceService names."""
+    _, storage_uri = deployed
+    with KServeModelServer(tmp_path_factory.mktemp("kserve"), MODEL, storage_uri, env=s3_server.env) as server:
+        yield server
+
+
+def laptop_env(home, server, kfp: KfpStandin, **extra: str) -> dict[str, str]:
+    """A laptop with the branch's credentials (what CI's secrets give the step): the gateway's token, the S3 keys
+    that read MLflow's artifacts. No MLflow login: this server has none."""
+    return clean_env(home, **server.env, KFP_HOST=kfp.host, KFP_TOKEN=TOKEN, **extra)
+
+
+def predict_calls(kfp: KfpStandin) -> list[tuple[str, str | None]]:
+    return [(r.path, r.authorization) for r in kfp.state.requests if r.path.startswith(("/v1/", "/v2/"))]
+
+
+def test_the_deployed_model_answers_through_the_gateway_as_the_registered_version(
+    project, deployed, kserve, mlflow_s3_server, monkeypatch, tmp_path
+):
+    """Given the version deploy served and marked @deployed, when its inference tests run from a laptop (no
+    serving URL given), then they find the service from the URL deploy recorded, call it through the gateway
+    with the branch's token in V1 and V2, and pass: the predictions are the registered version's."""
+    host, _ = deployed
+    version = mlflow_s3_server.client(monkeypatch).get_model_version_by_alias(MODEL, "deployed")
+    assert version.tags["inference_url"] == f"http://{host}", "deploy recorded where KServe serves it"
+    with KfpStandin("token", token=TOKEN, services={host: kserve.url}) as kfp:
+        proc = run_entry(project, "development", "--inference-test", env=laptop_env(tmp_path, mlflow_s3_server, kfp))
+        calls = predict_calls(kfp)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    assert f"  inference: the InferenceService of {MODEL} version {version.version}, through" in proc.stdout
+    assert "2 passed" in proc.stdout
+    assert "✓ inference: the development branch's deployed model answers as registered (V1 and V2)" in proc.stdout
+    assert calls == [
+        (f"/v1/models/{MODEL}:predict", f"Bearer {TOKEN}"),
+        (f"/v2/models/{MODEL}/infer", f"Bearer {TOKEN}"),
+    ]
+
+
+def test_behind_the_dex_login_the_session_reaches_the_model(project, deployed, kserve, mlflow_s3_server, tmp_path):
+    """The same branch on a full Kubeflow (kfp.auth dex): the tests log in on Dex with the branch's user and call
+    the model with the session cookie, as a browser would."""
+    host, _ = deployed
+    platform = project / "src" / "pipelines" / "development" / "platform.yaml"
+    original = platform.read_text()
+    platform.write_text(original.replace("auth: token", "auth: dex"))
+    try:
+        with KfpStandin("dex", services={host: kserve.url}) as kfp:
+            env = clean_env(tmp_path, **mlflow_s3_server.env, KFP_HOST=kfp.host)
+            env.update(KFP_USERNAME=kfp.username, KFP_PASSWORD=kfp.password)
+            proc = run_entry(project, "development", "--inference-test", env=env)
+            cookies = [r.cookie for r in kfp.state.requests if r.path.startswith(("/v1/", "/v2/"))]
+    finally:
+        platform.write_text(original)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    assert len(cookies) == 2 and all("authservice_session=" in c for c in cookies)
+
+
+def test_a_wrong_token_is_refused_at_the_gateway_with_what_to_check(
+    project, deployed, kserve, mlflow_s3_server, tmp_path
+):
+    host, _ = deployed
+    with KfpStandin("token", token="the-real-token", services={host: kserve.url}) as kfp:
+        proc = run_entry(project, "development", "--inference-test", env=laptop_env(tmp_path, mlflow_s3_server, kfp))
+    assert proc.returncode == 1
+    assert "the gateway refused the branch's credentials (HTTP 401)" in proc.stdout
+
+
+def test_the_tests_fail_when_the_service_serves_another_model(
+    project, deployed, mlflow_s3_server, s3_server, monkeypatch, tmp_path
+):
+    """Given KServe serving the files of another version (another alpha) while the registry's @deployed names the
+    first, then the inference tests fail, saying the service serves another model."""
+    from tests.test_generated_deploy import register_another_version
+
+    host, _ = deployed
+    _, other_files = register_another_version(project, mlflow_s3_server, monkeypatch, model=MODEL)
+    with KServeModelServer(tmp_path / "other", MODEL, other_files, env=s3_server.env) as other:
+        with KfpStandin("token", token=TOKEN, services={host: other.url}) as kfp:
+            proc = run_entry(
+                project, "development", "--inference-test", env=laptop_env(tmp_path, mlflow_s3_server, kfp)
+            )
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert "serves another model than the registry's @deployed version" in proc.stdout
+    assert "2 failed" in proc.stdout
+
+
+def test_check_inference_runs_them_from_a_laptop_and_an_inference_url_names_the_service(
+    project, deployed, kserve, mlflow_s3_server, tmp_path
+):
+    """`jupyter mlops check --inference` runs the same tests; INFERENCE_URL points them at the model server
+    directly (a port-forward to the predictor), no gateway in between."""
+    env = clean_env(tmp_path, **mlflow_s3_server.env, KFP_TOKEN=TOKEN, INFERENCE_URL=kserve.url)
+    proc = run_cli("check", str(project), "--branch", "development", "--inference", env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert f"inference: INFERENCE_URL: model {MODEL} at {kserve.url}" in proc.stdout
+    assert re.search(r"✓ inference: the development branch's deployed model answers as registered", proc.stdout)
+
+
+def test_without_a_serving_url_the_tests_skip_saying_why_and_pytest_leaves_them_out(wine_project, tmp_path):
+    """A project whose registry is reached only in the cluster: `pytest tests/inference` skips with the reason;
+    plain `pytest` (the unit tests CI runs first) does not collect them; --inference-test fails with it."""
+    env = clean_env(tmp_path)
+    run = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs"]
+    explicit = subprocess.run([*run, "tests/inference"], cwd=wine_project, env=env, capture_output=True, text=True)
+    assert explicit.returncode == 0 and "2 skipped" in explicit.stdout
+    assert "no serving URL for the development branch: the registry" in explicit.stdout
+    assert "is reached inside the cluster only" in explicit.stdout
+    collected = subprocess.run(
+        [*run, "--collect-only"], cwd=wine_project, env=env, capture_output=True, text=True
+    ).stdout
+    assert "tests/inference" not in collected and "test_steps.py" in collected
+    proc = run_entry(wine_project, "development", "--inference-test", env=env)
+    assert proc.returncode == 1 and "✗ inference: no serving URL for the development branch" in proc.stdout
+
+
+def test_check_inference_on_a_project_without_the_example_says_what_it_has(tmp_path):
+    """A skeleton project (example = false) has no model to call: --inference is refused (exit 2), naming why
+    and what to run instead; no entry point is started."""
+    skeleton = generate(tmp_path, "plain", "example=false")
+    proc = run_cli("check", str(skeleton), "--inference", env=clean_env(tmp_path))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "has no tests/inference/" in proc.stderr + proc.stdout
+    assert "run `jupyter mlops check` without --inference" in proc.stderr + proc.stdout
