@@ -72,6 +72,7 @@ def predict_calls(kfp: KfpStandin) -> list[tuple[str, str | None]]:
     return [(r.path, r.authorization) for r in kfp.state.requests if r.path.startswith(("/v1/", "/v2/"))]
 
 
+@pytest.mark.slow
 def test_the_deployed_model_answers_through_the_gateway_as_the_registered_version(
     project, deployed, kserve, mlflow_s3_server, monkeypatch, tmp_path
 ):
@@ -94,6 +95,7 @@ def test_the_deployed_model_answers_through_the_gateway_as_the_registered_versio
     ]
 
 
+@pytest.mark.slow
 def test_behind_the_dex_login_the_session_reaches_the_model(project, deployed, kserve, mlflow_s3_server, tmp_path):
     """The same branch on a full Kubeflow (kfp.auth dex): the tests log in on Dex with the branch's user and call
     the model with the session cookie, as a browser would."""
@@ -113,6 +115,7 @@ def test_behind_the_dex_login_the_session_reaches_the_model(project, deployed, k
     assert len(cookies) == 2 and all("authservice_session=" in c for c in cookies)
 
 
+@pytest.mark.slow
 def test_a_wrong_token_is_refused_at_the_gateway_with_what_to_check(
     project, deployed, kserve, mlflow_s3_server, tmp_path
 ):
@@ -123,6 +126,7 @@ def test_a_wrong_token_is_refused_at_the_gateway_with_what_to_check(
     assert "the gateway refused the branch's credentials (HTTP 401)" in proc.stdout
 
 
+@pytest.mark.slow
 def test_the_tests_fail_when_the_service_serves_another_model(
     project, deployed, mlflow_s3_server, s3_server, monkeypatch, tmp_path
 ):
@@ -142,6 +146,7 @@ def test_the_tests_fail_when_the_service_serves_another_model(
     assert "2 failed" in proc.stdout
 
 
+@pytest.mark.slow
 def test_check_inference_runs_them_from_a_laptop_and_an_inference_url_names_the_service(
     project, deployed, kserve, mlflow_s3_server, tmp_path
 ):
@@ -154,6 +159,7 @@ def test_check_inference_runs_them_from_a_laptop_and_an_inference_url_names_the_
     assert re.search(r"✓ inference: the development branch's deployed model answers as registered", proc.stdout)
 
 
+@pytest.mark.slow
 def test_without_a_serving_url_the_tests_skip_saying_why_and_pytest_leaves_them_out(wine_project, tmp_path):
     """A project whose registry is reached only in the cluster: `pytest tests/inference` skips with the reason;
     plain `pytest` (the unit tests CI runs first) does not collect them; --inference-test fails with it."""
