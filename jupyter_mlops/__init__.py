@@ -4,7 +4,14 @@ Importing this package must stay cheap: `%load_ext jupyter_mlops` and `jupyter m
 Everything heavy (kfp, github, git, tornado, ipywidgets) is imported inside the functions that use it.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ipywidgets import Widget
 
 __all__ = ["__version__", "load_ipython_extension", "wizard"]
 
@@ -15,7 +22,7 @@ def load_ipython_extension(ipython):  # pragma: no cover - exercised through IPy
     register(ipython)
 
 
-def wizard(path: str = "."):
+def wizard(path: str = ".") -> Widget:
     """The ipywidgets project wizard (works in any notebook front end, no Jupyter server needed)."""
     from .notebook.wizard import Wizard
 

@@ -18,6 +18,8 @@ import sys
 import threading
 import traceback
 from collections.abc import Sequence
+from types import FrameType
+from typing import NoReturn
 
 from .._version import __version__
 from ..errors import Cancelled, InvalidInput, MlopsError, error_object
@@ -62,11 +64,11 @@ def build_parser(
 class JsonArgumentParser(argparse.ArgumentParser):
     """Under ``--json`` a usage error is an error line (exit 2) and help goes to stderr: stdout stays JSON."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
 
         raise InvalidInput(f"{self.prog}: {message}", fix=f"see `{self.prog} --help`")
 
-    def _print_message(self, message: str, file=None) -> None:
+    def _print_message(self, message: str, file: object = None) -> None:
         super()._print_message(message, sys.stderr)
 
 
@@ -80,7 +82,7 @@ def _verbs_for(argv: Sequence[str]) -> Sequence[str]:
 INTERRUPTED = "Interrupted; nothing is left half-done: run the command again to finish."
 
 
-def _terminate_as_interrupt(signum, frame) -> None:
+def _terminate_as_interrupt(signum: int, frame: FrameType | None) -> None:
     """SIGTERM (the VS Code extension's Cancel, a service manager) unwinds like Ctrl-C: the operations' rollback
     runs, child processes are ended by subprocess, and the command can be run again."""
     raise KeyboardInterrupt

@@ -6,12 +6,13 @@ import argparse
 import os
 from pathlib import Path
 
+from .._types import UI, Subparsers
 from .common import add_branch, add_json, add_path, add_yes
 
 HELP = "run a branch's CI preflight here: data access, Kubeflow reachable and authenticated, MLflow"
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "check",
         help=HELP,
@@ -31,7 +32,7 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, ui) -> int:
+def run(args: argparse.Namespace, ui: UI) -> int:
     from ..operations.check import apply_check, plan_check
     from ..progress import Progress
 

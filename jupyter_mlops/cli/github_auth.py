@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 
+from .._types import UI
 from ..errors import Unauthenticated
 
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 
 
-def github_token(ui) -> str:
+def github_token(ui: UI) -> str:
     """``GITHUB_TOKEN`` / ``GH_TOKEN``, else a hidden prompt (or one line of standard input)."""
     for name in TOKEN_VARIABLES:
         value = os.environ.get(name, "").strip()

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .._types import UI, Subparsers
 from .common import add_dry_run, add_json, add_path, add_yes
+
+if TYPE_CHECKING:  # the verb imports the settings when it runs, not when the parser is built
+    from ..settings.spec import ProjectSpec, Setting
 
 HELP = "create the project repository: layout, three branches, pipeline skeleton"
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("init", help=HELP, description=HELP[0].upper() + HELP[1:] + ".")
     add_path(p, "folder to create the project in (default: the current folder)")
     p.add_argument("--name", help="repository name (default: the folder's name)")
@@ -32,7 +37,7 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def ask_settings(spec, ui, skip: set[str]) -> None:
+def ask_settings(spec: ProjectSpec, ui: UI, skip: set[str]) -> None:
     """On a terminal: ask each setting page by page, as the forms show them, with its default; Enter keeps it.
     A setting whose ``when`` does not hold with the answers so far is not asked."""
     from ..settings.spec import GROUPS, InvalidInput, applies, on_page
@@ -48,7 +53,7 @@ def ask_settings(spec, ui, skip: set[str]) -> None:
 
         return check
 
-    def ask(setting, key: str, label: str, branch: str | None = None) -> None:
+    def ask(setting: Setting, key: str, label: str, branch: str | None = None) -> None:
         if key in skip or not applies(setting, spec.flat(), branch):
             return
         default = spec.get(key)
@@ -62,7 +67,7 @@ def ask_settings(spec, ui, skip: set[str]) -> None:
                 ask(s, f"{branch}.{s.key}" if branch else s.key, f"{branch} {s.label}" if branch else s.label, branch)
 
 
-def run(args: argparse.Namespace, ui) -> int:
+def run(args: argparse.Namespace, ui: UI) -> int:
     from ..operations.init import apply_init, build_spec, plan_init
     from ..progress import Progress
     from ..settings.spec import parse_assignments

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from .._types import UI, Subparsers
 from .common import add_dry_run, add_github_url, add_json, add_yes
 from .push_cmd import check_before_token
 
 HELP = "make a project repository from the main config repo (GitHub fork, or a mirror fork)"
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "new",
         help=HELP,
@@ -63,7 +64,7 @@ def needs_github(args: argparse.Namespace) -> bool:
     return bool(args.owner) or names_github_repo(text) or bool(args.github_url and "://" in text)
 
 
-def run(args: argparse.Namespace, ui) -> int:
+def run(args: argparse.Namespace, ui: UI) -> int:
     from ..operations.new import apply_new, plan_new
     from ..progress import Progress
     from ..settings.spec import parse_assignments

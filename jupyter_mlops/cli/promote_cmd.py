@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._types import UI, Subparsers
 from .common import add_dry_run, add_github_url, add_json, add_path, add_yes
 
 HELP = "open the pull request development → staging or staging → production, with its evidence"
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("promote", help=HELP, description=HELP[0].upper() + HELP[1:] + " (one step at a time).")
     p.add_argument("source", metavar="FROM", help="the branch whose work moves on, e.g. development")
     p.add_argument("target", metavar="TO", help="the next branch, e.g. staging")
@@ -22,7 +23,7 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, ui) -> int:
+def run(args: argparse.Namespace, ui: UI) -> int:
     from ..github.client import GitHubClient
     from ..operations.init import load_project_spec
     from ..operations.promote import apply_promote, check_direction, plan_promote

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._types import UI, Subparsers
 from .common import add_dry_run, add_github_url, add_json, add_path, add_yes
 
 HELP = "push the project: GitHub repository, branches, environments and secrets (or any git remote)"
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "push",
         help=HELP,
@@ -73,7 +74,7 @@ def needs_github(root: Path, args: argparse.Namespace) -> bool:
     return bool(spec and spec.owner) or ((root / ".git").exists() and recorded_github(root) is not None)
 
 
-def run(args: argparse.Namespace, ui) -> int:
+def run(args: argparse.Namespace, ui: UI) -> int:
     from ..operations.push import apply_push, plan_push
     from ..progress import Progress
     from .github_auth import github_token

@@ -6,12 +6,13 @@ import argparse
 import os
 from pathlib import Path
 
+from .._types import UI, Subparsers
 from .common import add_branch, add_json, add_path, add_yes
 
 HELP = "submit a branch's pipeline to its Kubeflow (after the preflight), or run it here with --local"
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "run",
         help=HELP,
@@ -38,7 +39,7 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, ui) -> int:
+def run(args: argparse.Namespace, ui: UI) -> int:
     from ..operations.run import apply_run, plan_run
     from ..progress import Progress
 
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace, ui) -> int:
     plan = plan_run(
         Path(args.path), args.branch, local=args.local, wait=args.wait, timeout=args.timeout, install=args.install
     )
-    if plan.missing and not plan.install and ui.interactive:
+    if plan.environment and plan.missing and not plan.install and ui.interactive:
         ui.line(f"{plan.root.name} needs packages this Python lacks: {', '.join(plan.missing)}")
         plan.install = ui.confirm(f"Install them into {plan.environment.venv} (the project's own environment)?")
     result = apply_run(plan, Progress(ui.event), env=dict(os.environ))

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 
+from .._types import UI, Subparsers
 from .common import add_json
 
 HELP = "show the settings every form offers: pages, keys, defaults and when each applies (--json: the schema)"
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("schema", help=HELP, description=HELP[0].upper() + HELP[1:] + ".")
     p.add_argument(
         "--branches",
@@ -24,7 +25,7 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, ui) -> int:
+def run(args: argparse.Namespace, ui: UI) -> int:
     from ..settings.forms import json_schema
 
     document = json_schema(args.branches)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from .._types import UI, Subparsers
 from .common import add_dry_run, add_github_url, add_json, add_path, add_yes
 
 HELP = "set, import or list the CI secrets on GitHub (names only; values never leave this machine unsealed)"
@@ -18,17 +21,20 @@ def trailing_path(parser_class: type[argparse.ArgumentParser]) -> type[argparse.
     """``secrets set NAME --env B PATH``: argparse settles both positionals at NAME and would reject the
     PATH that follows an option; this parser class takes that one trailing word as PATH."""
 
-    class TrailingPath(parser_class):
-        def parse_known_args(self, args=None, namespace=None):
-            ns, extras = super().parse_known_args(args, namespace)
-            if extras and getattr(ns, "path", None) == "." and not extras[0].startswith("-"):
-                ns.path = extras.pop(0)
-            return ns, extras
-
-    return TrailingPath
+    return type("TrailingPath", (_TrailingPath, parser_class), {})
 
 
-def register(sub) -> None:
+class _TrailingPath(argparse.ArgumentParser):
+    """The part ``trailing_path`` adds, put before the face's own parser class (a plain or a JSON one)."""
+
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:  # argparse's own call: (args, namespace)
+        ns, extras = super().parse_known_args(*args, **kwargs)
+        if extras and getattr(ns, "path", None) == "." and not extras[0].startswith("-"):
+            ns.path = extras.pop(0)
+        return ns, extras
+
+
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("secrets", help=HELP, description=HELP[0].upper() + HELP[1:] + ".")
     verbs = p.add_subparsers(dest="secrets_verb", metavar="ACTION", parser_class=trailing_path(type(p)))
     verbs.required = True
@@ -65,7 +71,7 @@ def register(sub) -> None:
     ls.set_defaults(handler=run_list)
 
 
-def _writer_args(p: argparse.ArgumentParser, handler) -> None:
+def _writer_args(p: argparse.ArgumentParser, handler: Callable[[argparse.Namespace, UI], int]) -> None:
     p.add_argument("--env", metavar="BRANCH", help=ENV_HELP)
     add_path(p)
     add_github_url(p)
@@ -75,7 +81,7 @@ def _writer_args(p: argparse.ArgumentParser, handler) -> None:
     p.set_defaults(handler=handler)
 
 
-def _apply(args: argparse.Namespace, ui, values: dict[str, str], token: str) -> int:
+def _apply(args: argparse.Namespace, ui: UI, values: dict[str, str], token: str) -> int:
     from ..operations.secrets import apply_secrets_set, plan_secrets_set
     from ..progress import Progress
 
@@ -105,7 +111,7 @@ def _check_project(args: argparse.Namespace) -> None:
         normalize_api_url(args.github_url)
 
 
-def run_set(args: argparse.Namespace, ui) -> int:
+def run_set(args: argparse.Namespace, ui: UI) -> int:
     from .github_auth import github_token
 
     _check_name(args.name)  # before asking for anything
@@ -124,7 +130,7 @@ def run_set(args: argparse.Namespace, ui) -> int:
     return _apply(args, ui, {args.name: value}, token)
 
 
-def run_import(args: argparse.Namespace, ui) -> int:
+def run_import(args: argparse.Namespace, ui: UI) -> int:
     from ..operations.secrets import read_env_file
     from .github_auth import github_token
 
@@ -133,7 +139,7 @@ def run_import(args: argparse.Namespace, ui) -> int:
     return _apply(args, ui, values, github_token(ui))
 
 
-def run_list(args: argparse.Namespace, ui) -> int:
+def run_list(args: argparse.Namespace, ui: UI) -> int:
     from ..operations.secrets import list_secrets
     from .github_auth import github_token
 

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import json
 
+from .._types import UI
 from ..errors import InvalidInput
 from ..operations.secrets import assign_to_branches, parse_env_text, read_env_file
+from ..settings.spec import ProjectSpec
 
 
-def read_secrets_file(path: str, ui) -> dict[str, str]:
+def read_secrets_file(path: str, ui: UI) -> dict[str, str]:
     """``--secrets-file FILE.env``, or ``-``: the same lines from standard input (no value on argv or disk)."""
     if path == "-":
         return parse_env_text(ui.stdin.read(), "standard input")
     return read_env_file(path)
 
 
-def read_branch_secrets(path: str, ui, spec) -> dict[str, dict[str, str]]:
+def read_branch_secrets(path: str, ui: UI, spec: ProjectSpec) -> dict[str, dict[str, str]]:
     """Secret values by branch for push: a .env file (see ``assign_to_branches``), or on standard input either
     .env lines or a JSON object ``{"BRANCH": {"NAME": "value"}}`` (what a form sends; the REST body's shape)."""
     if path != "-":

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._types import UI, Subparsers
 from .common import add_json, add_path
 
 HELP = "show the project's branches, remote, secrets mode and last commit per branch"
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("status", help=HELP, description=HELP[0].upper() + HELP[1:] + " (no network needed).")
     add_path(p)
     add_json(p)
@@ -18,7 +19,7 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, ui) -> int:
+def run(args: argparse.Namespace, ui: UI) -> int:
     from ..operations.status import project_status
 
     result = project_status(Path(args.path))

@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .._types import UI, Subparsers
 from .common import add_dry_run, add_github_url, add_json, add_path, add_yes
+
+if TYPE_CHECKING:  # the client is imported only when GitHub is involved
+    from ..github.client import GitHubClient
 
 HELP = "merge the main config repo's updates into the project's branches (--all: every project)"
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "sync",
         help=HELP,
@@ -38,7 +43,7 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def _github_client(args: argparse.Namespace, root: Path, ui):
+def _github_client(args: argparse.Namespace, root: Path, ui: UI) -> GitHubClient | None:
     """A client when GitHub is involved: --pr, --github-url, or a remote on github.com."""
 
     from ..vcs.remote import get_url
@@ -54,7 +59,7 @@ def _github_client(args: argparse.Namespace, root: Path, ui):
     return GitHubClient(github_token(ui), args.github_url)
 
 
-def run(args: argparse.Namespace, ui) -> int:
+def run(args: argparse.Namespace, ui: UI) -> int:
     from ..operations.sync import apply_sync, plan_sync
     from ..progress import Progress
 

@@ -6,15 +6,22 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
+from .._types import Plan
 from ..progress import Event
 
 SYMBOLS = {"start": "…", "done": "✓", "skip": "·", "warn": "!", "fail": "✗", "info": " "}
 
 
 class TerminalUI:
-    def __init__(self, assume_yes: bool = False, out=None, err=None, stdin=None) -> None:
+    def __init__(
+        self,
+        assume_yes: bool = False,
+        out: IO[str] | None = None,
+        err: IO[str] | None = None,
+        stdin: IO[str] | None = None,
+    ) -> None:
         self.assume_yes = assume_yes
         self.out = out or sys.stdout
         self.err = err or sys.stderr
@@ -39,7 +46,7 @@ class TerminalUI:
         stream = self.err if event.state in ("warn", "fail") else self.out
         print(f"{symbol} {event.message}{link}", file=stream, flush=True)
 
-    def dry_run(self, plan, nothing: str = "changed") -> int:
+    def dry_run(self, plan: Plan, nothing: str = "changed") -> int:
         """Print a plan for ``--dry-run`` (every verb that changes something has one) and say nothing happened."""
         for text in plan.describe():
             self.line(text)
@@ -83,7 +90,7 @@ class JsonUI(TerminalUI):
     It never prompts: a token or a secret value comes from the environment or standard input.
     """
 
-    def __init__(self, out=None, err=None, stdin=None) -> None:
+    def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None, stdin: IO[str] | None = None) -> None:
         super().__init__(assume_yes=True, out=out, err=err, stdin=stdin)
 
     def emit(self, obj: dict[str, Any]) -> None:
@@ -98,7 +105,7 @@ class JsonUI(TerminalUI):
     def event_warn(self, text: str) -> None:
         self.event(Event("warning", "warn", text))
 
-    def dry_run(self, plan, nothing: str = "changed") -> int:
+    def dry_run(self, plan: Plan, nothing: str = "changed") -> int:
         self.result({"dry_run": True, "plan": plan.to_dict(), "describe": plan.describe()})
         return 0
 

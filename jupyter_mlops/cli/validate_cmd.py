@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
+from .._types import UI, Subparsers
 from .common import add_json
 
 HELP = "check project settings given as a JSON object on standard input; per-field errors, nothing written"
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "validate",
         help=HELP,
@@ -24,7 +25,7 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, ui) -> int:
+def run(args: argparse.Namespace, ui: UI) -> int:
     from ..errors import InvalidInput
     from ..settings.forms import validation
 

@@ -20,13 +20,16 @@ import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 from urllib.parse import urlsplit
 
 from .. import timeouts
 from ..errors import Conflict, Forbidden, InvalidInput, MlopsError, NotFound, RemoteFailure, Unauthenticated
 from ..settings.validators import check_url
 from ..vcs.remote import header_env
+
+if TYPE_CHECKING:  # PyGithub is imported by the first request
+    from github import Github
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_CONCURRENCY = 8
@@ -87,13 +90,13 @@ class ServerToken(str):
 
     hosts: tuple[str, ...]
 
-    def __new__(cls, value: str, hosts=DEFAULT_HOSTS) -> ServerToken:
+    def __new__(cls, value: str, hosts: Iterable[str] = DEFAULT_HOSTS) -> ServerToken:
         token = super().__new__(cls, value)
         token.hosts = tuple(h.strip().lower() for h in hosts if h.strip())
         return token
 
 
-def host_allowed(api_url: str, hosts) -> bool:
+def host_allowed(api_url: str, hosts: Iterable[str]) -> bool:
     """``api_url``'s host (with its port, when it has one) is one of ``hosts``; github.com allows api.github.com."""
     parts = urlsplit(api_url)
     allowed = {h.lower() for h in hosts}
@@ -174,7 +177,7 @@ class GitHubClient:
 
     # ------------------------------------------------------------ transport
 
-    def _acquire(self):
+    def _acquire(self) -> Github:
         """A ``Github`` for this call alone (its connection object is not thread-safe). Idle ones are
         reused, and with them their keep-alive connections; at most ``concurrency`` ever exist."""
         with self._idle_lock:
@@ -202,7 +205,7 @@ class GitHubClient:
             seconds_between_writes=None,
         )
 
-    def _release(self, gh) -> None:
+    def _release(self, gh: Github) -> None:
         with self._idle_lock:
             self._idle.append(gh)
 

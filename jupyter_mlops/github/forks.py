@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 
 from ..errors import RemoteFailure
+from .client import GitHubClient
 
 
 @dataclass
@@ -26,7 +27,7 @@ class ForkRefused(Exception):
     reason: str
 
 
-def create_fork(client, source: str, *, owner: str, name: str, login: str) -> dict:
+def create_fork(client: GitHubClient, source: str, *, owner: str, name: str, login: str) -> dict:
     """Ask GitHub for a fork of ``source`` as ``owner/name`` with every branch; returns the fork's JSON.
 
     Raises ForkRefused when GitHub refuses (fork policy) or hands back another fork of the network.
@@ -55,7 +56,7 @@ def create_fork(client, source: str, *, owner: str, name: str, login: str) -> di
 
 
 def wait_for_fork(
-    client, full_name: str, branches: list[str], *, timeout: float = 300.0, interval: float = 0.5
+    client: GitHubClient, full_name: str, branches: list[str], *, timeout: float = 300.0, interval: float = 0.5
 ) -> dict[str, str]:
     """Poll the fork's branches until every one of ``branches`` is there; branch → commit."""
     deadline = time.monotonic() + timeout
@@ -80,9 +81,10 @@ def wait_for_fork(
         delay = min(delay * 2, 5.0)
 
 
-def list_forks(client, full_name: str) -> list[dict]:
+def list_forks(client: GitHubClient, full_name: str) -> list[dict]:
     """Every fork of ``full_name`` (docs.github.com/rest/repos/forks#list-forks, paginated by 100)."""
-    forks, page = [], 1
+    forks: list[dict] = []
+    page = 1
     while True:
         response = client.request(
             "GET", f"/repos/{full_name}/forks?per_page=100&page={page}", what=f"listing the forks of {full_name}"

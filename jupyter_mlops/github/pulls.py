@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
+from .client import GitHubClient
+
 
 def repo_of_url(url: str, web_url: str) -> str | None:
     """``owner/name`` when ``url`` is a clone URL of a repository on ``web_url``'s host, else None.
@@ -33,7 +35,7 @@ def repo_of_url(url: str, web_url: str) -> str | None:
     return f"{owner}/{name}" if owner and name else None
 
 
-def open_pull_request(client, full_name: str, *, head: str, base: str, title: str, body: str) -> dict:
+def open_pull_request(client: GitHubClient, full_name: str, *, head: str, base: str, title: str, body: str) -> dict:
     """Open a pull request, or return the open one from the same head (a second run opens no duplicate).
 
     docs.github.com/rest/pulls/pulls#create-a-pull-request: 201 with the pull request; 422 Validation
@@ -66,7 +68,7 @@ def open_pull_request(client, full_name: str, *, head: str, base: str, title: st
     )
 
 
-def find_open_pull_request(client, full_name: str, *, head: str, base: str) -> dict | None:
+def find_open_pull_request(client: GitHubClient, full_name: str, *, head: str, base: str) -> dict | None:
     owner = full_name.split("/")[0]
     query = f"state=open&head={quote(owner + ':' + head)}&base={quote(base)}"
     response = client.request("GET", f"/repos/{full_name}/pulls?{query}", what=f"listing pull requests of {full_name}")

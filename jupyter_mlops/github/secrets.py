@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from ..errors import InvalidInput, NotFound
 from .client import GitHubClient
@@ -116,7 +117,7 @@ class SecretStore:
             return {}
         key_id, key = self.public_key(client)
 
-        def put(name: str, value: str):
+        def put(name: str, value: str) -> tuple[str, str]:
             resp = client.request(
                 "PUT",
                 f"{self.base}/{name}",
@@ -126,4 +127,4 @@ class SecretStore:
             )
             return name, "created" if resp.status == 201 else "updated"
 
-        return dict(client.parallel([lambda n=n, v=v: put(n, v) for n, v in values.items()]))
+        return dict(client.parallel([partial(put, n, v) for n, v in values.items()]))

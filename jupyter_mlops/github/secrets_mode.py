@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .._types import SecretsMode
 from ..scaffold import template
 from ..settings.spec import dumps, loads
 from ..vcs.branchedit import read_file
@@ -21,7 +22,7 @@ _MODE_LINE = re.compile(r'^(?P<lead>[ \t]*secrets_mode[ \t]*=[ \t]*)"[^"\n]*"', 
 _MLOPS_TABLE = re.compile(r"^\[mlops\][ \t]*$", re.M)
 
 
-def set_mode_text(text: str, mode: str) -> str:
+def set_mode_text(text: str, mode: SecretsMode) -> str:
     """``mlops.toml`` with the mode changed, keeping everything else (comments, order) as it is."""
     table = _MLOPS_TABLE.search(text)
     if table:
@@ -39,7 +40,9 @@ def set_mode_text(text: str, mode: str) -> str:
     return dumps(spec)
 
 
-def mode_change_edits(root: Path, branches: list[str], mode: str) -> tuple[dict[str, dict[str, bytes]], list[str]]:
+def mode_change_edits(
+    root: Path, branches: list[str], mode: SecretsMode
+) -> tuple[dict[str, dict[str, bytes]], list[str]]:
     """The file changes that switch every branch to ``mode``, and warnings for files left alone."""
 
     edits: dict[str, dict[str, bytes]] = {}

@@ -9,11 +9,12 @@ from pathlib import Path
 from ..operations.init import apply_init, plan_init
 from ..operations.push import apply_push, plan_push
 from ..progress import Progress
+from ..settings.spec import ProjectSpec
 
 
 def create_project(
     target: Path,
-    spec,
+    spec: ProjectSpec,
     progress: Progress,
     *,
     token: str = "",

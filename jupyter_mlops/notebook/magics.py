@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from typing import Any
+from typing import Any, NoReturn
+
+from .._types import Subparsers
 
 WIZARD_HELP = "open the project wizard (ipywidgets) for a folder"
 
@@ -19,14 +21,14 @@ class _HelpShown(Exception):
     """argparse finished with status 0 (``--help``, ``--version``): nothing more to do."""
 
 
-def _parser_class():
+def _parser_class() -> type[argparse.ArgumentParser]:
     from IPython.core.error import UsageError
 
     class MagicArgumentParser(argparse.ArgumentParser):
-        def error(self, message: str):
+        def error(self, message: str) -> NoReturn:
             raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}\n(see {self.prog} --help)")
 
-        def exit(self, status: int = 0, message: str | None = None):
+        def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
             if status:
                 raise UsageError((message or f"{self.prog}: failed").strip())
             if message:
@@ -40,7 +42,7 @@ class _WizardVerb:
     """``%mlops wizard [PATH]``: a verb only the notebook faces have."""
 
     @staticmethod
-    def register(sub) -> None:
+    def register(sub: Subparsers) -> None:
         from ..cli.common import add_path
 
         p = sub.add_parser("wizard", help=WIZARD_HELP, description=WIZARD_HELP[0].upper() + WIZARD_HELP[1:] + ".")
@@ -99,5 +101,6 @@ def mlops(line: str) -> Any:
     return ui.payload if getattr(args, "json", False) and ui.payload is not None else report
 
 
-def register(ipython) -> None:
+def register(ipython: Any) -> None:
+    """``ipython``: the InteractiveShell (Any: the decorator on its ``register_magic_function`` has no usable types)."""
     ipython.register_magic_function(mlops, magic_kind="line", magic_name="mlops")

@@ -8,10 +8,15 @@ from __future__ import annotations
 import getpass
 import html
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..cli.ui import SYMBOLS, TerminalUI
 from ..progress import Event
+
+if TYPE_CHECKING:  # IPython is there whenever a notebook face runs; imported when it shows something
+    from IPython.lib.pretty import PrettyPrinter
 
 _COLOURS = {
     "done": "#1a7f37",
@@ -54,7 +59,7 @@ class Report:
     def __repr__(self) -> str:
         return self.text or f"{self.title}: done"
 
-    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's plain-text display
+    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:  # IPython's plain-text display
         printer.text(repr(self))
 
     def _repr_html_(self) -> str:
@@ -118,7 +123,7 @@ class NotebookUI(TerminalUI):
         if self._live:
             self._show(_Html(self.report._repr_html_()))
 
-    def _show(self, obj) -> None:
+    def _show(self, obj: object) -> None:
         from IPython.display import display
 
         if self._handle is None:
@@ -129,7 +134,7 @@ class NotebookUI(TerminalUI):
     def secret(self, label: str) -> str:
         return getpass.getpass(f"{label}: ")
 
-    def ask(self, label: str, default: str, check=None) -> str:
+    def ask(self, label: str, default: str, check: Callable[[str], str | None] | None = None) -> str:
         return default
 
     def confirm(self, question: str) -> bool:

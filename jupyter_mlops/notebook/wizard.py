@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import html
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 
 from ..errors import InvalidInput, MlopsError
-from ..operations.init import plan_init
+from ..operations.init import InitPlan, plan_init
 from ..operations.jobs import Job
 from ..settings import forms
 from ..settings.spec import check_url
@@ -404,7 +405,7 @@ class Wizard:
     def errors(self) -> dict[str, str]:
         return forms.field_errors(self.settings())[0]
 
-    def show_errors(self, keys, errors: dict[str, str]) -> bool:
+    def show_errors(self, keys: Iterable[str], errors: dict[str, str]) -> bool:
         for key in keys:
             if key in self.fields:
                 self.fields[key].show_error(errors.get(key))
@@ -460,7 +461,7 @@ class Wizard:
     def make_plan(self):
         return plan_init(self.target(), self.spec())
 
-    def describe(self, plan) -> str:
+    def describe(self, plan: InitPlan) -> str:
         owner, name = self.value("owner"), plan.spec.name
         where = (
             f"GitHub repository <b>{html.escape(owner)}/{html.escape(name)}</b> "
@@ -517,6 +518,7 @@ class Wizard:
 
     def _run_job(self) -> None:
         job = self.job
+        assert job is not None, "start() makes the job before it starts this thread"
         job.run()
         step = self.create
         if job.state == "succeeded":

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Mapping
 
 from .. import timeouts
-from ..errors import Cancelled, InvalidInput, NotFound, RemoteFailure, Unauthenticated
+from .._types import EventState
+from ..errors import Cancelled, InvalidInput, MlopsError, NotFound, RemoteFailure, Unauthenticated
 from ..progress import Progress, null_progress
 from ..settings.table import SECRETS
 from ..vcs import gitcli
@@ -37,7 +38,7 @@ SECRET_NAMES = (
     "MLFLOW_TRACKING_PASSWORD",
     "MLFLOW_TRACKING_TOKEN",
 )
-STATES = {"✓": "done", "✗": "fail", "!": "warn", "·": "skip"}
+STATES: dict[str, EventState] = {"✓": "done", "✗": "fail", "!": "warn", "·": "skip"}
 _LINE = re.compile(r"^(?P<symbol>[✓✗!·]|\s) (?P<step>[A-Za-z][\w-]*): (?P<message>.*)$")
 _URL = re.compile(r"https?://\S+")
 
@@ -189,7 +190,7 @@ def _read(proc: subprocess.Popen, lines: list[str], progress: Progress) -> None:
             progress.emit("log", "info", line)
 
 
-def _error(plan: EntryPlan, result: EntryResult):
+def _error(plan: EntryPlan, result: EntryResult) -> MlopsError:
     what = {"check": "The preflight", "run": "The run"}.get(plan.operation, plan.operation)
     if "--inference-test" in plan.arguments:
         what = "The inference test"

@@ -15,6 +15,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._types import FileChange, InitMode, Owner, SpecKind
 from .._version import __version__
 from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
@@ -29,15 +30,15 @@ COMMIT_MESSAGE = "Scaffold {name} with jupyter-mlops {version}"
 @dataclass
 class FileAction:
     path: str
-    action: str  # create | add (written, not yet committed: a run was stopped) | unchanged | kept (your content)
-    owner: str
+    action: FileChange
+    owner: Owner
 
 
 @dataclass
 class InitPlan:
     root: Path
     spec: ProjectSpec
-    mode: str  # new | update | adopt
+    mode: InitMode
     files: list[FileAction]
     git_init: bool
     branches_to_create: list[str]
@@ -60,9 +61,11 @@ class InitPlan:
 
     @property
     def commit(self) -> str | None:
-        if not self.to_commit:
-            return None
+        """The commit's message, when there is something to commit."""
+        return self.commit_message if self.to_commit else None
 
+    @property
+    def commit_message(self) -> str:
         return COMMIT_MESSAGE.format(name=self.spec.name, version=__version__)
 
     @property
@@ -171,6 +174,7 @@ def plan_init(root: Path | str, spec: ProjectSpec) -> InitPlan:
 
     is_empty = not root.exists() or not any(root.iterdir())
     files: list[FileAction] = []
+    mode: InitMode
     for path, f in rendered.items():
         target = root / path
         if not target.exists() and not target.is_symlink():
@@ -279,7 +283,11 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
         progress.emit("files", "done", f"Wrote {len(plan.to_create)} files")
         progress.check_cancelled()
         gitcli.commit_tree_fast(
-            staging, [(f.path, f.content, f.executable) for f in files], plan.commit, plan.spec.branch_names, ident
+            staging,
+            [(f.path, f.content, f.executable) for f in files],
+            plan.commit_message,
+            plan.spec.branch_names,
+            ident,
         )
         progress.emit(
             "git",
@@ -353,7 +361,7 @@ def _apply_into_existing(plan: InitPlan, progress: Progress) -> None:
             _write(root, [plan.rendered[p] for p in paths])
             progress.emit("files", "done", f"Added {len(paths)} missing files")
             gitcli.git(["add", "--", *commit_paths], root)
-            gitcli.git(["commit", "-q", "--no-verify", "-m", plan.commit, "--only", "--", *commit_paths], root)
+            gitcli.git(["commit", "-q", "--no-verify", "-m", plan.commit_message, "--only", "--", *commit_paths], root)
             progress.emit("git", "done", f"Committed {len(commit_paths)} files on {plan.spec.default_branch}")
         for f in plan.kept:
             progress.emit("files", "skip", f"Kept {f.path} (exists with your content)")
@@ -393,7 +401,7 @@ def build_spec(
     name: str | None = None,
     settings: dict | None = None,
     config_file: str | None = None,
-    kind: str = "project",
+    kind: SpecKind = "project",
 ) -> ProjectSpec:
     """Defaults < config file < settings (``--set``) < name. Raises InvalidInput listing every problem."""
 

@@ -177,9 +177,10 @@ class Job:
         try:
             with timeouts.cancellable(self.cancel_event):  # a child process waiting on a remote is killed too
                 value = fn(self.progress) if fn else None
+            payload: Any
             if self.result_view is not None:
                 payload = self.result_view(value)
-            elif hasattr(value, "to_dict"):
+            elif value is not None and hasattr(value, "to_dict"):
                 payload = value.to_dict()
             else:
                 payload = value

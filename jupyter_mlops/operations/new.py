@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._toml import tomllib
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict, InvalidInput, MlopsError
+from ..github.client import GitHubClient
 from ..github.forks import ForkRefused, create_fork, wait_for_fork
 from ..github.preflight import identity_from
 from ..github.pulls import repo_of_url
@@ -36,6 +37,7 @@ from ..vcs.remote import _push_error, check_remote_url, embedded_remote_path, en
 from ..vcs.upstream import read_ownership
 from .init import load_project_spec, move_into_place, staging_prefix
 from .push import apply_push, plan_push
+from .push_model import PushResult
 from .secrets import assign_to_branches
 
 DEFAULTS_FILE = "mlops-defaults.toml"
@@ -64,7 +66,7 @@ def names_github_repo(text: str) -> bool:
     return not looks_like_url and text.count("/") == 1 and not Path(text).exists()
 
 
-def resolve_source(text: str, client=None) -> Source:
+def resolve_source(text: str, client: GitHubClient | None = None) -> Source:
     text = text.strip()
     if not text:
         raise InvalidInput("--from is empty; give the main config repo as OWNER/NAME (GitHub) or a git URL or path")
@@ -139,7 +141,14 @@ class NewPlan:
     resume: bool  # the folder holds this project already: finish the job
     notes: list[str] = field(default_factory=list)
     login: str = ""
-    _client: object = field(default=None, repr=False)
+    _client: GitHubClient | None = field(default=None, repr=False)
+
+    @property
+    def client(self) -> GitHubClient:
+        """The GitHub client, for the steps that run only when the project goes to GitHub."""
+        if self._client is None:
+            raise TypeError("this new project does not go to GitHub: it has no client")
+        return self._client
 
     @property
     def full_name(self) -> str:
@@ -184,7 +193,7 @@ def plan_new(
     description: str | None = None,
     settings: dict | None = None,
     remote_url: str | None = None,
-    client=None,
+    client: GitHubClient | None = None,
     cwd: Path | str | None = None,
     progress: Progress | None = None,
 ) -> NewPlan:
@@ -202,7 +211,7 @@ def plan_new(
     target = target.absolute()
     resume = _check_directory(target, name, src)
     notes: list[str] = []
-    if src.github and not remote_url:
+    if src.github and client is not None and not remote_url:  # resolve_source needed the client for src.github
         gh_owner = owner or src.github.split("/")[0]
         plan = _plan_github(name, src, gh_owner, target, resume, client, progress, notes)
     else:
@@ -233,7 +242,14 @@ def _check_directory(target: Path, name: str, src: Source) -> bool:
 
 
 def _plan_github(
-    name: str, src: Source, owner: str, target: Path, resume: bool, client, progress: Progress, notes: list[str]
+    name: str,
+    src: Source,
+    owner: str,
+    target: Path,
+    resume: bool,
+    client: GitHubClient,
+    progress: Progress,
+    notes: list[str],
 ) -> NewPlan:
     progress.emit("preflight", "start", f"Reading {src.github} and {owner}/{name} on {client.web_url}")
     user, main, existing, forks = client.parallel(
@@ -290,7 +306,7 @@ class NewResult:
     project_url: str
     personalised: dict[str, list[str]]
     kept: list[str]
-    push: object | None
+    push: PushResult | None
     recorded: bool
     warnings: list[str]
 
@@ -343,7 +359,7 @@ def apply_new(
     return result
 
 
-def _auth(client, url: str) -> dict | None:
+def _auth(client: GitHubClient | None, url: str) -> dict[str, str] | None:
     if client is None or not url.startswith(client.web_url.rstrip("/") + "/"):
         return None
     return client.git_auth_env(url)
@@ -421,7 +437,7 @@ def _main_spec(plan: NewPlan, repo: Path) -> ProjectSpec:
     return spec
 
 
-def _source_error(plan: NewPlan, stderr: str):
+def _source_error(plan: NewPlan, stderr: str) -> MlopsError:
     return _push_error(stderr, plan.source.url, "clone")
 
 
@@ -437,6 +453,8 @@ def _personalise(repo: Path, branch: str, plan: NewPlan, defaults: dict) -> tupl
     """
 
     main_text = _read(repo, branch, "mlops.toml")
+    if main_text is None:
+        raise InvalidInput(f"The main config repo has no mlops.toml on {branch}; is {plan.source.url} one?")
     main_spec = loads(main_text.decode("utf-8"), source=f"mlops.toml on {branch}")
     project = _project_spec(main_spec, plan, defaults)
     ownership = read_ownership(repo, f"refs/heads/{branch}")
@@ -473,7 +491,7 @@ def _project_spec(main_spec: ProjectSpec, plan: NewPlan, defaults: dict) -> Proj
 
 
 def _fork(plan: NewPlan, result: NewResult, progress: Progress, timeout: float) -> None:
-    client = plan._client
+    client = plan.client
     progress.emit("fork", "start", f"Forking {plan.source.github} into {plan.full_name}")
     try:
         create_fork(client, plan.source.github, owner=plan.github_owner, name=plan.name, login=plan.login)
@@ -485,17 +503,24 @@ def _fork(plan: NewPlan, result: NewResult, progress: Progress, timeout: float) 
         )
         progress.emit("fork", "warn", f"{refused.reason}; making a mirror fork instead")
         return
-    branches = load_project_spec(plan.directory).branch_names
+    branches = _made_spec(plan).branch_names
     wait_for_fork(client, plan.full_name, branches, timeout=timeout)
     progress.emit("fork", "done", f"Forked {plan.source.github} as {plan.full_name}", link=plan.project_url)
 
 
-def _push(plan: NewPlan, progress: Progress, secret_values: dict[str, str] | None):
-    secrets = assign_to_branches(secret_values, load_project_spec(plan.directory)) if secret_values else None
+def _made_spec(plan: NewPlan) -> ProjectSpec:
+    spec = load_project_spec(plan.directory)
+    if spec is None:
+        raise Conflict(f"{plan.directory} has no mlops.toml any more (changed while new ran); run new again")
+    return spec
+
+
+def _push(plan: NewPlan, progress: Progress, secret_values: dict[str, str] | None) -> PushResult:
+    secrets = assign_to_branches(secret_values, _made_spec(plan)) if secret_values else None
     if plan.remote_url and "://" not in plan.remote_url and not plan.remote_url.startswith("git@"):
         target = Path(os.path.expanduser(plan.remote_url))
         if not target.exists():
-            ensure_bare(target, load_project_spec(plan.directory).default_branch)
+            ensure_bare(target, _made_spec(plan).default_branch)
     push_plan = plan_push(
         plan.directory,
         owner=plan.github_owner or None,

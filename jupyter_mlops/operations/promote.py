@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInput
+from ..github.client import GitHubClient
 from ..github.pulls import find_open_pull_request, open_pull_request, repo_of_url
 from ..progress import Progress, null_progress
 from ..vcs import gitcli
@@ -29,9 +30,9 @@ class PromotePlan:
     target: str
     full_name: str
     origin_url: str
+    _client: GitHubClient = field(repr=False)
     notes: list[str] = field(default_factory=list)
     evidence: Evidence | None = None
-    _client: object = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         return {
@@ -80,7 +81,7 @@ def check_direction(branches: list[str], source: str, target: str) -> None:
         raise InvalidInput(f"Cannot promote {source} → {target}: {why}. Promote goes one step: {allowed}")
 
 
-def plan_promote(root: Path | str, source: str, target: str, *, github=None) -> PromotePlan:
+def plan_promote(root: Path | str, source: str, target: str, *, github: GitHubClient | None = None) -> PromotePlan:
     root = Path(root).absolute()
     spec = load_project_spec(root)
     if spec is None:
@@ -88,7 +89,7 @@ def plan_promote(root: Path | str, source: str, target: str, *, github=None) -> 
     check_direction(spec.branch_names, source, target)
     origin = get_url(root, "origin") or ""
     full = repo_of_url(origin, github.web_url) if github is not None else None
-    if not full:
+    if not full or github is None:
         raise InvalidInput(
             f"promote opens a pull request on GitHub, and this project's origin ({redact(origin) or 'none'}) is not "
             f"a GitHub repository{' on ' + github.web_url if github is not None else ''}. Merge by hand instead: "
@@ -102,8 +103,9 @@ def plan_promote(root: Path | str, source: str, target: str, *, github=None) -> 
             f"{source} (push first to include your commits)"
         )
     refs = [_rev(root, f"refs/remotes/origin/{b}") or gitcli.branches(root).get(b) for b in (source, target)]
-    if all(refs):  # what this clone knows of origin's branches; apply compares what GitHub has, once fetched
-        plan.evidence = gather(root, source, target, source_ref=refs[0], target_ref=refs[1])
+    source_ref, target_ref = refs
+    if source_ref and target_ref:  # what this clone knows of origin's branches; apply compares GitHub's, once fetched
+        plan.evidence = gather(root, source, target, source_ref=source_ref, target_ref=target_ref)
     return plan
 
 

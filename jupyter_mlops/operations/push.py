@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._types import PushTarget
 from ..errors import Conflict, InvalidInput
+from ..github.client import GitHubClient
 from ..progress import Progress, null_progress
 from ..settings.spec import ProjectSpec, check_owner, check_repo_name
 from ..vcs import gitcli, remote
@@ -94,7 +96,7 @@ def plan_push(
     github_url: str | None = None,
     remote_url: str | None = None,
     secrets: dict[str, dict[str, str]] | None = None,
-    client=None,
+    client: GitHubClient | None = None,
     progress: Progress | None = None,
 ) -> PushPlan:
     """Read-only: what push would do. ``secrets``: branch → {NAME: value} to set where not set yet."""
@@ -136,7 +138,14 @@ def plan_push(
 
 
 def _plan_git(
-    root: Path, spec: ProjectSpec, target: str, url: str, *, create_bare: bool, progress: Progress, secrets: dict
+    root: Path,
+    spec: ProjectSpec,
+    target: PushTarget,
+    url: str,
+    *,
+    create_bare: bool,
+    progress: Progress,
+    secrets: dict[str, dict[str, str]],
 ) -> PushPlan:
     heads = {}
     if not create_bare:

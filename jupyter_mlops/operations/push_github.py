@@ -6,8 +6,12 @@ See ``operations/push.py`` for the rules; this module holds what only GitHub tar
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
+from .._types import EnvironmentState, PolicyState, ProtectionState, SecretsMode
 from ..errors import Conflict
 from ..github import preflight
 from ..github import repo as gh_repo
@@ -30,6 +34,9 @@ from .push_model import (
     push_branches,
 )
 
+# read_protection's answer -> what the plan does about it
+_PROTECTION: dict[str, ProtectionState] = {"present": "present", "absent": "create", "unavailable": "unavailable"}
+
 
 def _record_github(root: Path, api_url: str, full_name: str) -> None:
     gitcli.git(["config", GIT_KEY_API, api_url], root)  # one after the other: git locks .git/config
@@ -37,7 +44,17 @@ def _record_github(root: Path, api_url: str, full_name: str) -> None:
 
 
 def plan_github(
-    root: Path, spec: ProjectSpec, *, token, owner, name, private, github_url, secrets, client, progress: Progress
+    root: Path,
+    spec: ProjectSpec,
+    *,
+    token: str | None,
+    owner: str,
+    name: str,
+    private: bool | None,
+    github_url: str | None,
+    secrets: dict[str, dict[str, str]],
+    client: GitHubClient | None,
+    progress: Progress,
 ) -> PushPlan:
     for values in secrets.values():
         validate(values)
@@ -72,7 +89,7 @@ def plan_github(
     mode = spec.secrets_mode
     protect = spec.branch_names[1:]
     branches: dict[str, BranchSecrets] = {}
-    protection: dict[str, str] = {}
+    protection: dict[str, ProtectionState] = {}
     repo_secret_names: list[str] | None = None
     if repo is None:
         updates = remote.compare_branches(root, spec.branch_names, {}, f"{owner}/{name}")
@@ -106,22 +123,23 @@ def plan_github(
         want_private = bool(repo.get("private"))
         progress.emit("github", "start", f"Reading {owner}/{name}: branches, environments, secrets, protection")
         env = client.git_auth_env(clone_url)
-        tasks = [lambda: remote.ls_remote(root, clone_url, env)]
+        # one batch of reads of different kinds: the results are taken apart by position below
+        tasks: list[Callable[[], Any]] = [lambda: remote.ls_remote(root, clone_url, env)]
         if mode == "environments":
-            tasks += [lambda b=b: gh_repo.read_environment(client, owner, name, b) for b in spec.branch_names]
-            tasks += [lambda b=b: SecretStore(owner, name, b).list(client, missing_ok=True) for b in spec.branch_names]
+            tasks += [partial(gh_repo.read_environment, client, owner, name, b) for b in spec.branch_names]
+            tasks += [partial(SecretStore(owner, name, b).list, client, missing_ok=True) for b in spec.branch_names]
         else:
             tasks.append(lambda: SecretStore(owner, name).list(client))
-        tasks += [lambda b=b: gh_repo.read_protection(client, owner, name, b) for b in protect]
+        tasks += [partial(gh_repo.read_protection, client, owner, name, b) for b in protect]
         results = client.parallel(tasks)
         heads = results.pop(0)
         updates = remote.compare_branches(root, spec.branch_names, heads, f"{owner}/{name}")
         if mode == "environments":
-            n = len(spec.branch_names)
-            envs, stores = results[:n], results[n : 2 * n]
-            results = results[2 * n :]
+            count = len(spec.branch_names)
+            envs, stores = results[:count], results[count : 2 * count]
+            results = results[2 * count :]
             for b, st, names in zip(spec.branch_names, envs, stores, strict=True):
-                policy = (
+                policy: PolicyState = (
                     "present" if (st.custom_policies and b in st.patterns) else "kept" if st.user_policy else "create"
                 )
                 branches[b] = _branch_secrets(
@@ -134,7 +152,7 @@ def plan_github(
                 have = {n for n in _all_names(spec, b, secrets.get(b, {})) if spec.secret_name(b, n) in present}
                 branches[b] = _branch_secrets(spec, b, "exists", "present", have, secrets.get(b, {}))
         for b, state in zip(protect, results, strict=True):
-            protection[b] = {"present": "present", "absent": "create", "unavailable": "unavailable"}[state]
+            protection[b] = _PROTECTION[state]
             if state == "unavailable":
                 notes.append(
                     f"branch protection is not available for {owner}/{name} on its GitHub plan; {b} is "
@@ -199,7 +217,12 @@ def _all_names(spec: ProjectSpec, branch: str, given: dict[str, str]) -> list[st
 
 
 def _branch_secrets(
-    spec: ProjectSpec, branch: str, environment: str, policy: str, present_names: set[str], given: dict[str, str]
+    spec: ProjectSpec,
+    branch: str,
+    environment: EnvironmentState,
+    policy: PolicyState,
+    present_names: set[str],
+    given: dict[str, str],
 ) -> BranchSecrets:
     """``present_names``: the project's names found set on GitHub (GitHub compares them case-insensitively)."""
     required = spec.branches[branch].required_secrets()
@@ -232,7 +255,7 @@ class _GitHubApply:
 
     def __init__(self, plan: PushPlan, progress: Progress) -> None:
         self.plan, self.progress = plan, progress
-        self.gh, self.spec, self.client, self.root = plan.github, plan.spec, plan._client, plan.root
+        self.gh, self.spec, self.client, self.root = plan.github_plan, plan.spec, plan.client, plan.root
         self.warnings = list(plan.warnings)
         self.mode_changed = False
         self.environments: list[str] = []
@@ -312,7 +335,7 @@ class _GitHubApply:
         """None when made; else why GitHub has none for this repository."""
         gh, client = self.gh, self.client
         self.progress.emit("environments", "start", f"Creating environments {', '.join(names)}")
-        answers = client.parallel([lambda b=b: gh_repo.put_environment(client, gh.owner, gh.name, b) for b in names])
+        answers = client.parallel([partial(gh_repo.put_environment, client, gh.owner, gh.name, b) for b in names])
         refused = [(b, r) for b, r in zip(names, answers, strict=True) if r.status != 200]
         unavailable = [b for b, r in refused if gh_repo.environment_unavailable(r)]
         if refused and len(unavailable) < len(refused):
@@ -336,7 +359,7 @@ class _GitHubApply:
         for b, p in gh.protection.items():
             if p == "unavailable":
                 self.unprotected(b)
-        flows: list = [self.git_flow]
+        flows: list[Callable[[], Any]] = [self.git_flow]
         if deferred:
             flows.append(lambda: self.deferred_flow(deferred))
         elif self.spec.secrets_mode == "environments":
@@ -357,7 +380,7 @@ class _GitHubApply:
         pushed = push_branches(self.plan, self.progress, gh.clone_url, self.git_env)
         # the default branch and the protections need the pushed branches, not each other
         todo = [b for b, p in gh.protection.items() if p == "create"]
-        tasks = [lambda b=b: self.protect(b) for b in todo]
+        tasks: list[Callable[[], None]] = [partial(self.protect, b) for b in todo]
         if self.plan.origin != "keep":  # later commands (status, secrets, push) find the repository from here
             tasks.append(lambda: _record_github(self.root, gh.api_url, gh.full_name))
         if gh.default_branch != self.spec.default_branch:
@@ -389,12 +412,13 @@ class _GitHubApply:
         self.warnings.append(msg)
         self.progress.emit(f"protection:{branch}", "warn", msg)
 
-    def environment_tasks(self) -> list:
+    def environment_tasks(self) -> list[Callable[[], None]]:
         # an environment's branch rule and its secrets are independent of each other
         branches = self.gh.branches
-        return [lambda b=b: self.branch_policy(b) for b, st in branches.items() if st.policy == "create"] + [
-            lambda b=b: self.environment_secrets(b) for b, st in branches.items() if st.to_set
+        tasks: list[Callable[[], None]] = [
+            partial(self.branch_policy, b) for b, st in branches.items() if st.policy == "create"
         ]
+        return tasks + [partial(self.environment_secrets, b) for b, st in branches.items() if st.to_set]
 
     def branch_policy(self, branch: str) -> None:
         gh = self.gh
@@ -456,7 +480,7 @@ class _GitHubApply:
 
 
 def _secrets_done(plan: PushPlan, branch: str, names: list[str], out: dict[str, list[str]], progress: Progress) -> None:
-    s = plan.github.branches[branch]
+    s = plan.github_plan.branches[branch]
     for n in names:
         s.present.append(n)
     s.to_set = []
@@ -466,10 +490,10 @@ def _secrets_done(plan: PushPlan, branch: str, names: list[str], out: dict[str, 
         progress.emit(f"secrets:{branch}", "done", f"Set {shown} for {branch} (sealed for GitHub)")
 
 
-def _switch_mode(plan: PushPlan, mode: str, progress: Progress, warnings: list[str]) -> bool:
+def _switch_mode(plan: PushPlan, mode: SecretsMode, progress: Progress, warnings: list[str]) -> bool:
     """Record the new mode on every branch (one commit each, before the push) and replan the secrets."""
 
-    gh, spec, root = plan.github, plan.spec, plan.root
+    gh, spec, root = plan.github_plan, plan.spec, plan.root
     edits, notes = mode_change_edits(root, spec.branch_names, mode)
     warnings += notes
     if edits:
@@ -485,7 +509,7 @@ def _switch_mode(plan: PushPlan, mode: str, progress: Progress, warnings: list[s
             f"Recorded secrets_mode = {mode!r} in mlops.toml on {', '.join(edits)} (one commit each, before pushing)",
         )
     spec.secrets_mode = gh.secrets_mode = mode
-    present = set(SecretStore(gh.owner, gh.name).list(plan._client) or {})
+    present = set(SecretStore(gh.owner, gh.name).list(plan.client) or {})
     gh.repo_secrets = sorted(present)
     for b in gh.branches:
         given = plan._values.get(b, {})

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._types import EnvironmentState, OriginAction, PolicyState, ProtectionState, PushTarget, SecretsMode
+from ..github.client import GitHubClient
 from ..github.secrets import validate
 from ..progress import Progress
 from ..settings.spec import ProjectSpec
@@ -25,8 +27,8 @@ class BranchSecrets:
     """One branch's CI credentials on GitHub (names as the project knows them, e.g. KFP_TOKEN)."""
 
     branch: str
-    environment: str  # "exists" | "create" | "unknown" (the repository is created by this push)
-    policy: str  # "present" | "create" | "kept" (the environment has a rule the user chose)
+    environment: EnvironmentState
+    policy: PolicyState
     required: list[str]
     present: list[str]
     to_set: list[str]
@@ -52,9 +54,9 @@ class GitHubPlan:
     html_url: str
     clone_url: str
     default_branch: str | None
-    secrets_mode: str
+    secrets_mode: SecretsMode
     branches: dict[str, BranchSecrets]
-    protection: dict[str, str]  # branch -> present | create | unavailable
+    protection: dict[str, ProtectionState]  # branch -> its state
     repo_secrets: list[str] | None = None  # names present as repository secrets (repository mode)
     notes: list[str] = field(default_factory=list)
     # Whether GitHub's documented plan rules settle the environments question: True (public repository,
@@ -76,17 +78,30 @@ class GitHubPlan:
 class PushPlan:
     root: Path
     spec: ProjectSpec
-    target: str  # github | embedded | git
+    target: PushTarget
     remote_url: str
     updates: list[BranchUpdate]
-    origin: str  # what happens to `origin`: add | update | unchanged | keep (points elsewhere; push by URL)
+    origin: OriginAction  # what happens to `origin`
     create_bare: bool = False
     github: GitHubPlan | None = None
     warnings: list[str] = field(default_factory=list)
-    _client: object = field(default=None, repr=False, compare=False)
-    _values: dict = field(default_factory=dict, repr=False, compare=False)
+    _client: GitHubClient | None = field(default=None, repr=False, compare=False)
+    _values: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------ what it will do
+
+    @property
+    def github_plan(self) -> GitHubPlan:
+        """The GitHub part, for steps that run only when the target is GitHub."""
+        if self.github is None:
+            raise TypeError(f"a push to {self.target} has no GitHub plan")
+        return self.github
+
+    @property
+    def client(self) -> GitHubClient:
+        if self._client is None:
+            raise TypeError(f"a push to {self.target} has no GitHub client")
+        return self._client
 
     @property
     def branches_to_push(self) -> list[BranchUpdate]:
@@ -110,7 +125,7 @@ class PushPlan:
         """Add values (e.g. typed at a prompt) for names the plan found missing."""
 
         validate(values)
-        s = self.github.branches[branch]
+        s = self.github_plan.branches[branch]
         for name, value in values.items():
             self._values.setdefault(branch, {})[name] = value
             if name in s.present:
@@ -197,11 +212,11 @@ class PushPlan:
 
 @dataclass
 class PushResult:
-    target: str
+    target: PushTarget
     remote_url: str
     repo_url: str | None
     pushed: list[str]
-    secrets_mode: str
+    secrets_mode: SecretsMode
     mode_changed: bool
     created_repository: bool
     environments: list[str]
@@ -215,7 +230,7 @@ class PushResult:
         return dict(self.__dict__)
 
 
-def origin_action(root: Path, url: str, spec: ProjectSpec) -> str:
+def origin_action(root: Path, url: str, spec: ProjectSpec) -> OriginAction:
     """add | unchanged | update (origin was the embedded default: the project moves on) | keep (yours)."""
     current = remote.get_url(root)
     if current is None:

@@ -37,7 +37,7 @@ class RunPlan(EntryPlan):
 
     def describe(self) -> list[str]:
         lines = super().describe()
-        if self.missing and self.install:
+        if self.environment and self.missing and self.install:
             lines.insert(0, f"Install into {self.environment.venv}: {', '.join(self.missing)}")
         return lines
 
@@ -75,7 +75,7 @@ def plan_run(
 
 
 def apply_run(plan: EntryPlan, progress: Progress | None = None, env: Mapping[str, str] | None = None) -> EntryResult:
-    if isinstance(plan, RunPlan) and plan.missing:
+    if isinstance(plan, RunPlan) and plan.environment and plan.missing:
         if not plan.install:
             raise plan.environment.problem()
         plan.environment = project_env.install(plan.environment, progress or null_progress())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ..errors import InvalidInput
@@ -115,8 +116,8 @@ class SecretsPlan:
     spec: ProjectSpec
     repo: RepoRef
     names: dict[str, list[str]]  # branch -> project names to set
-    _values: dict = field(default_factory=dict, repr=False, compare=False)
-    _client: object = field(default=None, repr=False, compare=False)
+    _values: dict[str, dict[str, str]] = field(repr=False, compare=False)
+    _client: GitHubClient = field(repr=False, compare=False)
 
     def github_name(self, branch: str, name: str) -> str:
         return self.spec.secret_name(branch, name)
@@ -159,7 +160,7 @@ def plan_secrets_set(
     token: str | None = None,
     env: str | None = None,
     github_url: str | None = None,
-    client=None,
+    client: GitHubClient | None = None,
 ) -> SecretsPlan:
     """Validate names and values before any call; ``values`` are NAME → value (see ``assign_to_branches``)."""
 
@@ -185,11 +186,11 @@ def apply_secrets_set(plan: SecretsPlan, progress: Progress | None = None) -> Se
     done: dict[str, dict[str, str]] = {}
     if spec.secrets_mode == "environments":
 
-        def one(branch: str):
+        def one(branch: str) -> tuple[str, dict[str, str]]:
             values = dict(plan._values[branch])
             return branch, SecretStore(repo.owner, repo.name, branch).put_all(client, values)
 
-        for branch, outcome in client.parallel([lambda b=b: one(b) for b in plan.names]):
+        for branch, outcome in client.parallel([partial(one, b) for b in plan.names]):
             done[branch] = outcome
     else:
         values = {spec.secret_name(b, n): v for b, vs in plan._values.items() for n, v in vs.items()}
@@ -233,7 +234,12 @@ class SecretsListing:
 
 
 def list_secrets(
-    root: Path | str, *, token: str | None = None, env: str | None = None, github_url: str | None = None, client=None
+    root: Path | str,
+    *,
+    token: str | None = None,
+    env: str | None = None,
+    github_url: str | None = None,
+    client: GitHubClient | None = None,
 ) -> SecretsListing:
     """Names and update times (GitHub never returns values), and the required names still missing."""
 
@@ -245,7 +251,7 @@ def list_secrets(
     found: dict[str, dict[str, str]] = {}
     if spec.secrets_mode == "environments":
         stores = client.parallel(
-            [lambda b=b: SecretStore(repo.owner, repo.name, b).list(client, missing_ok=True) for b in branches]
+            [partial(SecretStore(repo.owner, repo.name, b).list, client, missing_ok=True) for b in branches]
         )
         for b, names in zip(branches, stores, strict=True):
             found[b] = {n: t for n, t in (names or {}).items()}

@@ -75,7 +75,8 @@ class StatusResult:
             if not b.exists:
                 lines.append(f" {mark}{b.name:<12} missing (jupyter mlops init recreates it)")
                 continue
-            lines.append(f" {mark}{b.name:<12} {b.commit[:8]} {b.date[:10]} {b.subject[:50]}  [{b.remote}]")
+            commit, date, subject = b.commit or "", b.date or "", b.subject or ""
+            lines.append(f" {mark}{b.name:<12} {commit[:8]} {date[:10]} {subject[:50]}  [{b.remote}]")
             scope = f"environment {b.environment}" if b.environment else "repository secrets"
             if b.secrets:
                 lines.append(f"  {'':<12} CI secrets ({scope}): {', '.join(b.secrets)}")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInput, MlopsError
+from ..github.client import GitHubClient
 from ..github.forks import list_forks
 from ..github.pulls import open_pull_request, repo_of_url
 from ..progress import Progress, null_progress
@@ -149,7 +150,7 @@ class SyncPlan:
     origin_url: str | None
     pr: bool
     projects: list[registry.ProjectEntry] = field(default_factory=list)
-    github: object | None = field(default=None, repr=False)  # GitHubClient when a GitHub API is involved
+    github: GitHubClient | None = field(default=None, repr=False)  # when a GitHub API is involved
 
     def to_dict(self) -> dict:
         return {
@@ -222,7 +223,9 @@ def _upstream(root: Path, spec: ProjectSpec) -> str:
     return upstream
 
 
-def plan_sync(root: Path | str, *, all_projects: bool = False, pr: bool = False, github=None) -> SyncPlan:
+def plan_sync(
+    root: Path | str, *, all_projects: bool = False, pr: bool = False, github: GitHubClient | None = None
+) -> SyncPlan:
     """``github``: a GitHubClient, needed for ``pr`` and for the fork network of a main repo on GitHub."""
 
     root = Path(root).absolute()
@@ -252,7 +255,7 @@ def _require_github_for_pr(plan: SyncPlan) -> None:
         )
 
 
-def _find_projects(root: Path, main_url: str, github) -> list[registry.ProjectEntry]:
+def _find_projects(root: Path, main_url: str, github: GitHubClient | None) -> list[registry.ProjectEntry]:
     found = {p.url: p for p in registry.read(root, main_url, env=_auth(github, main_url))}
     if github is not None:
         full = repo_of_url(main_url, github.web_url)
@@ -266,7 +269,7 @@ def _find_projects(root: Path, main_url: str, github) -> list[registry.ProjectEn
     return sorted(found.values(), key=lambda p: p.name)
 
 
-def _auth(github, url: str) -> dict | None:
+def _auth(github: GitHubClient | None, url: str) -> dict[str, str] | None:
     """git's environment for ``url``: the token as a header when the URL is on the GitHub host we talk to."""
     if github is None or not url.startswith(github.web_url.rstrip("/") + "/"):
         return None
@@ -410,7 +413,7 @@ def _ensure_upstream_remote(root: Path, url: str) -> None:
         gitcli.git(["remote", "add", "--end-of-options", UPSTREAM, url], root)
 
 
-def _fetch(root: Path, name: str, url: str, github) -> None:
+def _fetch(root: Path, name: str, url: str, github: GitHubClient | None) -> None:
     proc = gitcli.git(
         ["fetch", "--quiet", "--no-tags", "--prune", "--end-of-options", name],
         root,
@@ -482,11 +485,14 @@ def _last_line(text: str) -> str:
 
 
 def _open_prs(plan: SyncPlan, url: str, project: str, merges: list[BranchMerge], progress: Progress) -> None:
-    full = repo_of_url(url, plan.github.web_url)
+    github = plan.github
+    full = repo_of_url(url, github.web_url) if github else None
+    if github is None or full is None:  # plan_sync refuses --pr for projects that are not on this GitHub
+        raise InvalidInput(f"{redact(url)} is not a repository on GitHub: sync cannot open a pull request there")
     for merge in merges:
         body = _pr_body(plan, merge)
         pull = open_pull_request(
-            plan.github,
+            github,
             full,
             head=SYNC_BRANCH.format(branch=merge.branch),
             base=merge.branch,

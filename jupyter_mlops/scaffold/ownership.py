@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .._toml import tomllib
+from .._types import Owner
 from ..errors import InvalidInput
 
 OWNERSHIP_FILE = ".mlops/ownership.toml"
@@ -30,11 +31,11 @@ class Ownership:
     def is_project(self, path: str) -> bool:
         return path in ALWAYS_PROJECT or any(fnmatch.fnmatchcase(path, p) for p in self.project)
 
-    def owner(self, path: str) -> str:
+    def owner(self, path: str) -> Owner:
         return "project" if self.is_project(path) else "org"
 
 
-def render_text(owners: dict[str, str]) -> str:
+def render_text(owners: dict[str, Owner]) -> str:
     """The committed file, from ``template.ownership(spec)`` (path → owner)."""
     import tomli_w
 

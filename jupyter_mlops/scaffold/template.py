@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .._toml import tomllib
+from .._types import OWNERS, Owner
 from .._version import __version__
 from ..errors import InvalidInput
 from ..settings.spec import ProjectSpec, dumps
@@ -37,7 +38,7 @@ def template_root() -> Path:
 class ManifestEntry:
     path: str
     source: str
-    owner: str
+    owner: Owner  # checked against OWNERS when the manifest is read
     when: str = ""
 
     @property
@@ -61,19 +62,23 @@ def _flag(spec: ProjectSpec, name: str) -> bool:
 class RenderedFile:
     path: str
     content: bytes
-    owner: str
+    owner: Owner
     executable: bool = False
 
 
 @lru_cache(maxsize=1)
 def manifest() -> tuple[ManifestEntry, ...]:
     data = tomllib.loads((template_root() / "manifest.toml").read_text(encoding="utf-8"))
-    return tuple(ManifestEntry(**entry) for entry in data["file"])
+    entries = tuple(ManifestEntry(**entry) for entry in data["file"])
+    wrong = [e.path for e in entries if e.owner not in OWNERS]
+    if wrong:  # the template's own mistake, caught by its tests
+        raise ValueError(f"manifest.toml: owner must be one of {', '.join(OWNERS)}: {', '.join(wrong)}")
+    return entries
 
 
-def ownership(spec: ProjectSpec) -> dict[str, str]:
+def ownership(spec: ProjectSpec) -> dict[str, Owner]:
     """Generated path → 'org' | 'project' (what `sync` may update), including mlops.toml."""
-    out = {SPEC_FILE: "project"}
+    out: dict[str, Owner] = {SPEC_FILE: "project"}
     for entry in manifest():
         for path in _expand(entry.path, spec):
             out[path] = entry.owner

@@ -7,6 +7,7 @@ paths, call the operations and shape their results as the OpenAPI document says.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from ..errors import InvalidInput, NotFound
 from ..github.client import DEFAULT_HOSTS, GitHubClient, ServerToken, check_token_host, normalize_api_url
 from ..operations.branch_entry import credential_names
 from ..operations.check import apply_check, plan_check
-from ..operations.init import apply_init, default_name, load_project_spec, plan_init
+from ..operations.init import InitPlan, apply_init, default_name, load_project_spec, plan_init
 from ..operations.jobs import Job
 from ..operations.push import apply_push, check_request, plan_push
 from ..operations.run import apply_run, plan_run
@@ -23,11 +24,12 @@ from ..operations.status import project_status
 from ..operations.sync import apply_sync, check_local, plan_sync
 from ..settings.forms import defaults as form_defaults
 from ..settings.forms import field_errors, json_schema, validation
+from ..settings.spec import ProjectSpec
 from ..vcs.remote import check_remote_url, get_url
 from .paths import relative, resolve
 
 
-def server_token(given: str | None, github_hosts=None) -> str | None:
+def server_token(given: str | None, github_hosts: Iterable[str] | None = None) -> str | None:
     """The token from the request, else the one the server was started with (GITHUB_TOKEN / GH_TOKEN) —
     marked as the server's, so it goes only to the API hosts the admin allows (``github_hosts``)."""
 
@@ -67,7 +69,7 @@ def validate(body: dict) -> dict:
 # ---------------------------------------------------------------- init
 
 
-def _init_spec(root: Path, body: dict):
+def _init_spec(root: Path, body: dict[str, Any]) -> ProjectSpec:
     values = dict(body.get("settings") or {})
     if body.get("name"):
         values["name"] = body["name"]
@@ -75,7 +77,7 @@ def _init_spec(root: Path, body: dict):
         existing = load_project_spec(root) if root.is_dir() else None
         values["name"] = existing.name if existing else default_name(root)
     errors, spec = field_errors(values)
-    if errors:
+    if errors or spec is None:
         raise InvalidInput(
             "The project settings are not valid; fix them and send the request again:",
             details=[f"{k}: {v}" for k, v in errors.items()],
@@ -84,7 +86,7 @@ def _init_spec(root: Path, body: dict):
     return spec
 
 
-def plan_payload(root_dir: str, plan) -> dict:
+def plan_payload(root_dir: str, plan: InitPlan) -> dict[str, Any]:
     out = plan.to_dict()
     out.pop("root", None)
     out["path"] = relative(root_dir, plan.root)
@@ -92,7 +94,7 @@ def plan_payload(root_dir: str, plan) -> dict:
     return out
 
 
-def init_plan(root_dir: str, body: dict):
+def init_plan(root_dir: str, body: dict[str, Any]) -> InitPlan:
     root = resolve(root_dir, body["path"])
     return plan_init(root, _init_spec(root, body))
 
@@ -130,7 +132,7 @@ def _values(tree: Any) -> list[str]:
     return [tree] if isinstance(tree, str) else []
 
 
-def push_job(root_dir: str, body: dict, github_hosts=None) -> Job:
+def push_job(root_dir: str, body: dict, github_hosts: Iterable[str] | None = None) -> Job:
     """Check the request's values now (a 400 names the field), then plan and apply in the job: planning
     talks to remotes, so it belongs to the job — cancellable, and the folder counts as busy meanwhile."""
 
@@ -158,7 +160,7 @@ def push_job(root_dir: str, body: dict, github_hosts=None) -> Job:
     return Job("push", run, path=relative(root_dir, root), secrets=(token or "", *_values(secrets)))
 
 
-def secrets_set(root_dir: str, body: dict, github_hosts=None) -> dict:
+def secrets_set(root_dir: str, body: dict, github_hosts: Iterable[str] | None = None) -> dict:
     root = project_root(root_dir, body["path"])
     token = server_token(body.get("token"), github_hosts)
     plan = plan_secrets_set(
@@ -168,7 +170,12 @@ def secrets_set(root_dir: str, body: dict, github_hosts=None) -> dict:
 
 
 def secrets_list(
-    root_dir: str, path: str, env: str | None, github_url: str | None, token: str | None, github_hosts=None
+    root_dir: str,
+    path: str,
+    env: str | None,
+    github_url: str | None,
+    token: str | None,
+    github_hosts: Iterable[str] | None = None,
 ) -> dict:
     root = project_root(root_dir, path)
     token = server_token(token, github_hosts)
@@ -182,7 +189,7 @@ def status(root_dir: str, path: str) -> dict:
     return out
 
 
-def _sync_client(root: Path, body: dict, token: str | None, github_url: str | None):
+def _sync_client(root: Path, body: dict[str, Any], token: str | None, github_url: str | None) -> GitHubClient | None:
     """A GitHub client when GitHub is involved (pull requests, an API URL, a remote on github.com, --all with a
     token), as the CLI decides; the token from the request, else the server's environment."""
 
@@ -194,7 +201,7 @@ def _sync_client(root: Path, body: dict, token: str | None, github_url: str | No
     return GitHubClient(token or "", github_url)
 
 
-def sync_job(root_dir: str, body: dict, github_hosts=None) -> Job:
+def sync_job(root_dir: str, body: dict, github_hosts: Iterable[str] | None = None) -> Job:
     """Values checked now; planning (it fetches the main repo's project list) and applying in the job."""
 
     root = project_root(root_dir, body["path"])

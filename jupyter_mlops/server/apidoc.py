@@ -10,9 +10,12 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
+
+if TYPE_CHECKING:  # jsonschema is imported by the first request that is checked
+    from jsonschema import Draft202012Validator, ValidationError
 
 DOCUMENT = Path(__file__).with_name("openapi.yaml")
 _URI = "urn:jupyter-mlops:openapi"
@@ -26,12 +29,12 @@ def document() -> dict:
 
 
 @functools.lru_cache(maxsize=None)
-def _validator(schema_name: str):
+def _validator(schema_name: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
+    from referencing import Registry
     from referencing.jsonschema import DRAFT202012
 
-    registry = Registry().with_resource(_URI, Resource(contents=document(), specification=DRAFT202012))
+    registry = Registry().with_resource(_URI, DRAFT202012.create_resource(document()))
     return Draft202012Validator({"$ref": f"{_URI}#/components/schemas/{schema_name}"}, registry=registry)
 
 
@@ -49,7 +52,7 @@ _RULES = {
 }
 
 
-def _describe(error) -> str:
+def _describe(error: ValidationError) -> str:
     where = ".".join(str(p) for p in error.absolute_path) or "body"
     rule = error.validator
     if rule == "type":

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import traceback
-from typing import Any, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
@@ -17,6 +18,9 @@ from ..errors import InvalidInput, MlopsError, NotFound
 from ..operations.jobs import INTERNAL_ERROR, Job, JobManager, redact
 from . import actions, apidoc
 from .paths import relative, resolve
+
+if TYPE_CHECKING:  # app.py imports this module to register the handlers
+    from .app import MlopsExtension
 
 AUTH_RESOURCE = "jupyter_mlops"
 API = "jupyter-mlops/api"
@@ -43,6 +47,7 @@ def _secret_values(body: Any) -> list[str]:
 
 class MlopsHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = AUTH_RESOURCE
+    extensionapp: MlopsExtension  # the mixin's app, which is always ours here
     _secrets: list[str]
 
     def initialize(self, name: str, *args: Any, **kwargs: Any) -> None:
@@ -121,7 +126,9 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(payload))
 
-    def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001 - tornado's signature
+    def log_exception(
+        self, typ: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if isinstance(value, MlopsError):
             return  # the client's mistake (or a remote's), answered with its message; the access log has it
         if isinstance(value, tornado.web.HTTPError):

@@ -92,8 +92,8 @@ def _row(key: str, values: Mapping[str, Any]) -> tuple[Setting | None, str | Non
             return setting, None
     head, _, rest = key.partition(".")
     while rest:
-        if (setting := branch_setting(rest)) is not None:
-            return setting, head
+        if (row := branch_setting(rest)) is not None:
+            return row, head
         more, _, rest = rest.partition(".")
         head = f"{head}.{more}"
     return None, None

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from .._toml import tomllib
+from .._types import SECRETS_MODES, AuthMode, SecretsMode, SpecKind
 from .._version import __version__
 from ..errors import InvalidInput
 from .table import (  # noqa: F401  (re-exported: the table is read through spec by most callers)
@@ -51,8 +51,7 @@ from .validators import (  # noqa: F401  (re-exported: faces import these checks
 )
 
 DEFAULT_BRANCHES = ("development", "staging", "production")
-KINDS = ("project", "main")
-SECRETS_MODES = ("environments", "repository")
+KINDS: tuple[SpecKind, ...] = get_args(SpecKind)
 
 WINE_DATA_URI = "https://archive.ics.uci.edu/ml/machine-learning-databases/wine-quality/winequality-red.csv"
 INCLUSTER_MLFLOW = "http://mlflow.mlflow.svc.cluster.local:5000"
@@ -63,7 +62,7 @@ GHCR = "ghcr.io"
 @dataclass
 class BranchSettings:
     kfp_host: str = "http://localhost:8080"
-    kfp_auth: str = "none"
+    kfp_auth: AuthMode = "none"
     kfp_namespace: str = ""
     kfp_experiment: str = ""
     mlflow_uri: str = INCLUSTER_MLFLOW
@@ -105,12 +104,17 @@ def _attr(key: str) -> str:
     return key.replace(".", "_")
 
 
-@functools.cache
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
 def _fields(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls))
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    return names
 
 
-def _read(obj: Any, setting: Setting) -> Any:
+def _read(obj: ProjectSpec | BranchSettings, setting: Setting) -> Any:
     """A setting's value on a ProjectSpec or BranchSettings: its field, else ``extra`` (rows added later)."""
     attr = _attr(setting.key)
     if attr in _fields(type(obj)):
@@ -118,7 +122,7 @@ def _read(obj: Any, setting: Setting) -> Any:
     return obj.extra.get(setting.key, _initial(setting))
 
 
-def _write(obj: Any, setting: Setting, value: Any) -> None:
+def _write(obj: ProjectSpec | BranchSettings, setting: Setting, value: Any) -> None:
     attr = _attr(setting.key)
     if attr in _fields(type(obj)):
         setattr(obj, attr, value)
@@ -147,9 +151,9 @@ class ProjectSpec:
     registry: str = GHCR
     compare: bool = False
     branches: dict[str, BranchSettings] = field(default_factory=dict)
-    kind: str = "project"
+    kind: SpecKind = "project"
     # Written by later commands and read back: push records how secrets are scoped, new/sync the upstream.
-    secrets_mode: str = "environments"
+    secrets_mode: SecretsMode = "environments"
     upstream: str = ""
     remote: str = ""
     template_version: str = __version__
@@ -195,8 +199,8 @@ class ProjectSpec:
             return ",".join(self.branches)
         if setting := project_setting(key):
             return _read(self, setting)
-        branch, sub = split_branch_key(key, self.branch_names)
-        return _read(self.branches[branch], branch_setting(sub))
+        branch, row = split_branch_key(key, self.branch_names)
+        return _read(self.branches[branch], row)
 
     def set(self, key: str, raw: Any) -> None:
         """Set one setting from user text (``--set key=value``) or a typed value (config file, JSON)."""
@@ -210,8 +214,8 @@ class ProjectSpec:
             _write(self, setting, value)
             self._share_options()
             return
-        branch, sub = split_branch_key(key, self.branch_names)
-        _write(self.branches[branch], branch_setting(sub), _coerce(branch_setting(sub), raw, key))
+        branch, row = split_branch_key(key, self.branch_names)
+        _write(self.branches[branch], row, _coerce(row, raw, key))
 
     def _rename(self, new: str) -> None:
         # Derived defaults follow the name unless the user changed them.
@@ -346,11 +350,12 @@ def default_data_remote(name: str) -> str:
     return f"s3://mlflow/dvc/{name.lower()}"
 
 
-def split_branch_key(key: str, branches: list[str]) -> tuple[str, str]:
+def split_branch_key(key: str, branches: list[str]) -> tuple[str, Setting]:
+    """``staging.kfp.host`` -> the branch and its row; an unknown branch or setting is the user's mistake."""
     for branch in sorted(branches, key=len, reverse=True):
         prefix = branch + "."
-        if key.startswith(prefix) and branch_setting(key[len(prefix) :]):
-            return branch, key[len(prefix) :]
+        if key.startswith(prefix) and (row := branch_setting(key[len(prefix) :])):
+            return branch, row
     known = ", ".join([s.key for s in project_settings()] + [f"<branch>.{s.key}" for s in branch_settings()])
     head = key.split(".", 1)[0]
     if "." in key and head not in branches and branch_setting(key.split(".", 1)[1]):

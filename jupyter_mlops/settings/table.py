@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._types import AUTH_MODES, LICENSES
 from .validators import (
     check_cron,
     check_data_remote,
@@ -26,10 +27,6 @@ from .validators import (
     check_repo_name,
     check_url,
 )
-
-AUTH_MODES = ("none", "token", "dex", "incluster")
-LICENSES = ("placeholder", "MIT", "Apache-2.0", "BSD-3-Clause")
-
 
 # ---------------------------------------------------------------- the settings table
 

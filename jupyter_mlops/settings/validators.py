@@ -212,12 +212,14 @@ def _cron_field_problem(text: str, label: str, low: int, high: int, names: tuple
         ends = base.split("-")
         if len(ends) > 2 or not all(ends):
             return f"{label} {part!r} is not a value, a range a-b, a list a,b or */n"
-        values = [_cron_value(e, low, names) for e in ends]
-        for end, value in zip(ends, values, strict=True):
+        values: list[int] = []
+        for end in ends:
+            value = _cron_value(end, low, names)
             if value is None:
                 return f"{label} {end!r} is not a number" + (f" or a name ({names[0]}…)" if names else "")
             if not low <= value <= high:
                 return f"{label} {value} is outside {low}–{high}"
+            values.append(value)
         if len(values) == 2 and values[0] > values[1]:
             return f"{label} range {base!r} runs backwards"
     return None

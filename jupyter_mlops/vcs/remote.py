@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound, RemoteFailure, Unauthenticated
+from ..errors import Conflict, Forbidden, InvalidInput, MlopsError, NotFound, RemoteFailure, Unauthenticated
 from ..settings.validators import check_git_url
 from ..settings.validators import redact_url as redact  # noqa: F401  (the faces print URLs through it)
 from . import gitcli
@@ -205,7 +205,7 @@ def push(
         raise _push_error(proc.stderr + proc.stdout, remote, "push to")
 
 
-def _push_error(output: str, url: str, doing: str):
+def _push_error(output: str, url: str, doing: str) -> MlopsError:
     text = " ".join(line.strip() for line in output.splitlines() if line.strip() and "Authorization" not in line)
     text = re.sub(r"\s+", " ", text)[:600]
     where = redact(url)
