@@ -214,12 +214,13 @@ def _follow(proc: subprocess.Popen, timeout: float, echo: TextIO | None) -> str:
     lines: list[str] = []
     try:
         assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.decode("utf-8", errors="replace")
-            lines.append(line)
-            if echo is not None:
-                echo.write(line)
-                echo.flush()
+        with proc.stdout:  # closed here, not left to the garbage collector (a ResourceWarning, an error here)
+            for raw in proc.stdout:
+                line = raw.decode("utf-8", errors="replace")
+                lines.append(line)
+                if echo is not None:
+                    echo.write(line)
+                    echo.flush()
         proc.wait()
     finally:
         timer.cancel()

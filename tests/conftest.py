@@ -28,6 +28,30 @@ pytest_plugins: list[str] = [
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session")
+def root_entries_at_start() -> set[str]:
+    return set(os.listdir(REPO_ROOT))
+
+
+@pytest.fixture(autouse=True)
+def repository_root_stays_clean(root_entries_at_start):
+    """A test that leaves a file in the repository's root fails, named (e.g. MLflow 3's default store, mlflow.db,
+    made when MLflow runs from the checkout with no tracking URI). What git ignores (tool caches) is allowed."""
+    yield
+    new = set(os.listdir(REPO_ROOT)) - root_entries_at_start
+    if not new:
+        return
+    root_entries_at_start |= new  # reported once, by the test that made it
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--", *sorted(new)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=30
+    )
+    if ignored.returncode > 1:  # not a git checkout: nothing to compare with
+        return
+    left = sorted(new - set(ignored.stdout.split()))
+    if left:
+        pytest.fail(f"this test left {', '.join(left)} in the repository's root; write to tmp_path instead")
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
