@@ -26,6 +26,15 @@ from ..settings.forms import defaults as form_defaults
 from ..settings.forms import field_errors, json_schema, validation
 from ..settings.spec import ProjectSpec
 from ..vcs.remote import check_remote_url, get_url
+from .bodies import (
+    CheckRequest,
+    InitRequest,
+    PushRequest,
+    RunRequest,
+    SecretsRequest,
+    SyncRequest,
+    ValidateRequest,
+)
 from .paths import relative, resolve
 
 
@@ -39,12 +48,12 @@ def server_token(given: str | None, github_hosts: Iterable[str] | None = None) -
     return ServerToken(own, DEFAULT_HOSTS if github_hosts is None else github_hosts) if own else None
 
 
-def _github_url(body: dict, token: str | None) -> str | None:
-    """The request's ``github_url``: well formed, and a host the server's own token may go to (400 otherwise)."""
+def _github_url(given: str | None, token: str | None) -> str | None:
+    """A request's ``github_url``: well formed, and a host the server's own token may go to (400 otherwise)."""
 
-    if body.get("github_url") is None:
+    if given is None:
         return None
-    url = normalize_api_url(body["github_url"])
+    url = normalize_api_url(given)
     check_token_host(token, url)
     return url
 
@@ -62,14 +71,14 @@ def schema(branches: str | None) -> dict:
     return json_schema(branches)
 
 
-def validate(body: dict) -> dict:
+def validate(body: ValidateRequest) -> dict:
     return validation(body.get("settings") or {})
 
 
 # ---------------------------------------------------------------- init
 
 
-def _init_spec(root: Path, body: dict[str, Any]) -> ProjectSpec:
+def _init_spec(root: Path, body: InitRequest) -> ProjectSpec:
     values = dict(body.get("settings") or {})
     if body.get("name"):
         values["name"] = body["name"]
@@ -94,12 +103,12 @@ def plan_payload(root_dir: str, plan: InitPlan) -> dict[str, Any]:
     return out
 
 
-def init_plan(root_dir: str, body: dict[str, Any]) -> InitPlan:
+def init_plan(root_dir: str, body: InitRequest) -> InitPlan:
     root = resolve(root_dir, body["path"])
     return plan_init(root, _init_spec(root, body))
 
 
-def init_job(root_dir: str, body: dict) -> Job:
+def init_job(root_dir: str, body: InitRequest) -> Job:
     """Plan now (so bad input is a 4xx, not a failed job), plan again and apply in the job."""
 
     plan = init_plan(root_dir, body)
@@ -132,13 +141,13 @@ def _values(tree: Any) -> list[str]:
     return [tree] if isinstance(tree, str) else []
 
 
-def push_job(root_dir: str, body: dict, github_hosts: Iterable[str] | None = None) -> Job:
+def push_job(root_dir: str, body: PushRequest, github_hosts: Iterable[str] | None = None) -> Job:
     """Check the request's values now (a 400 names the field), then plan and apply in the job: planning
     talks to remotes, so it belongs to the job — cancellable, and the folder counts as busy meanwhile."""
 
     root = project_root(root_dir, body["path"])
     token = server_token(body.get("token"), github_hosts)
-    github_url = _github_url(body, token)
+    github_url = _github_url(body.get("github_url"), token)
     owner = body.get("owner") or None
     remote_url = check_remote_url(body["remote"], "remote") if "remote" in body else None
     secrets = body.get("secrets") or {}
@@ -160,11 +169,11 @@ def push_job(root_dir: str, body: dict, github_hosts: Iterable[str] | None = Non
     return Job("push", run, path=relative(root_dir, root), secrets=(token or "", *_values(secrets)))
 
 
-def secrets_set(root_dir: str, body: dict, github_hosts: Iterable[str] | None = None) -> dict:
+def secrets_set(root_dir: str, body: SecretsRequest, github_hosts: Iterable[str] | None = None) -> dict:
     root = project_root(root_dir, body["path"])
     token = server_token(body.get("token"), github_hosts)
     plan = plan_secrets_set(
-        root, body["secrets"], token=token, env=body.get("env"), github_url=_github_url(body, token)
+        root, body["secrets"], token=token, env=body.get("env"), github_url=_github_url(body.get("github_url"), token)
     )
     return apply_secrets_set(plan).to_dict()
 
@@ -179,7 +188,7 @@ def secrets_list(
 ) -> dict:
     root = project_root(root_dir, path)
     token = server_token(token, github_hosts)
-    url = _github_url({"github_url": github_url or None}, token)
+    url = _github_url(github_url or None, token)
     return list_secrets(root, token=token, env=env or None, github_url=url).to_dict()
 
 
@@ -189,7 +198,7 @@ def status(root_dir: str, path: str) -> dict:
     return out
 
 
-def _sync_client(root: Path, body: dict[str, Any], token: str | None, github_url: str | None) -> GitHubClient | None:
+def _sync_client(root: Path, body: SyncRequest, token: str | None, github_url: str | None) -> GitHubClient | None:
     """A GitHub client when GitHub is involved (pull requests, an API URL, a remote on github.com, --all with a
     token), as the CLI decides; the token from the request, else the server's environment."""
 
@@ -201,12 +210,12 @@ def _sync_client(root: Path, body: dict[str, Any], token: str | None, github_url
     return GitHubClient(token or "", github_url)
 
 
-def sync_job(root_dir: str, body: dict, github_hosts: Iterable[str] | None = None) -> Job:
+def sync_job(root_dir: str, body: SyncRequest, github_hosts: Iterable[str] | None = None) -> Job:
     """Values checked now; planning (it fetches the main repo's project list) and applying in the job."""
 
     root = project_root(root_dir, body["path"])
     token = server_token(body.get("token"), github_hosts)
-    github_url = _github_url(body, token)
+    github_url = _github_url(body.get("github_url"), token)
     check_local(root, all_projects=bool(body.get("all")))
 
     def run(progress):
@@ -221,7 +230,7 @@ def sync_job(root_dir: str, body: dict, github_hosts: Iterable[str] | None = Non
 # ---------------------------------------------------------------- check, run
 
 
-def _entry_env(root: Path, body: dict) -> tuple[dict[str, str], tuple[str, ...]]:
+def _entry_env(root: Path, body: CheckRequest | RunRequest) -> tuple[dict[str, str], tuple[str, ...]]:
     """The server's environment plus the request's credentials (held by the job only).
 
     Credentials are taken by allow-list — the names CI passes to the entry point — never by denylist: any
@@ -239,7 +248,7 @@ def _entry_env(root: Path, body: dict) -> tuple[dict[str, str], tuple[str, ...]]
     return dict(os.environ, **credentials), tuple(credentials.values())
 
 
-def check_job(root_dir: str, body: dict) -> Job:
+def check_job(root_dir: str, body: CheckRequest) -> Job:
     root = resolve(root_dir, body["path"])
     env, secrets = _entry_env(root, body)
     plan = plan_check(root, body.get("branch") or None)
@@ -251,7 +260,7 @@ def check_job(root_dir: str, body: dict) -> Job:
     )
 
 
-def run_job(root_dir: str, body: dict) -> Job:
+def run_job(root_dir: str, body: RunRequest) -> Job:
     root = resolve(root_dir, body["path"])
     env, secrets = _entry_env(root, body)
     plan = plan_run(

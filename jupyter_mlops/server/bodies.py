@@ -1,9 +1,9 @@
 """The REST request bodies, as the type checker sees them: one ``TypedDict`` per schema of openapi.yaml that a
 route accepts, named like it (tests/test_types.py keeps the fields and their types in step with the document).
 
-The handlers validate each body against its schema first (``apidoc.check_body``), so an action typed with one of
-these gets only the keys and value types it names. Keys the schema requires are in the ``_…Required`` base;
-the rest may be absent (``total=False``).
+``MlopsHandler.json_body(InitRequest)`` checks the body against the schema of that name first, so an action
+typed with one of these gets only the keys and value types it names. Keys the schema requires are in a base
+class (``PathRequest``: every job's ``path``); the rest may be absent (``total=False``).
 """
 
 from __future__ import annotations
@@ -17,17 +17,19 @@ class ValidateRequest(TypedDict, total=False):
     settings: dict[str, SettingValue]
 
 
-class _PathRequired(TypedDict):
+class PathRequest(TypedDict):
+    """What every job's request has: the project's folder."""
+
     path: str  # PathField: relative to the Jupyter root
 
 
-class InitRequest(_PathRequired, total=False):
+class InitRequest(PathRequest, total=False):
     name: str
     settings: dict[str, SettingValue]
     main: bool
 
 
-class PushRequest(_PathRequired, total=False):
+class PushRequest(PathRequest, total=False):
     token: str
     owner: str
     private: bool
@@ -36,7 +38,7 @@ class PushRequest(_PathRequired, total=False):
     secrets: dict[str, dict[str, str]]  # branch -> NAME -> value
 
 
-class _SecretsRequired(_PathRequired):
+class _SecretsRequired(PathRequest):
     secrets: dict[str, str]  # NAME -> value
 
 
@@ -46,12 +48,12 @@ class SecretsRequest(_SecretsRequired, total=False):
     github_url: str
 
 
-class CheckRequest(_PathRequired, total=False):
+class CheckRequest(PathRequest, total=False):
     branch: str
     credentials: dict[str, str]
 
 
-class RunRequest(_PathRequired, total=False):
+class RunRequest(PathRequest, total=False):
     branch: str
     local: bool
     wait: bool
@@ -59,7 +61,7 @@ class RunRequest(_PathRequired, total=False):
     credentials: dict[str, str]
 
 
-class SyncRequest(_PathRequired, total=False):
+class SyncRequest(PathRequest, total=False):
     all: bool
     pr: bool
     token: str

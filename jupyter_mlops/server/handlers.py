@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import traceback
+from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar, cast
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
@@ -16,8 +17,10 @@ from jupyter_server.utils import url_path_join
 
 from ..errors import InvalidInput, MlopsError, NotFound
 from ..operations.jobs import INTERNAL_ERROR, Job, JobManager, redact
-from . import actions, apidoc
+from . import actions, apidoc, bodies
 from .paths import relative, resolve
+
+Body = TypeVar("Body", bound=Mapping[str, object])  # a TypedDict of bodies.py
 
 if TYPE_CHECKING:  # app.py imports this module to register the handlers
     from .app import MlopsExtension
@@ -64,10 +67,12 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
     def root_dir(self) -> str:
         return self.settings.get("server_root_dir") or self.contents_manager.root_dir
 
-    def json_body(self, schema: str) -> dict:
+    def json_body(self, schema: type[Body]) -> Body:
+        """The request's JSON, checked against the API document's schema of the same name as ``schema``
+        (a TypedDict of bodies.py): once checked, it has that type's keys and value types."""
         body = apidoc.parse_body(self.request.body)
         self._secrets = _secret_values(body)
-        return apidoc.check_body(schema, body)
+        return cast(Body, apidoc.check_body(schema.__name__, body))
 
     # The route in the API document, for checking query parameters against it.
     doc_path = ""
@@ -166,13 +171,13 @@ class SchemaHandler(MlopsHandler):
 class ValidateHandler(MlopsHandler):
     @_route
     async def post(self) -> None:
-        self.reply(actions.validate(self.json_body("ValidateRequest")))
+        self.reply(actions.validate(self.json_body(bodies.ValidateRequest)))
 
 
 class PlanHandler(MlopsHandler):
     @_route
     async def post(self) -> None:
-        body = self.json_body("InitRequest")
+        body = self.json_body(bodies.InitRequest)
         plan = await self.blocking(actions.init_plan, self.root_dir, body)
         self.reply(actions.plan_payload(self.root_dir, plan))
 
@@ -180,7 +185,7 @@ class PlanHandler(MlopsHandler):
 class JobRoute(MlopsHandler):
     """POST a request body (``schema`` in the API document) → 202 and the job ``action`` made of it."""
 
-    schema: str
+    schema: type[bodies.PathRequest]
     action: Callable[..., Job]
     uses_github = False  # the action takes the hosts the server's token may go to
 
@@ -194,11 +199,11 @@ class JobRoute(MlopsHandler):
 
 
 class InitHandler(JobRoute):
-    schema, action = "InitRequest", staticmethod(actions.init_job)
+    schema, action = bodies.InitRequest, staticmethod(actions.init_job)
 
 
 class PushHandler(JobRoute):
-    schema, action, uses_github = "PushRequest", staticmethod(actions.push_job), True
+    schema, action, uses_github = bodies.PushRequest, staticmethod(actions.push_job), True
 
 
 class SecretsHandler(MlopsHandler):
@@ -213,7 +218,7 @@ class SecretsHandler(MlopsHandler):
 
     @_route
     async def post(self) -> None:
-        body = self.json_body("SecretsRequest")
+        body = self.json_body(bodies.SecretsRequest)
         self.reply(await self.blocking(actions.secrets_set, self.root_dir, body, self.github_hosts))
 
 
@@ -226,15 +231,15 @@ class StatusHandler(MlopsHandler):
 
 
 class CheckHandler(JobRoute):
-    schema, action = "CheckRequest", staticmethod(actions.check_job)
+    schema, action = bodies.CheckRequest, staticmethod(actions.check_job)
 
 
 class RunHandler(JobRoute):
-    schema, action = "RunRequest", staticmethod(actions.run_job)
+    schema, action = bodies.RunRequest, staticmethod(actions.run_job)
 
 
 class SyncHandler(JobRoute):
-    schema, action, uses_github = "SyncRequest", staticmethod(actions.sync_job), True
+    schema, action, uses_github = bodies.SyncRequest, staticmethod(actions.sync_job), True
 
 
 class JobHandler(MlopsHandler):
