@@ -1,12 +1,12 @@
-"""Record docs/media/terminal.cast: `jupyter mlops init` → `push` → `run --local` on the embedded default.
+"""Record docs/media/terminal.cast: `jupyter mlops init` → `run --local` → `push` on the embedded default.
 
 A real run, recorded as a person would see it: an interactive bash on a pseudo-terminal (100×30), each command
 typed into it key by key, and everything the terminal shows written down with its time, in the asciicast v2
 format (asciinema's: a JSON header line, then one `[seconds, "o", text]` line per output). Pauses longer than
 IDLE_LIMIT (waiting on pip-free local pipeline steps, say) are shortened to it, as `asciinema rec -i` does.
 
-No GitHub account, cluster or network: `push` goes to the embedded default (a local bare repository), and the
-pipeline runs on kfp.local with the project's synthetic sample (generated rows with the real schema).
+No GitHub account, cluster or network: the pipeline runs on kfp.local with the UCI red-wine data the project
+ships (data/example/), and `push` goes to the embedded default (a local bare repository).
 
     python docs/record_terminal.py     # writes docs/media/terminal.cast
     asciinema play docs/media/terminal.cast   # or the player on the documentation's Videos page
@@ -36,14 +36,12 @@ WIDTH, HEIGHT = 100, 30
 IDLE_LIMIT = 1.5  # seconds: longer pauses are shortened to this
 KEY_DELAY = 0.035  # seconds between typed keys
 AFTER_COMMAND = 1.2  # seconds to read the output before the next command is typed
-TITLE = "jupyter mlops: init → push → run --local on the embedded default"
-COMMANDS = [
+TITLE = "jupyter mlops: init → run --local → push on the embedded default, real red-wine data"
+COMMANDS = [  # README's quick start, as a user types it (this Python already has the project's requirements)
     "jupyter mlops init wine-quality --yes",
-    "cd wine-quality",
-    "jupyter mlops push --yes",
-    "jupyter mlops status",
-    "python -m src.helpers.sample_data",
-    "DATA_URI=data/winequality-red.synthetic.csv jupyter mlops run --local",
+    "jupyter mlops run wine-quality --local",
+    "jupyter mlops push wine-quality --yes",
+    "jupyter mlops status wine-quality",
 ]
 # \[ \] mark the colour codes as taking no room, so that readline wraps a long command line where it should
 PROMPT = "\\[\x1b[1;34m\\]\\W\\[\x1b[0m\\] $ "
@@ -180,7 +178,7 @@ def _end(pid: int) -> None:
 def record() -> list[tuple[float, str]]:
     home = fresh_work(WORK)
     rec = record_commands(COMMANDS, WORK, home)
-    check(rec.screen, ["Pushed to the embedded default remote", "run --local", "rmse"])
+    check(rec.screen, ["Pushed to the embedded default remote", "run wine-quality --local", "r2="])
     return rec.events
 
 

@@ -53,6 +53,27 @@ def test_local_run_trains_on_the_shipped_real_data_and_prints_the_metrics(local_
 
 
 @pytest.mark.slow
+def test_local_run_shows_each_task_and_its_own_lines_and_keeps_kfp_local_s_whole_log(local_run, wine_project):
+    """kfp.local logs each task's executor input as JSON and its outputs' reprs (hundreds of lines); the run
+    shows a line per task start and end instead, with the step's own lines between, and keeps the rest."""
+    out = local_run.stdout
+    tasks = ("pull-data", "preprocess", "train", "evaluate", "deploy")
+    for task in tasks:
+        assert re.search(rf"^  ▸ {task}$", out, re.M), task
+        assert re.search(rf"^  ✓ {task}  \d+\.\d s$", out, re.M), task
+    starts = [out.index(f"▸ {task}\n") for task in tasks]
+    assert starts == sorted(starts), "in the pipeline's order"
+    assert out.index("▸ train") < out.index("train: StandardScaler + ElasticNet") < out.index("✓ train ")
+    assert "  ✓ pipeline wine-quality: success" in out
+    for noise in ("executor_input", "KFP Executor", "parameterValues", "Streamed logs", "outputs:"):
+        assert noise not in out, noise
+    assert len(out.splitlines()) < 40
+    assert "  kfp.local's whole log: local_outputs/development/last-run.log" in out
+    whole = (wine_project / "local_outputs" / "development" / "last-run.log").read_text()
+    assert "Got executor_input:" in whole and "Task 'train' finished with status SUCCESS" in whole
+
+
+@pytest.mark.slow
 def test_local_outputs_stay_out_of_git(local_run, wine_project):
     assert local_run.returncode == 0
     outputs = wine_project / "local_outputs" / "development"

@@ -25,6 +25,7 @@ from ..progress import Progress, null_progress
 from ..settings.table import SECRETS
 from ..vcs import gitcli
 from .init import load_project_spec
+from .local_log import LocalLog, plain
 from .project_env import project_python
 
 # The variables the entry point reads its credentials from (CI maps the GitHub secrets onto them).
@@ -129,7 +130,8 @@ def apply_entry(plan: EntryPlan, progress: Progress | None = None, env: Mapping[
         start_new_session=True,
     )
     lines: list[str] = []
-    reader = threading.Thread(target=_read, args=(proc, lines, progress), daemon=True)
+    shorten = LocalLog() if "--local" in plan.arguments else None
+    reader = threading.Thread(target=_read, args=(proc, lines, progress, shorten), daemon=True)
     reader.start()
     deadline = time.monotonic() + limit
     try:
@@ -156,6 +158,8 @@ def apply_entry(plan: EntryPlan, progress: Progress | None = None, env: Mapping[
         raise
     code = proc.wait()
     _close_output(proc, reader)
+    if shorten is not None and shorten.left_out:
+        _keep_whole_log(plan, lines, progress)
     result = EntryResult(plan.operation, plan.branch, code, lines)
     result.failures = [line[2:] for line in lines if line.startswith("✗ ")]
     urls = [m.group(0) for line in lines if line.startswith("✓ run:") for m in [_URL.search(line)] if m]
@@ -175,11 +179,28 @@ def _close_output(proc: subprocess.Popen, reader: threading.Thread) -> None:
         proc.stdout.close()
 
 
-def _read(proc: subprocess.Popen, lines: list[str], progress: Progress) -> None:
+def _keep_whole_log(plan: EntryPlan, lines: list[str], progress: Progress) -> None:
+    """A local run's whole log (kfp.local's, which the progress shortens) in local_outputs/, git-ignored."""
+    log = plan.root / "local_outputs" / plan.branch / "last-run.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("".join(plain(line) + "\n" for line in lines), encoding="utf-8")
+    except OSError as error:
+        progress.emit("log", "warn", f"the local run's whole log could not be written to {log}: {error.strerror}")
+        return
+    progress.emit("log", "info", f"kfp.local's whole log: {log.relative_to(plan.root)}")
+
+
+def _read(proc: subprocess.Popen, lines: list[str], progress: Progress, shorten: LocalLog | None = None) -> None:
     assert proc.stdout is not None
     for raw in proc.stdout:
         line = raw.rstrip("\n")
         lines.append(line)
+        if shorten is not None:
+            shown = shorten.show(line)
+            if shown is None:
+                continue
+            line = shown
         match = _LINE.match(line)
         if match:
             state = STATES.get(match["symbol"], "info")
