@@ -7,10 +7,11 @@ Measured: ``python src/pipelines/development/main.py --local`` as a user runs it
 process, artifacts passed through files, the preflight's data check).
 Also: ``main.py --compile-only`` (process start, kfp import, compile to YAML).
 Data: the real UCI red-wine data the generated project ships (1,599 rows), so nothing is downloaded.
-Goal: median ratio local run / in-process ≤ 3. Measured (2 cores shared, load 5-6, 3 rounds): 2.61x (3.45 s vs
-9.01 s). Where a local run's extra time goes: each of the 5 tasks is a fresh interpreter that imports its own
-libraries and tears them down; scikit-learn (which pulls SciPy) costs 1.5-3 s per import here, and preprocess
-imported it only for train_test_split (3.08-3.33x then; it now splits with pandas, row for row the same).
+Goal: median ratio local run / in-process ≤ 3. Measured (2 cores shared, 3 rounds): 2.10x-2.70x at load 2-6;
+back to back at load 2.5, 2.70x against 3.09x when preprocess still imported scikit-learn. Where a local run's
+extra time goes: each of the 5 tasks is a fresh interpreter that imports its own libraries and tears them
+down; scikit-learn (which pulls SciPy) costs 1.5-3 s per import here, and preprocess imported it only for
+train_test_split (3.08-3.33x then); it now splits with pandas, row for row the same.
 
     python benchmarks/bench_pipeline.py [--rounds 3]
 """
