@@ -41,7 +41,7 @@ ENTRY_POINTS = {
 
 # Layers, lowest first: a module may import its own layer and those below, never one above.
 LAYERS = [
-    ("base", ("errors", "progress", "safepaths", "timeouts", "_toml", "_types", "_version")),
+    ("base", ("errors", "progress", "safepaths", "timeouts", "_toml", "_types", "_version", "payloads")),
     ("settings", ("settings",)),
     ("services", ("scaffold", "vcs", "github")),
     ("operations", ("operations",)),
