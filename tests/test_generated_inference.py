@@ -116,6 +116,35 @@ def test_behind_the_dex_login_the_session_reaches_the_model(project, deployed, k
 
 
 @pytest.mark.slow
+def test_in_a_pod_the_tests_call_the_cluster_local_address_with_the_service_account(
+    project, deployed, kserve, mlflow_s3_server, monkeypatch, tmp_path
+):
+    """Given the branch in-cluster (kfp.auth incluster, a Kubeflow notebook or a pipeline pod), then the tests call
+    the address deploy recorded from the InferenceService's status.address.url (the external host name need not
+    resolve in a pod), with the pod's service-account token, no gateway in between."""
+    client = mlflow_s3_server.client(monkeypatch)
+    version = client.get_model_version_by_alias(MODEL, "deployed")
+    namespace, _, name = version.tags["inference_service"].partition("/")
+    assert version.tags["inference_address"] == f"http://{name}-predictor.{namespace}.svc.cluster.local"
+    # The cluster's DNS would resolve that name to the predictor; here the predictor is the local KServe server.
+    client.set_model_version_tag(MODEL, version.version, "inference_address", kserve.url)
+    platform = project / "src" / "pipelines" / "development" / "platform.yaml"
+    original = platform.read_text()
+    platform.write_text(original.replace("auth: token", "auth: incluster"))
+    token = tmp_path / "sa-token"
+    token.write_text("pod-service-account-token")
+    env = clean_env(tmp_path, **mlflow_s3_server.env, KF_PIPELINES_SA_TOKEN_PATH=str(token))
+    try:
+        proc = run_entry(project, "development", "--inference-test", env=env)
+    finally:
+        platform.write_text(original)
+        client.set_model_version_tag(MODEL, version.version, "inference_address", version.tags["inference_address"])
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
+    assert f"at its cluster-local address: model {MODEL} at {kserve.url}" in proc.stdout
+    assert "2 passed" in proc.stdout
+
+
+@pytest.mark.slow
 def test_a_wrong_token_is_refused_at_the_gateway_with_what_to_check(
     project, deployed, kserve, mlflow_s3_server, tmp_path
 ):

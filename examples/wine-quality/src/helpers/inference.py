@@ -7,7 +7,8 @@ Where it is served, first found of:
 2. the URL deploy recorded from the InferenceService's status once it was Ready: the ``inference_url`` tag of
    the registered model's ``@deployed`` version in MLflow (``inference_service``: its namespace/name). It is
    reached through the platform's gateway (the branch's kfp.host without ``/pipeline``, with the service's
-   host name in the Host header, as Istio routes it); inside the cluster, at the service's own address.
+   host name in the Host header, as Istio routes it); inside the cluster, at its cluster-local address
+   (``inference_address``: the status' ``address.url``; the external host name need not resolve in a pod).
 
 Authentication is the branch's own (platform.yaml's kfp.auth, the credentials CI passes as secrets):
 ``token`` (KFP_TOKEN), ``dex`` (the Dex login of KFP_USERNAME/KFP_PASSWORD; its session cookie),
@@ -139,7 +140,8 @@ def endpoint(config: BranchConfig, env: Mapping[str, str] | None = None) -> Endp
         model = tags.get("inference_service", "").rpartition("/")[2] or model
         where = f"the InferenceService of {version.name} version {version.version}"
         if in_cluster(env):
-            found = Endpoint(url.rstrip("/"), model, "", where)
+            local = tags.get("inference_address") or url
+            found = Endpoint(local.rstrip("/"), model, "", f"{where}, at its cluster-local address")
         else:
             gateway = gateway_url(config.kfp_host) if config.kfp_host else ""
             if not gateway:

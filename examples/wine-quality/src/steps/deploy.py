@@ -21,7 +21,8 @@ def deploy(
     reason, when KServe could not read the model's files (a storage URI KServe has no reader for is
     refused before anything is created), or when the service is not Ready within ``ready_timeout``
     seconds. Deploying the version already served changes nothing. The version is tagged with the
-    service's URL (``inference_url``), where the inference tests find it.
+    service's URL (``inference_url``, through the ingress gateway) and its address inside the cluster
+    (``inference_address``), where the inference tests find it.
     """
     import os
     import re
@@ -148,7 +149,12 @@ def deploy(
 
         registry = MlflowClient(mlflow_uri)
         # Where the version is served: the inference tests (tests/inference/) call it there.
-        where = {"inference_url": url, "inference_service": f"{namespace}/{name}"}
+        address = (status.get("address") or {}).get("url") or ""  # the cluster-local one: from pods
+        where = {
+            "inference_url": url,
+            "inference_address": address,
+            "inference_service": f"{namespace}/{name}",
+        }
         tags = registry.get_model_version(model_name, version).tags
         for key, value in where.items():
             if value and tags.get(key) != value:
