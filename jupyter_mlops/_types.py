@@ -10,7 +10,7 @@ checked against them without inheriting from one another. Nothing heavy is impor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, get_args
 
 if TYPE_CHECKING:
@@ -31,13 +31,17 @@ InitMode = Literal["new", "update", "adopt"]  # an empty folder, our own project
 BranchAction = Literal["create", "update", "up-to-date"]  # what a push does to a remote branch
 OriginAction = Literal["add", "update", "unchanged", "keep"]  # keep: origin points elsewhere; push by URL
 PushTarget = Literal["github", "embedded", "git"]
+RemoteKind = Literal["github", "embedded", "git", "none"]  # where status finds origin pointing (none: no remote)
 EnvironmentState = Literal["exists", "create", "unknown"]  # unknown: the repository is created by this push
 PolicyState = Literal["present", "create", "kept"]  # kept: the environment has a rule the user chose
 ProtectionState = Literal["present", "create", "unavailable"]
+SecretOutcome = Literal["created", "updated"]  # what storing a secret on GitHub did
 
 # Progress and jobs (one event stream; REST jobs)
 EventState = Literal["start", "done", "skip", "warn", "fail", "info"]
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+JobKind = Literal["init", "push", "check", "run", "sync"]  # the verbs REST runs as jobs
+EntryOperation = Literal["check", "run"]  # what the project's own entry point (main.py) is run for
 
 AUTH_MODES: tuple[AuthMode, ...] = get_args(AuthMode)
 SECRETS_MODES: tuple[SecretsMode, ...] = get_args(SecretsMode)
@@ -57,14 +61,14 @@ class Plan(Protocol):
 
     def describe(self) -> list[str]: ...
 
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> Mapping[str, Any]: ...  # a TypedDict of payloads.py where REST answers it
 
 
 class UI(Protocol):
     """What a verb asks of its face: lines, progress events, prompts (hidden for secrets) and the result."""
 
     stdin: IO[str]
-    payload: dict[str, Any] | None
+    payload: Mapping[str, Any] | None
 
     @property
     def interactive(self) -> bool: ...
@@ -79,7 +83,7 @@ class UI(Protocol):
 
     def dry_run(self, plan: Plan, nothing: str = "changed") -> int: ...
 
-    def result(self, payload: dict[str, Any]) -> None: ...
+    def result(self, payload: Mapping[str, Any]) -> None: ...
 
     def ask(self, label: str, default: str, check: Callable[[str], str | None] | None = None) -> str: ...
 

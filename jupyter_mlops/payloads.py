@@ -12,15 +12,25 @@ server/bodies.py. Nested objects without a schema of their own are named after t
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict, Union
+from typing import Any, TypedDict, Union
 
-from ._types import EventState, FileChange, InitMode, JobState, PushTarget, SecretsMode, SpecKind
+from ._types import (
+    EntryOperation,
+    EventState,
+    FileChange,
+    InitMode,
+    JobKind,
+    JobState,
+    PushTarget,
+    RemoteKind,
+    SecretOutcome,
+    SecretsMode,
+    SpecKind,
+)
 
 SettingValue = Union[str, bool]  # the schema's SettingValue: `--set` text, or a checkbox
 Names = list[str]
 NamesByBranch = dict[str, list[str]]  # branch -> secret names
-JobKind = Literal["init", "push", "check", "run", "sync"]
-RemoteKind = Literal["github", "embedded", "git", "none"]
 
 
 class _ErrorRequired(TypedDict):
@@ -94,12 +104,18 @@ class InitPlan(InitPlanFields):
     describe: list[str]
 
 
+class InitPlanLocal(InitPlanFields):
+    """``InitPlan.to_dict()``, as ``init --dry-run --json`` prints it: with the folder's absolute path."""
+
+    root: str
+
+
 # ---------------------------------------------------------------- secrets
 
 
 class SecretsSetResult(TypedDict):
     repository: str  # owner/name
-    secrets: dict[str, dict[str, Literal["created", "updated"]]]  # branch -> {name on GitHub -> what happened}
+    secrets: dict[str, dict[str, SecretOutcome]]  # branch -> {name on GitHub -> what happened}
 
 
 class SecretsListingEntry(TypedDict):
@@ -173,6 +189,12 @@ class Status(StatusFields):
     path: str  # relative to the Jupyter root
 
 
+class StatusLocal(StatusFields):
+    """``StatusResult.to_dict()``, as ``status --json`` prints it: with the folder's absolute path."""
+
+    root: str
+
+
 # ---------------------------------------------------------------- job results
 
 
@@ -225,7 +247,7 @@ class SyncResult(TypedDict):
 
 
 class EntryResult(TypedDict):
-    operation: Literal["check", "run"]
+    operation: EntryOperation
     branch: str
     exit_code: int
     lines: list[str]
@@ -238,15 +260,20 @@ class EntryResult(TypedDict):
 
 
 class _EventRequired(TypedDict):
-    index: int
     step: str
     state: EventState
     message: str
     time: float
 
 
-class Event(_EventRequired, total=False):
+class EventFields(_EventRequired, total=False):
+    """``progress.Event.to_dict()``: an event before a job numbers it (``--json`` prints these)."""
+
     link: str | None
+
+
+class Event(EventFields):
+    index: int  # its place in the job's events (``since``)
 
 
 class _JobRequired(TypedDict):

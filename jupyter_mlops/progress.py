@@ -6,9 +6,10 @@ import os
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Callable, Literal
 
+from . import payloads
 from .errors import Cancelled
 
 State = Literal["start", "done", "skip", "warn", "fail", "info"]
@@ -23,8 +24,8 @@ class Event:
     link: str | None = None
     time: float = field(default_factory=time.time)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> payloads.EventFields:
+        return {"step": self.step, "state": self.state, "message": self.message, "link": self.link, "time": self.time}
 
 
 Sink = Callable[[Event], None]

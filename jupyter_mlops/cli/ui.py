@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from .._types import Plan
@@ -26,7 +26,7 @@ class TerminalUI:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.stdin = stdin or sys.stdin
-        self.payload: dict[str, Any] | None = None
+        self.payload: Mapping[str, Any] | None = None
 
     @property
     def interactive(self) -> bool:
@@ -53,7 +53,7 @@ class TerminalUI:
         self.line(f"(dry run: nothing was {nothing})")
         return 0
 
-    def result(self, payload: dict[str, Any]) -> None:
+    def result(self, payload: Mapping[str, Any]) -> None:
         """The verb's outcome as data: ``--json`` prints it last (the magics return it); lines said it here."""
         self.payload = payload
 
@@ -93,7 +93,7 @@ class JsonUI(TerminalUI):
     def __init__(self, out: IO[str] | None = None, err: IO[str] | None = None, stdin: IO[str] | None = None) -> None:
         super().__init__(assume_yes=True, out=out, err=err, stdin=stdin)
 
-    def emit(self, obj: dict[str, Any]) -> None:
+    def emit(self, obj: Mapping[str, Any]) -> None:
         print(json.dumps(obj, default=str, ensure_ascii=False), file=self.out, flush=True)
 
     def line(self, text: str = "") -> None:

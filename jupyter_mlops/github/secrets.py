@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import partial
 
+from .._types import SecretOutcome
 from ..errors import InvalidInput, NotFound
 from .client import GitHubClient
 
@@ -111,13 +112,13 @@ class SecretStore:
             )
         return resp.data["key_id"], resp.data["key"]
 
-    def put_all(self, client: GitHubClient, values: dict[str, str]) -> dict[str, str]:
+    def put_all(self, client: GitHubClient, values: dict[str, str]) -> dict[str, SecretOutcome]:
         """Seal and store every value concurrently. Returns name → created|updated."""
         if not values:
             return {}
         key_id, key = self.public_key(client)
 
-        def put(name: str, value: str) -> tuple[str, str]:
+        def put(name: str, value: str) -> tuple[str, SecretOutcome]:
             resp = client.request(
                 "PUT",
                 f"{self.base}/{name}",

@@ -20,6 +20,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from .. import payloads
 from ..errors import InvalidInput, MlopsError
 from ..operations.init import InitPlan, plan_init
 from ..operations.jobs import Job
@@ -496,7 +497,8 @@ class Wizard:
         def run(progress):
             return create_project(target, spec, progress, token=token, secrets=secret_values, **push)
 
-        self.job = Job("wizard", run, path=str(target), secrets=(token, *secret_values.values()))
+        # A job of kind init: Create makes the project (and pushes it when asked), as REST's init and push do.
+        self.job = Job("init", run, path=str(target), secrets=(token, *secret_values.values()))
         self.job.listeners.append(self._on_event)
         self.create.state = "active"
         self.create.bar.value, self.create.bar.bar_style = 0.02, "info"
@@ -509,7 +511,7 @@ class Wizard:
     def github_url_value(self) -> str | None:
         return self.github.github_url.value.strip() or None
 
-    def _on_event(self, event: dict) -> None:
+    def _on_event(self, event: payloads.Event) -> None:
         symbol = {"done": "✓", "skip": "·", "warn": "!", "fail": "✗", "start": "…"}.get(event["state"], " ")
         colour = {"warn": "#9a6700", "fail": "#cf222e"}.get(event["state"], "inherit")
         self._events.append(f'<div style="color:{colour}"><code>{symbol}</code> {html.escape(event["message"])}</div>')
@@ -526,7 +528,7 @@ class Wizard:
             step.links.value = _links(job.result or {})
         else:
             step.state, step.bar.bar_style = "fail", "danger"
-            error = job.error or {}
+            error: payloads.Error = job.error or {"message": "Failed", "reason": "failed"}
             details = "".join(f"<li>{html.escape(d)}</li>" for d in error.get("details", []))
             step.links.value = (
                 f'<div style="color:#cf222e"><b>{html.escape(error.get("message", "Failed"))}'

@@ -14,12 +14,12 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from .. import timeouts
-from .._types import EventState
+from .. import payloads, timeouts
+from .._types import EntryOperation, EventState
 from ..errors import Cancelled, InvalidInput, MlopsError, NotFound, RemoteFailure, Unauthenticated
 from ..progress import Progress, null_progress
 from ..settings.table import SECRETS
@@ -46,7 +46,7 @@ _URL = re.compile(r"https?://\S+")
 
 @dataclass
 class EntryPlan:
-    operation: str  # check | run
+    operation: EntryOperation
     root: Path
     branch: str
     arguments: list[str]
@@ -75,7 +75,7 @@ class EntryPlan:
 
 @dataclass
 class EntryResult:
-    operation: str
+    operation: EntryOperation
     branch: str
     exit_code: int
     lines: list[str]
@@ -86,11 +86,19 @@ class EntryResult:
     def ok(self) -> bool:
         return self.exit_code == 0
 
-    def to_dict(self) -> dict:
-        return dict(asdict(self), ok=self.ok)
+    def to_dict(self) -> payloads.EntryResult:
+        return {
+            "operation": self.operation,
+            "branch": self.branch,
+            "exit_code": self.exit_code,
+            "lines": self.lines,
+            "run_url": self.run_url,
+            "failures": self.failures,
+            "ok": self.ok,
+        }
 
 
-def plan_entry(operation: str, root: Path | str, branch: str | None, arguments: list[str]) -> EntryPlan:
+def plan_entry(operation: EntryOperation, root: Path | str, branch: str | None, arguments: list[str]) -> EntryPlan:
     root = Path(root).absolute()
     spec = load_project_spec(root) if root.is_dir() else None
     if spec is None:

@@ -15,6 +15,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import payloads
 from .._types import FileChange, InitMode, Owner, SpecKind
 from .._version import __version__
 from ..errors import Conflict, InvalidInput
@@ -72,9 +73,12 @@ class InitPlan:
     def nothing_to_do(self) -> bool:
         return not (self.to_commit or self.branches_to_create or self.git_init or self.checkout)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> payloads.InitPlanLocal:
+        return {"root": str(self.root), **self.fields()}
+
+    def fields(self) -> payloads.InitPlanFields:
+        """The plan without its folder: the CLI adds the absolute path, REST the one relative to its root."""
         return {
-            "root": str(self.root),
             "mode": self.mode,
             "files": [{"path": f.path, "action": f.action, "owner": f.owner} for f in self.files],
             "git_init": self.git_init,

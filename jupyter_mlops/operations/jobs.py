@@ -16,10 +16,11 @@ import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal
+from typing import Any, Callable, Iterable, Literal, Mapping, TypeVar
 from urllib.parse import quote, quote_plus
 
-from .. import timeouts
+from .. import payloads, timeouts
+from .._types import JobKind
 from ..errors import Cancelled, Conflict, MlopsError, NotFound
 from ..progress import Event, Progress
 
@@ -101,22 +102,28 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return "".join(out)
 
 
-def _redact_tree(value: Any, secrets: tuple[str, ...]) -> Any:
-    if not secrets:
-        return value
+Tree = TypeVar("Tree")
+
+
+def _redact_tree(value: Tree, secrets: tuple[str, ...]) -> Tree:
+    """The value with each secret replaced in every string it holds: the same shape, so the same type."""
+    return _redacted(value, secrets) if secrets else value
+
+
+def _redacted(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, str):
         return redact(value, secrets)
     if isinstance(value, dict):
-        return {k: _redact_tree(v, secrets) for k, v in value.items()}
+        return {k: _redacted(v, secrets) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_redact_tree(v, secrets) for v in value]
+        return [_redacted(v, secrets) for v in value]
     return value
 
 
-def error_payload(exc: BaseException) -> dict:
+def error_payload(exc: BaseException) -> payloads.Error:
     """The one error shape: ``{message, reason}`` (+ ``details``); unknown exceptions get a generic message."""
     if isinstance(exc, MlopsError):
-        out: dict = {"message": exc.message, "reason": exc.reason}
+        out: payloads.Error = {"message": exc.message, "reason": exc.reason}
         if exc.details:
             out["details"] = list(exc.details)
         return out
@@ -127,20 +134,20 @@ def error_payload(exc: BaseException) -> dict:
 class Job:
     """One run of an operation. ``fn(progress)`` returns a result with ``to_dict()`` (or a dict, or None)."""
 
-    kind: str
+    kind: JobKind
     fn: Callable[[Progress], Any] | None
     path: str = ""
     secrets: tuple[str, ...] = ()
-    result_view: Callable[[Any], dict] | None = None
+    result_view: Callable[[Any], Mapping[str, Any]] | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     state: JobState = "queued"
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
-    result: dict | None = None
-    error: dict | None = None
-    events: list[dict] = field(default_factory=list)
-    listeners: list[Callable[[dict], None]] = field(default_factory=list, repr=False)
+    result: dict[str, Any] | None = None  # the operation's payloads.InitPlan, PushResult, SyncResult, EntryResult
+    error: payloads.Error | None = None
+    events: list[payloads.Event] = field(default_factory=list)
+    listeners: list[Callable[[payloads.Event], None]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -156,9 +163,9 @@ class Job:
         return self.progress.cancel_event
 
     def _record(self, event: Event) -> None:
-        data = _redact_tree(event.to_dict(), self.secrets)
+        fields = _redact_tree(event.to_dict(), self.secrets)
         with self._lock:
-            data["index"] = len(self.events)
+            data: payloads.Event = {**fields, "index": len(self.events)}
             self.events.append(data)
             listeners = list(self.listeners)
         for listener in listeners:
@@ -201,7 +208,9 @@ class Job:
         finally:
             del fn
 
-    def _finish(self, state: JobState, *, result: dict | None = None, error: dict | None = None) -> None:
+    def _finish(
+        self, state: JobState, *, result: dict[str, Any] | None = None, error: payloads.Error | None = None
+    ) -> None:
         self.state, self.finished = state, time.time()
         self.result, self.error = result, error
         self.secrets = ()  # the credentials leave with the job's closure
@@ -216,7 +225,8 @@ class Job:
                 self._finish("cancelled", error=error_payload(Cancelled("Cancelled before it started.")))
                 self.fn = None
 
-    def snapshot(self, since: int = 0) -> dict:
+    def snapshot(self, since: int = 0) -> payloads.Job:
+        """The job as REST serves it (schema Job)."""
         with self._lock:
             return {
                 "id": self.id,
@@ -226,7 +236,7 @@ class Job:
                 "created": self.created,
                 "started": self.started,
                 "finished": self.finished,
-                "events": [dict(e) for e in self.events[since:]],
+                "events": [e.copy() for e in self.events[since:]],
                 "next_event": len(self.events),
                 "result": self.result,
                 "error": self.error,

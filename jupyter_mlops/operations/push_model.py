@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import payloads
 from .._types import EnvironmentState, OriginAction, PolicyState, ProtectionState, PushTarget, SecretsMode
 from ..github.client import GitHubClient
 from ..github.secrets import validate
@@ -226,8 +227,22 @@ class PushResult:
     warnings: list[str]
     api_calls: int
 
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
+    def to_dict(self) -> payloads.PushResult:
+        return {
+            "target": self.target,
+            "remote_url": self.remote_url,
+            "repo_url": self.repo_url,
+            "pushed": self.pushed,
+            "secrets_mode": self.secrets_mode,
+            "mode_changed": self.mode_changed,
+            "created_repository": self.created_repository,
+            "environments": self.environments,
+            "secrets_set": self.secrets_set,
+            "secrets_missing": self.secrets_missing,
+            "protected": self.protected,
+            "warnings": self.warnings,
+            "api_calls": self.api_calls,
+        }
 
 
 def origin_action(root: Path, url: str, spec: ProjectSpec) -> OriginAction:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from .. import payloads
+from .._types import SecretOutcome, SecretsMode
 from ..errors import InvalidInput
 from ..github.client import GitHubClient, normalize_api_url
 from ..github.secrets import SecretStore, validate
@@ -147,10 +149,10 @@ class SecretsPlan:
 @dataclass
 class SecretsSetResult:
     repository: str
-    secrets: dict[str, dict[str, str]]  # branch -> {github name: created|updated}
+    secrets: dict[str, dict[str, SecretOutcome]]  # branch -> {github name: what happened}
 
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
+    def to_dict(self) -> payloads.SecretsSetResult:
+        return {"repository": self.repository, "secrets": self.secrets}
 
 
 def plan_secrets_set(
@@ -183,10 +185,10 @@ def plan_secrets_set(
 def apply_secrets_set(plan: SecretsPlan, progress: Progress | None = None) -> SecretsSetResult:
     progress = progress or null_progress()
     client, repo, spec = plan._client, plan.repo, plan.spec
-    done: dict[str, dict[str, str]] = {}
+    done: dict[str, dict[str, SecretOutcome]] = {}
     if spec.secrets_mode == "environments":
 
-        def one(branch: str) -> tuple[str, dict[str, str]]:
+        def one(branch: str) -> tuple[str, dict[str, SecretOutcome]]:
             values = dict(plan._values[branch])
             return branch, SecretStore(repo.owner, repo.name, branch).put_all(client, values)
 
@@ -211,23 +213,32 @@ class SecretEntry:
     branch: str
     name: str
     github_name: str
-    updated_at: str
+    updated_at: str | None
     required: bool
+
+    def to_dict(self) -> payloads.SecretsListingEntry:
+        return {
+            "branch": self.branch,
+            "name": self.name,
+            "github_name": self.github_name,
+            "updated_at": self.updated_at,
+            "required": self.required,
+        }
 
 
 @dataclass
 class SecretsListing:
     repository: str
-    secrets_mode: str
+    secrets_mode: SecretsMode
     entries: list[SecretEntry]
     missing: dict[str, list[str]]  # branch -> required names not set
     optional: dict[str, list[str]] = field(default_factory=dict)  # branch -> optional names not set
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> payloads.SecretsListing:
         return {
             "repository": self.repository,
             "secrets_mode": self.secrets_mode,
-            "secrets": [dict(e.__dict__) for e in self.entries],
+            "secrets": [e.to_dict() for e in self.entries],
             "missing": self.missing,
             "optional": self.optional,
         }

@@ -7,9 +7,11 @@ the secrets mode and which secret names each branch's CI reads. Cheap enough for
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import payloads
+from .._types import RemoteKind, SecretsMode, SpecKind
 from ..github.client import web_url
 from ..vcs import gitcli, remote
 from .push import recorded_github, require_project
@@ -31,31 +33,69 @@ class BranchStatus:
     # (`jupyter mlops secrets list`), and status stays offline.
     optional_secrets: list[str] = field(default_factory=list)
 
+    def to_dict(self) -> payloads.StatusBranch:
+        return {
+            "name": self.name,
+            "exists": self.exists,
+            "commit": self.commit,
+            "subject": self.subject,
+            "author": self.author,
+            "date": self.date,
+            "remote": self.remote,
+            "current": self.current,
+            "environment": self.environment,
+            "secrets": self.secrets,
+            "optional_secrets": self.optional_secrets,
+        }
+
 
 @dataclass
 class RemoteStatus:
-    kind: str  # github | embedded | git | none
+    kind: RemoteKind
     url: str | None
     repository: str | None = None  # owner/name on GitHub
     web_url: str | None = None
     api_url: str | None = None
+
+    def to_dict(self) -> payloads.StatusRemote:
+        return {
+            "kind": self.kind,
+            "url": self.url,
+            "repository": self.repository,
+            "web_url": self.web_url,
+            "api_url": self.api_url,
+        }
 
 
 @dataclass
 class StatusResult:
     root: str
     name: str
-    kind: str
+    kind: SpecKind
     template_version: str
     default_branch: str
     current_branch: str | None
-    secrets_mode: str
+    secrets_mode: SecretsMode
     branches: list[BranchStatus]
     remote: RemoteStatus
     uncommitted: list[str]
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> payloads.StatusLocal:
+        return {"root": self.root, **self.fields()}
+
+    def fields(self) -> payloads.StatusFields:
+        """The status without its folder: the CLI adds the absolute path, REST the one relative to its root."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "template_version": self.template_version,
+            "default_branch": self.default_branch,
+            "current_branch": self.current_branch,
+            "secrets_mode": self.secrets_mode,
+            "branches": [b.to_dict() for b in self.branches],
+            "remote": self.remote.to_dict(),
+            "uncommitted": self.uncommitted,
+        }
 
     def describe(self) -> list[str]:
         r = self.remote

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import payloads
 from ..errors import InvalidInput, MlopsError
 from ..github.client import GitHubClient
 from ..github.forks import list_forks
@@ -71,7 +72,7 @@ class ProjectSync:
                 return state
         return UP_TO_DATE
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> payloads.SyncProject:
         return {
             "name": self.name,
             "url": self.url,
@@ -86,7 +87,7 @@ class SyncResult:
     projects: list[ProjectSync]
     branches: list[str]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> payloads.SyncResult:
         return {"projects": [p.to_dict() for p in self.projects], "branches": self.branches}
 
     @property

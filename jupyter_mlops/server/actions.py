@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .. import payloads
 from ..errors import InvalidInput, NotFound
 from ..github.client import DEFAULT_HOSTS, GitHubClient, ServerToken, check_token_host, normalize_api_url
 from ..operations.branch_entry import credential_names
@@ -61,7 +62,7 @@ def _github_url(given: str | None, token: str | None) -> str | None:
 # ---------------------------------------------------------------- forms
 
 
-def defaults(root_dir: str, path: str | None, name: str | None, branches: str | None) -> dict:
+def defaults(root_dir: str, path: str | None, name: str | None, branches: str | None) -> payloads.Defaults:
     if not name:
         name = default_name(resolve(root_dir, path)) if path else "ml-project"
     return form_defaults(name, branches)
@@ -71,7 +72,7 @@ def schema(branches: str | None) -> dict:
     return json_schema(branches)
 
 
-def validate(body: ValidateRequest) -> dict:
+def validate(body: ValidateRequest) -> payloads.Validation:
     return validation(body.get("settings") or {})
 
 
@@ -95,12 +96,8 @@ def _init_spec(root: Path, body: InitRequest) -> ProjectSpec:
     return spec
 
 
-def plan_payload(root_dir: str, plan: InitPlan) -> dict[str, Any]:
-    out = plan.to_dict()
-    out.pop("root", None)
-    out["path"] = relative(root_dir, plan.root)
-    out["describe"] = plan.describe()
-    return out
+def plan_payload(root_dir: str, plan: InitPlan) -> payloads.InitPlan:
+    return {**plan.fields(), "path": relative(root_dir, plan.root), "describe": plan.describe()}
 
 
 def init_plan(root_dir: str, body: InitRequest) -> InitPlan:
@@ -169,7 +166,9 @@ def push_job(root_dir: str, body: PushRequest, github_hosts: Iterable[str] | Non
     return Job("push", run, path=relative(root_dir, root), secrets=(token or "", *_values(secrets)))
 
 
-def secrets_set(root_dir: str, body: SecretsRequest, github_hosts: Iterable[str] | None = None) -> dict:
+def secrets_set(
+    root_dir: str, body: SecretsRequest, github_hosts: Iterable[str] | None = None
+) -> payloads.SecretsSetResult:
     root = project_root(root_dir, body["path"])
     token = server_token(body.get("token"), github_hosts)
     plan = plan_secrets_set(
@@ -185,17 +184,16 @@ def secrets_list(
     github_url: str | None,
     token: str | None,
     github_hosts: Iterable[str] | None = None,
-) -> dict:
+) -> payloads.SecretsListing:
     root = project_root(root_dir, path)
     token = server_token(token, github_hosts)
     url = _github_url(github_url or None, token)
     return list_secrets(root, token=token, env=env or None, github_url=url).to_dict()
 
 
-def status(root_dir: str, path: str) -> dict:
-    out = project_status(project_root(root_dir, path)).to_dict()
-    out["path"] = relative(root_dir, Path(out.pop("root")))
-    return out
+def status(root_dir: str, path: str) -> payloads.Status:
+    result = project_status(project_root(root_dir, path))
+    return {**result.fields(), "path": relative(root_dir, Path(result.root))}
 
 
 def _sync_client(root: Path, body: SyncRequest, token: str | None, github_url: str | None) -> GitHubClient | None:

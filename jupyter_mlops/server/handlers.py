@@ -15,6 +15,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from jupyter_server.utils import url_path_join
 
+from .. import payloads
 from ..errors import InvalidInput, MlopsError, NotFound
 from ..operations.jobs import INTERNAL_ERROR, Job, JobManager, redact
 from . import actions, apidoc, bodies
@@ -111,7 +112,7 @@ class MlopsHandler(ExtensionHandlerMixin, APIHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, MlopsError):
             status_code = exc.http_status
-            payload: dict[str, Any] = {"message": exc.message, "reason": exc.reason}
+            payload: payloads.Error = {"message": exc.message, "reason": exc.reason}
             if exc.details:
                 payload["details"] = list(exc.details)
         elif isinstance(exc, tornado.web.HTTPError) or exc is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .. import payloads
 from ..errors import InvalidInput
 from .spec import ProjectSpec
 from .table import (
@@ -38,7 +39,7 @@ def default_spec(name: str, branches: str | list[str] | None = None) -> ProjectS
     return spec
 
 
-def defaults(name: str, branches: str | list[str] | None = None) -> dict:
+def defaults(name: str, branches: str | list[str] | None = None) -> payloads.Defaults:
     spec = default_spec(name, branches)
     return {
         "name": spec.name,
@@ -59,11 +60,11 @@ def optional_secrets(spec: ProjectSpec) -> dict[str, list[str]]:
     return {b: bs.optional_secrets() for b, bs in spec.branches.items()}
 
 
-def validation(values: dict[str, Any]) -> dict[str, Any]:
+def validation(values: dict[str, Any]) -> payloads.Validation:
     """The answer of the REST ``validate`` route and ``jupyter mlops validate``: valid, per-field errors, and the
     CI secrets each branch will need and those it may take (only when valid). Nothing is written anywhere."""
     errors, spec = field_errors(values)
-    out: dict[str, Any] = {"valid": not errors, "errors": errors}
+    out: payloads.Validation = {"valid": not errors, "errors": errors}
     if spec is not None:
         out["required_secrets"] = required_secrets(spec)
         out["optional_secrets"] = optional_secrets(spec)

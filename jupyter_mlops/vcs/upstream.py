@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import payloads
 from ..safepaths import scratch_file
 from ..scaffold.ownership import OWNERSHIP_FILE, Ownership, parse
 from ..scaffold.template import ownership_from_manifest
@@ -54,7 +55,7 @@ class BranchMerge:
     note: str = ""
     link: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> payloads.SyncBranch:
         return {
             "branch": self.branch,
             "status": self.status,
