@@ -12,7 +12,7 @@ server/bodies.py. Nested objects without a schema of their own are named after t
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, Union
+from typing import Any, Literal, TypedDict, Union
 
 from ._types import (
     EntryOperation,
@@ -67,6 +67,91 @@ class _ValidationRequired(TypedDict):
 class Validation(_ValidationRequired, total=False):
     required_secrets: NamesByBranch  # only when the settings are valid
     optional_secrets: NamesByBranch
+
+
+# ---------------------------------------------------------------- the settings schema (GET schema)
+# Its keys are JSON Schema's and the forms' `x-` keywords, which are not Python names: these TypedDicts are
+# written in the functional form, and the required and optional keys are two bases of the named type.
+
+
+class ConditionPattern(TypedDict):
+    pattern: str  # a regular expression the text must match
+
+
+Condition = dict[str, Union[SettingValue, ConditionPattern]]  # every key has its value (or matches its pattern)
+
+_SettingFieldRequired = TypedDict(
+    "_SettingFieldRequired",
+    {
+        "type": Literal["string", "boolean"],
+        "title": str,
+        "description": str,
+        "default": SettingValue,
+        "x-group": str,  # the id of the page it is on
+        "x-order": int,  # its place on the page
+        "x-setting": str,  # the key without the branch prefix
+    },
+)
+_SettingFieldOptional = TypedDict(
+    "_SettingFieldOptional",
+    {
+        "enum": list[str],
+        "examples": list[SettingValue],
+        "x-when": Condition,
+        "x-branch": str,  # per-branch keys only
+        "x-list": bool,  # a comma-separated list (branches)
+    },
+    total=False,
+)
+
+
+class SettingField(_SettingFieldRequired, _SettingFieldOptional):
+    """One setting's field: its JSON Schema and where the forms put it."""
+
+
+_SecretFieldRequired = TypedDict(
+    "_SecretFieldRequired",
+    {"name": str, "title": str, "description": str, "x-when-any": list[Condition], "x-optional": bool},
+)
+_SecretFieldOptional = TypedDict("_SecretFieldOptional", {"x-when": Condition}, total=False)
+
+
+class SecretField(_SecretFieldRequired, _SecretFieldOptional):
+    """A CI secret a branch may need, and when."""
+
+
+class _SettingsPageRequired(TypedDict):
+    id: str
+    title: str
+    description: str  # the page's introduction
+
+
+_SettingsPageOptional = TypedDict("_SettingsPageOptional", {"x-per-branch": bool}, total=False)  # shown once per branch
+
+
+class SettingsPage(_SettingsPageRequired, _SettingsPageOptional):
+    """One of the forms' pages (``x-groups``)."""
+
+
+_SettingsSchemaRequired = TypedDict(
+    "_SettingsSchemaRequired",
+    {
+        "$schema": str,
+        "type": Literal["object"],
+        "properties": dict[str, SettingField],
+        "required": list[str],
+        "additionalProperties": Literal[False],
+        "x-branches": list[str],  # the branches the per-branch keys are for
+        "x-groups": list[SettingsPage],
+        "x-secrets": list[SecretField],
+    },
+)
+
+
+class SettingsSchema(_SettingsSchemaRequired, total=False):
+    """GET schema and ``jupyter mlops schema --json``: the settings as JSON Schema, with the forms' layout."""
+
+    title: str
 
 
 # ---------------------------------------------------------------- init
@@ -296,6 +381,7 @@ class Job(_JobRequired, total=False):
 RESPONSES: tuple[type, ...] = (
     Error,
     Defaults,
+    SettingsSchema,
     Validation,
     InitPlan,
     SecretsSetResult,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from .. import payloads
 from .._types import UI, Subparsers
 from .common import add_json
 
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace, ui: UI) -> int:
     return 0
 
 
-def describe(document: dict) -> list[str]:
+def describe(document: payloads.SettingsSchema) -> list[str]:
     """The pages in order, each field with its default and the condition it is shown under."""
     fields = document["properties"]
     out = []

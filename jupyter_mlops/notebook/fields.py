@@ -7,6 +7,8 @@ from typing import Any, Callable
 
 import ipywidgets as w
 
+from .. import payloads
+
 LABEL_STYLE = {"description_width": "11em"}
 WIDE = w.Layout(width="38em")
 
@@ -15,7 +17,7 @@ class Field:
     """A setting's widget (from its schema field: type, enum, title, help) and the line that shows what is
     wrong with the value."""
 
-    def __init__(self, key: str, field: dict[str, Any], value: Any, on_change: Callable[[], None]) -> None:
+    def __init__(self, key: str, field: payloads.SettingField, value: Any, on_change: Callable[[], None]) -> None:
         self.key = key
         self.when: dict[str, Any] = field.get("x-when", {})
         common = {"description": field["title"], "tooltip": field["description"], "style": LABEL_STYLE}

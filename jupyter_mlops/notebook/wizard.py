@@ -58,7 +58,7 @@ class Step:
 class PageStep(Step):
     """One page of the schema (``x-groups``): its fields in ``x-order``, each hidden while its ``x-when`` fails."""
 
-    def __init__(self, wizard: Wizard, group: dict[str, Any]) -> None:
+    def __init__(self, wizard: Wizard, group: payloads.SettingsPage) -> None:
         super().__init__(wizard)
         self.group = group
         self.title = group["title"]
@@ -304,7 +304,7 @@ class Wizard:
         self.root = Path(root)
         self.values: dict[str, Any] = forms.defaults(name)["settings"]
         self.fields: dict[str, Field] = {}
-        self.schema: dict[str, Any] = forms.json_schema(self.branches())
+        self.schema: payloads.SettingsSchema = forms.json_schema(self.branches())
         self.job: Job | None = None
         self._thread: threading.Thread | None = None
         self.pages: list[PageStep] = [
@@ -342,7 +342,7 @@ class Wizard:
 
     # ------------------------------------------------------------ the schema, values and validation
 
-    def current_schema(self) -> dict[str, Any]:
+    def current_schema(self) -> payloads.SettingsSchema:
         """The schema for the branch list typed so far (the last good one while the list is being edited)."""
         branches = self.branches()
         if self.schema["x-branches"] != branches:
@@ -364,7 +364,8 @@ class Wizard:
         return sorted((k for k, f in fields.items() if f["x-group"] == group_id), key=place)
 
     def branch_of(self, key: str) -> str | None:
-        return self.schema["properties"].get(key, {}).get("x-branch")
+        field = self.schema["properties"].get(key)
+        return field.get("x-branch") if field else None
 
     def add_field(self, key: str) -> Field:
         if key not in self.fields:

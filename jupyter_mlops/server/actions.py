@@ -68,7 +68,7 @@ def defaults(root_dir: str, path: str | None, name: str | None, branches: str | 
     return form_defaults(name, branches)
 
 
-def schema(branches: str | None) -> dict:
+def schema(branches: str | None) -> payloads.SettingsSchema:
     return json_schema(branches)
 
 

@@ -18,6 +18,7 @@ from .table import (
     GROUPS,
     SECRETS,
     CiSecret,
+    Group,
     Matches,
     Setting,
     applies,
@@ -136,13 +137,13 @@ def _well_typed(key: str, value: Any) -> bool:
 # ---------------------------------------------------------------- the JSON schema every form renders
 
 
-def json_schema(branches: str | Iterable[str] | None = None) -> dict:
+def json_schema(branches: str | Iterable[str] | None = None) -> payloads.SettingsSchema:
     """The settings as JSON Schema (draft 2020-12) with the forms' layout in ``x-`` keywords: each field's page
     (``x-group``), place (``x-order``), dependency (``x-when``), branch; the pages (``x-groups``) and the CI
     secrets (``x-secrets``). Defaults are those of a project named ``ml-project`` with these branches
     (comma-separated or a list; InvalidInput for a bad name)."""
     spec = default_spec("ml-project", branches if isinstance(branches, str) or branches is None else list(branches))
-    properties: dict[str, Any] = {}
+    properties: dict[str, payloads.SettingField] = {}
     for s in project_settings():
         properties[s.key] = _property(s, s.key, spec.get(s.key), None)
     for branch in spec.branch_names:
@@ -157,45 +158,53 @@ def json_schema(branches: str | Iterable[str] | None = None) -> dict:
         "required": ["name"],
         "additionalProperties": False,
         "x-branches": spec.branch_names,
-        "x-groups": [
-            {"id": g.id, "title": g.title, "description": g.intro, **({"x-per-branch": True} if g.per_branch else {})}
-            for g in GROUPS
-        ],
+        "x-groups": [_page(g) for g in GROUPS],
         "x-secrets": [_secret(s) for s in SECRETS],
     }
 
 
-def _property(s: Setting, key: str, default: Any, branch: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def _property(s: Setting, key: str, default: Any, branch: str | None) -> payloads.SettingField:
+    out: payloads.SettingField = {
         "type": "boolean" if s.kind == "boolean" else "string",
         "title": s.label,
         "description": s.help,
+        "default": default,
+        "x-group": s.group,
+        "x-order": s.order,
+        "x-setting": s.key,
     }
     if s.choices:
         out["enum"] = list(s.choices)
-    out["default"] = default
     if s.example:
         out["examples"] = [s.example]
-    out["x-group"] = s.group
-    out["x-order"] = s.order
     if s.when:
         out["x-when"] = {when_key(k, branch): v for k, v in s.when.items()}
     if branch is not None:
         out["x-branch"] = branch
-    out["x-setting"] = s.key
     if s.kind == "list":
         out["x-list"] = True  # comma-separated; for "branches", per-branch pages follow it
     return out
 
 
-def _secret(secret: CiSecret) -> dict[str, Any]:
+def _page(group: Group) -> payloads.SettingsPage:
+    out: payloads.SettingsPage = {"id": group.id, "title": group.title, "description": group.intro}
+    if group.per_branch:
+        out["x-per-branch"] = True
+    return out
+
+
+def _secret(secret: CiSecret) -> payloads.SecretField:
     def exported(value: Any) -> Any:
         return {"pattern": value.pattern} if isinstance(value, Matches) else value
 
     conditions = [{when_key(k, BRANCH_PLACEHOLDER): exported(v) for k, v in c.items()} for c in secret.when]
-    out: dict[str, Any] = {"name": secret.name, "title": secret.title, "description": secret.help}
+    out: payloads.SecretField = {
+        "name": secret.name,
+        "title": secret.title,
+        "description": secret.help,
+        "x-when-any": conditions,
+        "x-optional": secret.optional,
+    }
     if len(conditions) == 1:
         out["x-when"] = conditions[0]
-    out["x-when-any"] = conditions
-    out["x-optional"] = secret.optional
     return out
