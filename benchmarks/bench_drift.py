@@ -6,7 +6,8 @@ check hashing the branch's data file, both reports written). The reference is wh
 writes (1,199 training rows of the real red-wine data), as evaluate stores it.
 Floor: a fresh Python process that imports pandas and reads the same CSV (``pd.read_csv``): what loading the data
 costs before any comparison.
-Also, in process: importing scipy.stats, and ``drift.compare`` alone (the statistics).
+Also, in process: ``drift.compare`` alone (the statistics; with 100,000 rows it does not import scipy.stats,
+whose import alone cost 1.2 s of the 3.8 s this check took before, see drift.kolmogorov_smirnov).
 Data: 100,000 rows drawn from the real red-wine rows (data/example), each value jittered by 1% of its column's
 standard deviation, ';'-separated as published; nothing is downloaded.
 Goal: the check ≤ 2 s. The machine's load average is printed with the figures (2 cores shared: run it when the
@@ -57,10 +58,8 @@ from src.helpers import drift
 reference = json.load(open(sys.argv[1]))
 frame = pd.read_csv(sys.argv[2], sep=";")
 start = time.perf_counter()
-import scipy.stats
-imported = time.perf_counter()
 found = drift.compare(reference, frame)
-print(time.perf_counter() - imported, imported - start, sum(f.drifted for f in found))
+print(time.perf_counter() - start, sum(f.drifted for f in found))
 """
 
 
@@ -104,7 +103,7 @@ def main() -> None:
         check += ["--reference", str(reference)]
         floor = [sys.executable, "-c", "import sys, pandas as pd; pd.read_csv(sys.argv[1], sep=';')", str(big)]
         timed(check, project, env, ok=(0, 1))  # warm the file cache and the bytecode
-        checks, floors, computes, imports = [], [], [], []
+        checks, floors, computes = [], [], []
         for _ in range(args.rounds):
             checks.append(timed(check, project, env, ok=(0, 1)))
             floors.append(timed(floor, project, env))
@@ -118,8 +117,7 @@ def main() -> None:
                 timeout=300,
             )
             computes.append(float(out.stdout.split()[0]))
-            imports.append(float(out.stdout.split()[1]))
-        drifted = int(out.stdout.split()[2])
+        drifted = int(out.stdout.split()[1])
         size = big.stat().st_size / 1e6
         features = len(json.loads(reference.read_text())["features"])
         print(f"data: {args.rows} rows x {features} features ({size:.1f} MB CSV); features flagged: {drifted}")
@@ -128,8 +126,7 @@ def main() -> None:
         print(f"`--drift` (process, median of {args.rounds}):        {check_s:6.2f} s   goal <= 2 s")
         print(f"floor: pandas read_csv (process, median):    {floor_s:6.2f} s")
         print(f"ratio --drift / floor:                       {check_s / floor_s:6.2f}x")
-        print(f"of which, in process: import scipy.stats     {statistics.median(imports):6.2f} s")
-        print(f"                      drift.compare           {statistics.median(computes):6.2f} s")
+        print(f"of which, in process: drift.compare           {statistics.median(computes):6.2f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

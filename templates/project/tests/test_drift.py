@@ -68,6 +68,26 @@ def test_the_distance_is_scipys_wasserstein_distance(sizes):
     assert mine == pytest.approx(stats.wasserstein_distance(first, second), rel=1e-12)
 
 
+@pytest.mark.parametrize("sizes", [(1199, 400), (300, 20_000), (5000, 100_000), (60, 60), (7, 13)])
+@pytest.mark.parametrize("shift", [0.0, 0.05, 0.2, 0.5])
+def test_the_test_is_scipys_kolmogorov_smirnov(sizes, shift):
+    """The statistic is ks_2samp's; the p-value close to it (scipy's exact test for these sizes, its
+    asymptotic one beyond 10,000 values), and the verdict at the Bonferroni limit (0.05 / 11) the same."""
+    import numpy as np
+    from scipy import stats
+
+    rng = np.random.default_rng(sum(sizes))
+    first, second = rng.normal(size=sizes[0]), rng.normal(shift, 1.0, size=sizes[1]).round(2)  # ties too
+    statistic, p = drift.kolmogorov_smirnov(np.sort(first), np.sort(second))
+    scipy_says = stats.ks_2samp(first, second)
+    assert statistic == pytest.approx(scipy_says.statistic, rel=1e-12)
+    if scipy_says.pvalue > 1e-10:
+        assert p == pytest.approx(scipy_says.pvalue, rel=0.1, abs=0.02)
+    else:  # far in the tail both are "no chance"; the asymptotic formula's digits there differ
+        assert p < 1e-9
+    assert (p < 0.05 / 11) == (scipy_says.pvalue < 0.05 / 11)
+
+
 def test_a_missing_feature_is_drift(reference_and_held_out):
     reference, held_out = reference_and_held_out
     found = {f.name: f for f in drift.compare(reference, held_out.drop(columns=["sulphates"]))}
