@@ -536,6 +536,8 @@ def test_status_view_opens_from_the_file_browser_and_runs_the_preflight(page, la
         assert panel.locator('[data-fact="uncommitted"]').inner_text() == "1 uncommitted: README.md"
         staging = panel.locator('tr[data-branch="staging"]').inner_text()
         assert "KFP_USERNAME, KFP_PASSWORD (environment staging)" in staging
+        optional = panel.locator('tr[data-branch="staging"] [data-fact="optional-secrets"]').inner_text()
+        assert optional == "optional: MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD, MLFLOW_TRACKING_TOKEN"
 
         # And the development branch's preflight passes against the reachable platform
         rows.first.locator("button", has_text="Run preflight").click()

@@ -220,6 +220,13 @@ def test_project_status_lists_the_branches(created, page, shots):
     text = view.inner_text()
     assert "GitHub octo/wine-quality" in text
     assert "environments" in text
+    # A branch opens on its CI secrets: the required ones, then the MLflow login, marked optional
+    view.locator(".monaco-list-row", has_text="staging").first.click()
+    login = view.locator(".monaco-list-row", has_text="MLFLOW_TRACKING_PASSWORD").first
+    login.wait_for(timeout=30_000)
+    assert "optional · environment staging" in login.inner_text()
+    required = view.locator(".monaco-list-row", has_text="KFP_PASSWORD").first.inner_text()
+    assert "environment staging" in required and "optional" not in required
     page.screenshot(path=str(shots / "vscode-status.png"))
 
 

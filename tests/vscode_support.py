@@ -116,10 +116,10 @@ class CodeServer:
             "--disable-getting-started-override",
             str(self.workspace),
         ]
-        log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with self.log_path.open("w") as log:  # code-server writes to its own copy of the descriptor
+            self.process = subprocess.Popen(
+                args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -19,6 +19,8 @@ export interface BranchStatus {
   current: boolean;
   environment: string | null;
   secrets: string[];
+  /** Passed on only when set (the MLflow login, for a server with login). */
+  optional_secrets?: string[];
 }
 
 export interface ProjectStatus {
@@ -61,12 +63,15 @@ function remoteText(p: ProjectStatus): string {
 }
 
 function branchNode(p: ProjectStatus, b: BranchStatus): Node {
-  const secrets = b.secrets.map((s) => {
-    const n = new Node(s, vscode.TreeItemCollapsibleState.None);
+  const where = b.environment ? `environment ${b.environment}` : "repository secret";
+  const secretNode = (name: string, optional: boolean) => {
+    const n = new Node(name, vscode.TreeItemCollapsibleState.None);
     n.iconPath = new vscode.ThemeIcon("key");
-    n.description = b.environment ? `environment ${b.environment}` : "repository secret";
+    n.description = optional ? `optional · ${where}` : where;
     return n;
-  });
+  };
+  const optional = b.optional_secrets ?? [];
+  const secrets = [...b.secrets.map((s) => secretNode(s, false)), ...optional.map((s) => secretNode(s, true))];
   const node = new Node(
     b.name,
     secrets.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
@@ -79,7 +84,8 @@ function branchNode(p: ProjectStatus, b: BranchStatus): Node {
   node.iconPath = new vscode.ThemeIcon(b.current ? "git-branch" : "source-control");
   node.description = b.exists ? `${(b.commit ?? "").slice(0, 8)} ${b.subject} · ${b.remote}` : "missing (init recreates it)";
   node.tooltip = b.exists
-    ? `${b.name}: ${b.commit} (${b.date})\n${b.subject}\nremote: ${b.remote}\nCI secrets: ${b.secrets.join(", ") || "none"}`
+    ? `${b.name}: ${b.commit} (${b.date})\n${b.subject}\nremote: ${b.remote}\nCI secrets: ${b.secrets.join(", ") || "none"}` +
+      (optional.length ? `\noptional: ${optional.join(", ")}` : "")
     : `${b.name} is missing; jupyter mlops init recreates it`;
   return node;
 }

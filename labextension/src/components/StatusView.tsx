@@ -167,8 +167,13 @@ function BranchRow(props: {
         )}
       </td>
       <td data-fact="sync">{b.remote}</td>
-      <td>
+      <td data-fact="secrets">
         {b.secrets.length ? `${b.secrets.join(', ')} (${scope})` : 'none'}
+        {b.optional_secrets?.length ? (
+          <div className="jp-mlops-help" data-fact="optional-secrets">
+            optional: {b.optional_secrets.join(', ')}
+          </div>
+        ) : null}
       </td>
       <td>
         <Button
