@@ -97,8 +97,9 @@ def git(
     """Run one git command with the hardened environment and a time limit (the network one for commands
     that talk to a remote). ``remote``: the URL it talks to, named (without credentials) when it times out."""
 
-    kind = "network" if args[0] in REMOTE_COMMANDS else "git"
-    what = f"git {args[0]}" + (f" ({redact_url(remote)})" if remote else f" in {cwd}")
+    command = args[2] if args[0] == "-c" else args[0]  # after a "-c name=value" of ours
+    kind = "network" if command in REMOTE_COMMANDS else "git"
+    what = f"git {command}" + (f" ({redact_url(remote)})" if remote else f" in {cwd}")
     try:
         proc = timeouts.run(
             ["git", *args],
@@ -115,7 +116,7 @@ def git(
     if check and proc.returncode != 0:
         err = proc.stderr if text else proc.stderr.decode(errors="replace")
         out = proc.stdout if text else proc.stdout.decode(errors="replace")
-        raise GitError(f"git {args[0]} failed in {cwd}: {err.strip() or out.strip()}")
+        raise GitError(f"git {command} failed in {cwd}: {err.strip() or out.strip()}")
     return proc
 
 
@@ -234,7 +235,10 @@ def commit_tree_fast(
     for branch in branches[1:]:
         out += f"reset refs/heads/{branch}\nfrom :{commit_mark}\n".encode()
     out += b"done\n"
-    proc = git(["fast-import", "--quiet", "--done"], repo, input=bytes(out), check=False, text=False)
+    # Kept as one pack: below fastimport.unpackLimit (default 100 objects) git runs unpack-objects to write each
+    # object loose, which took longer than the import itself (47 of 83 ms for the 60 files of a new project).
+    fast = ["-c", "fastimport.unpackLimit=0", "fast-import", "--quiet", "--done"]
+    proc = git(fast, repo, input=bytes(out), check=False, text=False)
     if proc.returncode != 0:
         raise GitError(f"git fast-import failed in {repo}: {proc.stderr.decode(errors='replace').strip()}")
     git(["reset", "-q"], repo)
