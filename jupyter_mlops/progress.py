@@ -7,13 +7,12 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Callable
 
 from . import payloads
+from ._types import EVENT_STATES as STATES
+from ._types import EventState as State
 from .errors import Cancelled
-
-State = Literal["start", "done", "skip", "warn", "fail", "info"]
-STATES = ("start", "done", "skip", "warn", "fail", "info")
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,14 @@ import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import quote, quote_plus
 
 from .. import payloads, timeouts
-from .._types import JobKind
+from .._types import JobKind, JobState
 from ..errors import Cancelled, Conflict, MlopsError, NotFound
 from ..progress import Event, Progress
 
-JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 FINISHED = ("succeeded", "failed", "cancelled")
 REDACTED = "********"
 INTERNAL_ERROR = "The operation failed unexpectedly; the server log has the details. Run it again to resume."
