@@ -93,16 +93,18 @@ def git(
     check: bool = True,
     remote: str | None = None,
     text: bool = True,
+    config: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run one git command with the hardened environment and a time limit (the network one for commands
-    that talk to a remote). ``remote``: the URL it talks to, named (without credentials) when it times out."""
+    that talk to a remote). ``remote``: the URL it talks to, named (without credentials) when it times out.
+    ``config``: settings for this command only (``git -c name=value``)."""
 
-    command = args[2] if args[0] == "-c" else args[0]  # after a "-c name=value" of ours
-    kind = "network" if command in REMOTE_COMMANDS else "git"
-    what = f"git {command}" + (f" ({redact_url(remote)})" if remote else f" in {cwd}")
+    kind = "network" if args[0] in REMOTE_COMMANDS else "git"
+    what = f"git {args[0]}" + (f" ({redact_url(remote)})" if remote else f" in {cwd}")
+    settings = [item for name, value in (config or {}).items() for item in ("-c", f"{name}={value}")]
     try:
         proc = timeouts.run(
-            ["git", *args],
+            ["git", *settings, *args],
             cwd=cwd,
             env=_env(env),
             input=input,
@@ -116,7 +118,7 @@ def git(
     if check and proc.returncode != 0:
         err = proc.stderr if text else proc.stderr.decode(errors="replace")
         out = proc.stdout if text else proc.stdout.decode(errors="replace")
-        raise GitError(f"git {command} failed in {cwd}: {err.strip() or out.strip()}")
+        raise GitError(f"git {args[0]} failed in {cwd}: {err.strip() or out.strip()}")
     return proc
 
 
@@ -237,8 +239,14 @@ def commit_tree_fast(
     out += b"done\n"
     # Kept as one pack: below fastimport.unpackLimit (default 100 objects) git runs unpack-objects to write each
     # object loose, which took longer than the import itself (47 of 83 ms for the 60 files of a new project).
-    fast = ["-c", "fastimport.unpackLimit=0", "fast-import", "--quiet", "--done"]
-    proc = git(fast, repo, input=bytes(out), check=False, text=False)
+    proc = git(
+        ["fast-import", "--quiet", "--done"],
+        repo,
+        input=bytes(out),
+        check=False,
+        text=False,
+        config={"fastimport.unpackLimit": "0"},
+    )
     if proc.returncode != 0:
         raise GitError(f"git fast-import failed in {repo}: {proc.stderr.decode(errors='replace').strip()}")
     git(["reset", "-q"], repo)
