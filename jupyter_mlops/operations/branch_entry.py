@@ -28,17 +28,9 @@ from .init import load_project_spec
 from .local_log import LocalLog, plain
 from .project_env import project_python
 
-# The variables the entry point reads its credentials from (CI maps the GitHub secrets onto them).
-SECRET_NAMES = (
-    "KFP_TOKEN",
-    "KFP_USERNAME",
-    "KFP_PASSWORD",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "MLFLOW_TRACKING_USERNAME",
-    "MLFLOW_TRACKING_PASSWORD",
-    "MLFLOW_TRACKING_TOKEN",
-)
+# The variables the entry point reads its credentials from (CI maps the GitHub secrets onto them): the
+# settings table's CI secrets that its preflight step reads.
+SECRET_NAMES = tuple(s.name for s in SECRETS if "check" in s.steps)
 STATES: dict[str, EventState] = {"✓": "done", "✗": "fail", "!": "warn", "·": "skip"}
 _LINE = re.compile(r"^(?P<symbol>[✓✗!·]|\s) (?P<step>[A-Za-z][\w-]*): (?P<message>.*)$")
 _URL = re.compile(r"https?://\S+")
@@ -238,7 +230,7 @@ def credential_names(root: Path) -> set[str]:
     """The variables a face may pass to the entry point as credentials: every CI secret of the settings
     table, the session token that goes with AWS keys, and the names the project's branches read."""
 
-    names = {s.name for s in SECRETS} | {"AWS_SESSION_TOKEN"} | set(SECRET_NAMES)
+    names = {s.name for s in SECRETS} | {"AWS_SESSION_TOKEN"}
     try:
         spec = load_project_spec(root) if root.is_dir() else None
     except InvalidInput:
