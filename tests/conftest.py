@@ -28,6 +28,19 @@ pytest_plugins: list[str] = [
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture
+def shell(tmp_path, monkeypatch):
+    """A real IPython InteractiveShell with `%load_ext jupyter_mlops`, in the test's own folder."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.chdir(tmp_path)
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "jupyter_mlops")
+    yield ip
+    ip.run_line_magic("unload_ext", "jupyter_mlops")
+    InteractiveShell.clear_instance()
+
+
 @pytest.fixture(scope="session")
 def root_entries_at_start() -> set[str]:
     return set(os.listdir(REPO_ROOT))

@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import run_cli
 from tests.generated_support import clean_env, generate, run_entry
 from tests.kserve_support import KServeModelServer
+from tests.server_support import check_schema, server_config
 from tests.standins.kfp import KfpStandin
 from tests.standins.kubernetes import KubernetesStandin
 
@@ -66,6 +67,15 @@ def laptop_env(home, server, kfp: KfpStandin, **extra: str) -> dict[str, str]:
     """A laptop with the branch's credentials (what CI's secrets give the step): the gateway's token, the S3 keys
     that read MLflow's artifacts. No MLflow login: this server has none."""
     return clean_env(home, **server.env, KFP_HOST=kfp.host, KFP_TOKEN=TOKEN, **extra)
+
+
+def use_env(monkeypatch, env: dict[str, str]) -> None:
+    """This process's environment becomes ``env`` for the test: what an in-process face (the Jupyter server, the
+    kernel) hands the entry point."""
+    for name in set(os.environ) - set(env):
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
 
 
 def predict_calls(kfp: KfpStandin) -> list[tuple[str, str | None]]:
@@ -186,6 +196,60 @@ def test_check_inference_runs_them_from_a_laptop_and_an_inference_url_names_the_
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert f"inference: INFERENCE_URL: model {MODEL} at {kserve.url}" in proc.stdout
     assert re.search(r"✓ inference: the development branch's deployed model answers as registered", proc.stdout)
+
+
+@pytest.mark.slow
+def test_the_magic_runs_them_as_the_cli_does(shell, project, deployed, kserve, mlflow_s3_server, monkeypatch, tmp_path):
+    """`%mlops check --inference` in a notebook (the kernel's environment holds the branch's credentials): the same
+    tests run against the same model, and the cell's value is the result, its lines showing them pass."""
+    use_env(monkeypatch, clean_env(tmp_path, **mlflow_s3_server.env, KFP_TOKEN=TOKEN, INFERENCE_URL=kserve.url))
+    result = shell.run_line_magic("mlops", f"check {project} --branch development --inference --json")
+    assert result["ok"] and result["operation"] == "check", result
+    assert f"  inference: INFERENCE_URL: model {MODEL} at {kserve.url}" in result["lines"]
+    assert any(line.startswith("2 passed") for line in result["lines"]), result["lines"]
+    assert "✓ inference: the development branch's deployed model answers as registered (V1 and V2)" in result["lines"]
+
+
+# ---------------------------------------------------------------- the same tests over REST (the lab panel's face)
+
+
+@pytest.fixture
+def jp_server_config():
+    return server_config()
+
+
+@pytest.fixture
+def jp_root_dir(project):
+    """The Jupyter server of the REST test opens the folder holding the deployed project."""
+    return project.parent
+
+
+@pytest.mark.slow
+async def test_post_check_with_inference_runs_them_with_the_requests_credentials(
+    api, deployed, kserve, mlflow_s3_server, monkeypatch, tmp_path
+):
+    """Given a Jupyter server whose environment reaches the platform and MLflow (no gateway token), when the panel
+    POSTs check with inference: true and the branch's token as a credential, then the job runs the inference tests
+    through the gateway with that token, its events show them pass, and its result is ok."""
+    host, _ = deployed
+    with KfpStandin("token", token=TOKEN, services={host: kserve.url}) as kfp:
+        use_env(monkeypatch, clean_env(tmp_path, **mlflow_s3_server.env, KFP_HOST=kfp.host))
+        body = {"path": NAME, "branch": "development", "inference": True, "credentials": {"KFP_TOKEN": TOKEN}}
+        status, job = await api.post("check", body)
+        assert status == 202, job
+        done = await api.wait(job, timeout=300)
+        calls = predict_calls(kfp)
+    assert done["state"] == "succeeded", done["error"]
+    check_schema("EntryResult", done["result"])
+    assert done["result"]["ok"] and done["result"]["branch"] == "development"
+    messages = [e["message"] for e in done["all_events"]]
+    assert any("python src/pipelines/development/main.py --inference-test" in m for m in messages)
+    assert any("2 passed" in m for m in messages)
+    assert any("the development branch's deployed model answers as registered (V1 and V2)" in m for m in messages)
+    assert calls == [
+        (f"/v1/models/{MODEL}:predict", f"Bearer {TOKEN}"),
+        (f"/v2/models/{MODEL}/infer", f"Bearer {TOKEN}"),
+    ]
 
 
 @pytest.mark.slow

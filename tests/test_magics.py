@@ -8,19 +8,8 @@ import sys
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 
 from tests.conftest import git
-
-
-@pytest.fixture
-def shell(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "jupyter_mlops")
-    yield ip
-    ip.run_line_magic("unload_ext", "jupyter_mlops")
-    InteractiveShell.clear_instance()
 
 
 def test_load_ext_registers_the_line_magic(shell):

@@ -111,6 +111,7 @@ async def test_run_submits_and_links_the_run(api, data_server, monkeypatch):
     "route, body, code, words",
     [
         ("check", {"path": "wine", "branch": "main"}, 400, "the project's branches are development, staging"),
+        ("check", {"path": "wine", "inference": "yes"}, 400, "inference: expected boolean"),
         ("run", {"path": "wine", "local": True, "wait": True}, 400, "--wait and --timeout are for runs on Kubeflow"),
         ("run", {"path": "wine", "timeout": 0}, 400, "timeout: must be above 0"),
         ("check", {"path": "nowhere"}, 404, "not a jupyter-mlops project"),
@@ -124,6 +125,16 @@ async def test_refusals_before_anything_runs(api, data_server, monkeypatch, rout
     status, answer = await api.post(route, body)
     assert status == code and words in answer["message"] + " ".join(answer.get("details", []))
     assert not (api.root / "wine" / "local_outputs").exists()
+
+
+async def test_check_inference_on_a_project_without_the_example_is_refused_saying_what_to_run(api):
+    """Given a skeleton project (example = false: no model, no tests/inference/), when the panel asks for its
+    inference tests, then the answer is a 400 (no job) saying why and what to run instead."""
+    done = await api.wait((await api.post("init", {"path": "plain", "settings": {"example": False}}))[1])
+    assert done["state"] == "succeeded", done["error"]
+    status, answer = await api.post("check", {"path": "plain", "inference": True})
+    assert status == 400 and "has no tests/inference/" in answer["message"]
+    assert "without --inference for the preflight" in answer["message"]
 
 
 async def test_cancel_stops_a_running_local_run(api, data_server, monkeypatch):

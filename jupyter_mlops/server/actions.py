@@ -249,7 +249,7 @@ def _entry_env(root: Path, body: CheckRequest | RunRequest) -> tuple[dict[str, s
 def check_job(root_dir: str, body: CheckRequest) -> Job:
     root = resolve(root_dir, body["path"])
     env, secrets = _entry_env(root, body)
-    plan = plan_check(root, body.get("branch") or None)
+    plan = plan_check(root, body.get("branch") or None, inference=bool(body.get("inference")))
     return Job(
         "check",
         lambda progress: apply_check(plan, progress, env=env),

@@ -50,6 +50,7 @@ class SecretsRequest(_SecretsRequired, total=False):
 
 class CheckRequest(PathRequest, total=False):
     branch: str
+    inference: bool  # the inference tests against the deployed model instead of the preflight
     credentials: dict[str, str]
 
 

@@ -268,6 +268,8 @@ export type Credentials = Record<string, string>;
 export interface ICheckRequest {
   path: PathField;
   branch?: string;
+  /** Instead of the preflight, run the project's inference tests against the branch's deployed model */
+  inference?: boolean;
   credentials?: Credentials;
 }
 
