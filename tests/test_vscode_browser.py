@@ -271,6 +271,18 @@ def test_a_branch_action_from_the_view_shows_the_clis_error_and_fix(created, pag
     assert "The preflight of branch development failed" in text
 
 
+def test_run_inference_tests_from_the_view_runs_check_inference_and_shows_why_they_failed(created, page):
+    """Run Inference Tests beside Run Preflight on the development branch: the CLI runs the project's inference
+    tests (`check --inference`); with no model served for the branch here they
+    fail, and the notification says it was the inference tests, not the preflight."""
+    run_command(page, "MLOps: Project Status")
+    row = status_view(page).locator(".monaco-list-row", has_text="development").first
+    context_action(page, row, "Run Inference Tests")
+    toast = page.locator(".notifications-toasts .notification-list-item-message", has_text="MLOps: The inference")
+    toast.first.wait_for(timeout=120_000)
+    assert "The inference test of branch development failed" in toast.first.inner_text()
+
+
 def test_a_missing_cli_is_a_notification_that_says_how_to_install_it(created, page, workspace):
     """The workspace's settings point jupyterMlops.cliPath at a program that is not there."""
     folder = workspace / ".vscode"

@@ -26,6 +26,7 @@ COMMANDS = {
     "Push to GitHub",
     "Set Secret…",
     "Run Preflight",
+    "Run Inference Tests",
     "Run Pipeline Locally",
     "Submit Pipeline",
     "Promote…",
@@ -65,6 +66,7 @@ def test_activation_is_lazy_and_the_engine_is_code_server_4_100s():
     }
     assert branch_actions == {
         "jupyterMlops.preflight",
+        "jupyterMlops.inferenceTests",
         "jupyterMlops.runLocal",
         "jupyterMlops.submit",
         "jupyterMlops.setSecret",

@@ -139,16 +139,21 @@ export async function setSecret(node?: Node): Promise<void> {
   if (outcome.result) void vscode.window.showInformationMessage(`MLOps: ${name} is set for ${branch.name}.`);
 }
 
-async function entryPoint(node: Node | undefined, what: "check" | "local" | "submit"): Promise<void> {
+async function entryPoint(node: Node | undefined, what: "check" | "inference" | "local" | "submit"): Promise<void> {
   const project = await pickProject(node);
   if (!project) return;
-  const titles = { check: "Run Preflight", local: "Run Pipeline Locally", submit: "Submit Pipeline" };
+  const titles = {
+    check: "Run Preflight",
+    inference: "Run Inference Tests",
+    local: "Run Pipeline Locally",
+    submit: "Submit Pipeline",
+  };
   const branch = await pickBranch(project, node, `MLOps: ${titles[what]} on which branch?`);
   if (!branch) return;
-  const args =
-    what === "check"
-      ? ["check", project.root, "--branch", branch.name]
-      : ["run", project.root, "--branch", branch.name, ...(what === "local" ? ["--local"] : [])];
+  // The inference tests are check's other mode: the branch's deployed model called as CI calls it.
+  const extra = { check: [], inference: ["--inference"], local: ["--local"], submit: [] }[what];
+  const verb = what === "check" || what === "inference" ? "check" : "run";
+  const args = [verb, project.root, "--branch", branch.name, ...extra];
   output().show(true);
   const outcome = await run({ title: `${titles[what]} (${branch.name})`, args, progress: true });
   const result = outcome.result as { run_url?: string | null } | undefined;
@@ -156,6 +161,7 @@ async function entryPoint(node: Node | undefined, what: "check" | "local" | "sub
 }
 
 export const preflight = (node?: Node) => entryPoint(node, "check");
+export const inferenceTests = (node?: Node) => entryPoint(node, "inference");
 export const runLocal = (node?: Node) => entryPoint(node, "local");
 export const submit = (node?: Node) => entryPoint(node, "submit");
 

@@ -36,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     vscode.commands.registerCommand("jupyterMlops.push", (node) => commands().push(node)),
     vscode.commands.registerCommand("jupyterMlops.setSecret", (node) => commands().setSecret(node)),
     vscode.commands.registerCommand("jupyterMlops.preflight", (node) => commands().preflight(node)),
+    vscode.commands.registerCommand("jupyterMlops.inferenceTests", (node) => commands().inferenceTests(node)),
     vscode.commands.registerCommand("jupyterMlops.runLocal", (node) => commands().runLocal(node)),
     vscode.commands.registerCommand("jupyterMlops.submit", (node) => commands().submit(node)),
     vscode.commands.registerCommand("jupyterMlops.promote", (node) => commands().promote(node)),
