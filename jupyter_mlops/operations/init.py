@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -269,8 +271,10 @@ def _write(base: Path, files: list[RenderedFile]) -> None:
 def _apply_new(plan: InitPlan, progress: Progress) -> None:
     """Build the repository in a sibling temp folder, then move it in: no half-written project.
 
-    `git init` and the identity lookup run while the files are written (two git calls fewer on the
-    critical path); a missing identity still stops before anything reaches the target folder.
+    Three things overlap, as a new project's files are known before anything is written: `git init` and the
+    identity lookup run while a thread writes the files, and `git fast-import` commits the same contents
+    while that thread is still writing; the index is built once both are done. A missing identity still
+    stops before anything reaches the target folder.
     """
     parent = _existing_parent(plan.root.parent)
     ident_proc = gitcli.start(gitcli.IDENTITY_QUERY, parent)
@@ -278,21 +282,24 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
     plan.root.parent.mkdir(parents=True, exist_ok=True)
     staging = scratch_dir(plan.root.parent, staging_prefix(plan.root.name))
     init_proc = gitcli.start(["init", "-q", "-b", plan.spec.default_branch], staging)
+    writer: _Background | None = None
     try:
         progress.emit("files", "start", f"Writing {len(plan.to_create)} files")
         files = [plan.rendered[f.path] for f in plan.to_create]
-        _write(staging, files)
+        writer = _Background(_write, staging, files)
         ident = gitcli.identity(parent, gitcli.wait(ident_proc, "config", check=False))
         gitcli.wait(init_proc, "init")
-        progress.emit("files", "done", f"Wrote {len(plan.to_create)} files")
         progress.check_cancelled()
-        gitcli.commit_tree_fast(
+        gitcli.fast_import(
             staging,
             [(f.path, f.content, f.executable) for f in files],
             plan.commit_message,
             plan.spec.branch_names,
             ident,
         )
+        writer.join()
+        progress.emit("files", "done", f"Wrote {len(plan.to_create)} files")
+        gitcli.index_from_head(staging)
         progress.emit(
             "git",
             "done",
@@ -305,8 +312,31 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
             if proc.poll() is None:
                 proc.kill()
             proc.communicate()
+        if writer is not None:
+            writer.join(reraise=False)  # before removing the folder it writes into
         shutil.rmtree(created_parents or staging, ignore_errors=True)
         raise
+
+
+class _Background:
+    """A function run on a thread; ``join`` waits for it and raises what it raised, in the caller's thread."""
+
+    def __init__(self, function: Callable[..., object], *args: object) -> None:
+        self._error: BaseException | None = None
+
+        def target() -> None:
+            try:
+                function(*args)
+            except BaseException as exc:  # noqa: BLE001 - handed to join()
+                self._error = exc
+
+        self._thread = threading.Thread(target=target, name="jupyter-mlops-write", daemon=True)
+        self._thread.start()
+
+    def join(self, *, reraise: bool = True) -> None:
+        self._thread.join()
+        if reraise and self._error is not None:
+            raise self._error
 
 
 def staging_prefix(name: str) -> str:
