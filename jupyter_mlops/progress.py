@@ -7,12 +7,14 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from . import payloads
 from ._types import EVENT_STATES as STATES
 from ._types import EventState as State
 from .errors import Cancelled
+
+if TYPE_CHECKING:  # annotations only: the TypedDicts cost 3 ms to build
+    from . import payloads
 
 
 @dataclass(frozen=True)

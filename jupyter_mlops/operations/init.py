@@ -16,8 +16,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .. import payloads
 from .._types import FileChange, InitMode, Owner, SpecKind
 from .._version import __version__
 from ..errors import Conflict, InvalidInput
@@ -26,6 +26,9 @@ from ..safepaths import check_inside, scratch_dir
 from ..scaffold.template import SPEC_FILE, RenderedFile, render
 from ..settings.spec import ProjectSpec, check_repo_name, load_settings_file, loads
 from ..vcs import gitcli
+
+if TYPE_CHECKING:  # annotations only: the TypedDicts cost 3 ms to build
+    from .. import payloads
 
 COMMIT_MESSAGE = "Scaffold {name} with jupyter-mlops {version}"
 

@@ -6,11 +6,11 @@ who owns it (org or project), and when it is included.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import re
 import shlex
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -205,7 +205,7 @@ def _license_text(spec: ProjectSpec) -> str:
     root = template_root() / "licenses"
     text = (root / f"{spec.license}.txt").read_text(encoding="utf-8")
     holder = spec.owner or f"the {spec.name} authors"
-    year = str(datetime.date.today().year)
+    year = str(time.localtime().tm_year)
     return text.replace("{{ year }}", year).replace("{{ holder }}", holder).rstrip("\n")
 
 
