@@ -371,6 +371,43 @@ def test_missing_identity_leaves_no_parent_folders_behind(tmp_path):
     assert not (tmp_path / "a").exists()
 
 
+def test_a_plan_that_started_git_and_is_dropped_leaves_nothing(tmp_path):
+    # Given a caller that plans a new project to apply it next, so its git work starts during planning
+    from jupyter_mlops.operations.init import build_spec, plan_init
+
+    root = tmp_path / "a" / "b" / "proj"
+    plan = plan_init(root, build_spec(root), start_git=True)
+    assert any(tmp_path.iterdir()), "the repository is being built beside the folder"
+    # When it is dropped instead (Ctrl-C, an error before apply), then nothing is left, not even the parents
+    plan.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_plan_that_fails_after_git_started_leaves_nothing(tmp_path, monkeypatch):
+    # Given rendering that fails after the git work started (a broken template, Ctrl-C while rendering)
+    from jupyter_mlops.operations import init as init_op
+
+    def broken(spec):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(init_op, "render", broken)
+    root = tmp_path / "proj"
+    with pytest.raises(KeyboardInterrupt):
+        init_op.plan_init(root, init_op.build_spec(root), start_git=True)
+    # Then the folder the repository was being built in is gone
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_ends_with_its_exit_code_and_all_its_output(tmp_path):
+    # The process skips Python's teardown (cli.run): its output still arrives whole and its exit code unchanged
+    proc = run_cli("schema", "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["properties"]
+    assert run_cli("--version").returncode == 0
+    proc = run_cli("init", str(tmp_path / "p"), "--yes", "--set", "python=2.7")
+    assert proc.returncode == 2 and "python" in proc.stderr
+    assert run_cli("no-such-verb").returncode == 2
+
+
 NAMES = [
     "development",
     "feature/x",

@@ -132,9 +132,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:  # --help / --version under --json: their text went to stderr
         return int(exc.code or 0)
     except Exception as exc:  # noqa: BLE001 - the machine interface always ends in a line a reader can parse
-        import traceback
-
-        traceback.print_exc(file=sys.stderr)
+        sys.excepthook(type(exc), exc, exc.__traceback__)  # Python's own report, without importing traceback
         jui.emit(
             {
                 "error": {

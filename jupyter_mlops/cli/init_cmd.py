@@ -10,6 +10,7 @@ from .._types import UI, Subparsers
 from .common import add_dry_run, add_json, add_path, add_yes
 
 if TYPE_CHECKING:  # the verb imports the settings when it runs, not when the parser is built
+    from ..operations.init import InitPlan
     from ..settings.spec import ProjectSpec, Setting
 
 HELP = "create the project repository: layout, three branches, pipeline skeleton"
@@ -68,8 +69,7 @@ def ask_settings(spec: ProjectSpec, ui: UI, skip: set[str]) -> None:
 
 
 def run(args: argparse.Namespace, ui: UI) -> int:
-    from ..operations.init import apply_init, build_spec, plan_init
-    from ..progress import Progress
+    from ..operations.init import build_spec, plan_init
     from ..settings.spec import parse_assignments
 
     root = Path(args.path)
@@ -81,7 +81,16 @@ def run(args: argparse.Namespace, ui: UI) -> int:
         given = set(settings) | ({"name"} if args.name else set())
         ask_settings(spec, ui, given)
         spec.validate()
-    plan = plan_init(root, spec)
+    plan = plan_init(root, spec, start_git=not args.dry_run)
+    try:
+        return _apply(plan, args, settings, spec, ui)
+    finally:
+        plan.discard()  # a no-op once applied
+
+
+def _apply(plan: InitPlan, args: argparse.Namespace, settings: dict, spec: ProjectSpec, ui: UI) -> int:
+    from ..progress import Progress
+
     if plan.mode == "update":
         ignored = [k for k in settings if str(spec.get(k)) != str(plan.spec.get(k))]
         if args.name and args.name != plan.spec.name:
@@ -97,6 +106,8 @@ def run(args: argparse.Namespace, ui: UI) -> int:
         ui.line(f"Nothing to do: {plan.root} is already a complete jupyter-mlops project.")
         ui.result(plan.to_dict())
         return 0
+    from ..operations.init import apply_init
+
     apply_init(plan, Progress(ui.event))
     for f in plan.kept:
         ui.line(f"· kept {f.path} (your version; not overwritten)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Callable, Mapping
@@ -72,8 +73,6 @@ class TerminalUI:
     def secret(self, label: str) -> str:
         """A hidden prompt, or one line of standard input when it is not a terminal."""
         if self.stdin.isatty():
-            import getpass
-
             return getpass.getpass(f"{label}: ")
         return self.stdin.readline().rstrip("\r\n")
 

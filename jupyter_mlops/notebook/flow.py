@@ -26,7 +26,7 @@ def create_project(
 ) -> dict:
     """``secrets``: (branch, NAME) → value. Returns what the last step shows: folder, repository, notes."""
 
-    apply_init(plan_init(target, spec), progress)
+    apply_init(plan_init(target, spec, start_git=True), progress)
     progress.check_cancelled()
     by_branch: dict[str, dict[str, str]] = {}
     for (branch, name), value in (secrets or {}).items():

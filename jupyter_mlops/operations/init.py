@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,14 @@ class InitPlan:
     branches_existing: list[str]
     checkout: str | None  # branch to switch to before committing, when not on the default branch
     rendered: dict[str, RenderedFile] = field(repr=False, default_factory=dict)
+    # A new project's git work, started by plan_init(start_git=True) while it renders; apply_init takes it.
+    started: _NewRepo | None = field(default=None, repr=False, compare=False)
+
+    def discard(self) -> None:
+        """Undo what planning started, when the plan is not applied (a no-op once it is)."""
+        if self.started is not None:
+            self.started.discard()
+            self.started = None
 
     @property
     def to_create(self) -> list[FileAction]:
@@ -168,7 +177,10 @@ def _branch_file_texts(root: Path, branches: list[str]) -> dict[tuple[str, str],
     return {wanted[obj]: content.decode("utf-8", errors="replace") for obj, content in found.items()}
 
 
-def plan_init(root: Path | str, spec: ProjectSpec) -> InitPlan:
+def plan_init(root: Path | str, spec: ProjectSpec, *, start_git: bool = False) -> InitPlan:
+    """What init would do in ``root``. ``start_git``: for a caller that applies the plan next, a new project's
+    ``git init`` (in the folder it is built in, beside ``root``) and identity lookup start before the files are
+    rendered, so that they are done when apply needs them; ``InitPlan.discard`` undoes them if it does not."""
     root = Path(root).absolute()
     spec.validate()
     if any(part.lower() == ".git" for part in root.resolve().parts):
@@ -179,9 +191,20 @@ def plan_init(root: Path | str, spec: ProjectSpec) -> InitPlan:
     if existing_spec is not None:
         # Re-run on our own project: what it was generated from wins over new defaults.
         spec = existing_spec
-    rendered = {f.path: f for f in render(spec)}
-
     is_empty = not root.exists() or not any(root.iterdir())
+    started = _NewRepo(root, spec.default_branch) if start_git and is_empty else None
+    try:
+        plan = _plan(root, spec, existing_spec, is_empty)
+    except BaseException:
+        if started is not None:
+            started.discard()
+        raise
+    plan.started = started
+    return plan
+
+
+def _plan(root: Path, spec: ProjectSpec, existing_spec: ProjectSpec | None, is_empty: bool) -> InitPlan:
+    rendered = {f.path: f for f in render(spec)}
     files: list[FileAction] = []
     mode: InitMode
     for path, f in rendered.items():
@@ -271,30 +294,62 @@ def _write(base: Path, files: list[RenderedFile]) -> None:
             target.chmod(0o755)
 
 
+class _NewRepo:
+    """The git side of a new project, started early: ``git init`` in the sibling folder the repository is built
+    in, and the identity lookup (``git config``) beside it. ``discard`` stops both and removes the folder."""
+
+    def __init__(self, root: Path, branch: str) -> None:
+        self.parent = _existing_parent(root.parent)
+        created_parents = _first_missing(root.parent)
+        self._remove: Path | None = created_parents  # what discard removes
+        self.init_proc: subprocess.Popen | None = None
+        self.ident_proc = gitcli.start(gitcli.IDENTITY_QUERY, self.parent)
+        try:
+            root.parent.mkdir(parents=True, exist_ok=True)
+            self.staging = scratch_dir(root.parent, staging_prefix(root.name))
+            self._remove = created_parents or self.staging
+            self.init_proc = gitcli.start(["init", "-q", "-b", branch], self.staging)
+        except BaseException:
+            self.discard()
+            raise
+
+    def identity(self) -> tuple[str, str]:
+        return gitcli.identity(self.parent, gitcli.wait(self.ident_proc, "config", check=False))
+
+    def wait_init(self) -> None:
+        if self.init_proc is not None:
+            gitcli.wait(self.init_proc, "init")
+
+    def discard(self) -> None:
+        for proc in (self.ident_proc, self.init_proc):
+            if proc is not None:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.communicate()
+        if self._remove is not None:
+            shutil.rmtree(self._remove, ignore_errors=True)
+
+
 def _apply_new(plan: InitPlan, progress: Progress) -> None:
     """Build the repository in a sibling temp folder, then move it in: no half-written project.
 
-    Three things overlap, as a new project's files are known before anything is written: `git init` and the
-    identity lookup run while a thread writes the files, and `git fast-import` commits the same contents
-    while that thread is still writing; the index is built once both are done. A missing identity still
-    stops before anything reaches the target folder.
+    Work overlaps, as a new project's files are known before anything is written: `git init` and the identity
+    lookup run while the files are rendered (``plan_init(start_git=True)``) or written, and `git fast-import`
+    commits the contents while a thread is still writing them; the index is built once both are done. A
+    missing identity still stops before anything reaches the target folder.
     """
-    parent = _existing_parent(plan.root.parent)
-    ident_proc = gitcli.start(gitcli.IDENTITY_QUERY, parent)
-    created_parents = _first_missing(plan.root.parent)
-    plan.root.parent.mkdir(parents=True, exist_ok=True)
-    staging = scratch_dir(plan.root.parent, staging_prefix(plan.root.name))
-    init_proc = gitcli.start(["init", "-q", "-b", plan.spec.default_branch], staging)
+    repo = plan.started or _NewRepo(plan.root, plan.spec.default_branch)
+    plan.started = None
     writer: _Background | None = None
     try:
         progress.emit("files", "start", f"Writing {len(plan.to_create)} files")
         files = [plan.rendered[f.path] for f in plan.to_create]
-        writer = _Background(_write, staging, files)
-        ident = gitcli.identity(parent, gitcli.wait(ident_proc, "config", check=False))
-        gitcli.wait(init_proc, "init")
+        writer = _Background(_write, repo.staging, files)
+        ident = repo.identity()
+        repo.wait_init()
         progress.check_cancelled()
         gitcli.fast_import(
-            staging,
+            repo.staging,
             [(f.path, f.content, f.executable) for f in files],
             plan.commit_message,
             plan.spec.branch_names,
@@ -302,22 +357,18 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
         )
         writer.join()
         progress.emit("files", "done", f"Wrote {len(plan.to_create)} files")
-        gitcli.index_from_head(staging)
+        gitcli.index_from_head(repo.staging)
         progress.emit(
             "git",
             "done",
             f"Committed on {plan.spec.default_branch}; created "
             f"{', '.join(plan.branches_to_create) or 'no other branches'}",
         )
-        move_into_place(staging, plan.root)
+        move_into_place(repo.staging, plan.root)
     except BaseException:
-        for proc in (ident_proc, init_proc):
-            if proc.poll() is None:
-                proc.kill()
-            proc.communicate()
         if writer is not None:
             writer.join(reraise=False)  # before removing the folder it writes into
-        shutil.rmtree(created_parents or staging, ignore_errors=True)
+        repo.discard()
         raise
 
 

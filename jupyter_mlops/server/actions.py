@@ -112,7 +112,7 @@ def init_job(root_dir: str, body: InitRequest) -> Job:
     root, spec = plan.root, plan.spec
 
     def run(progress):
-        return apply_init(plan_init(root, spec), progress)
+        return apply_init(plan_init(root, spec, start_git=True), progress)
 
     return Job("init", run, path=relative(root_dir, root), result_view=lambda p: plan_payload(root_dir, p))
 
