@@ -6,6 +6,8 @@ Measured: `python -m jupyter_mlops init PATH --yes` as a user runs it (process s
 compiled bytecode as an installed package has it (pip compiles at install; an editable install writes it on first
 import): the runs share a bytecode cache folder, even where PYTHONDONTWRITEBYTECODE is set.
 Goal: median ratio ≤ 3. The machine's load average is printed with the figures (run it when the machine is quiet).
+Also timed, for reading the ratio: the interpreter's own start (`python -c pass`, which runs the site folder's
+.pth files: whatever the machine installs there counts against init and not the floor).
 
     python benchmarks/bench_init.py [--rounds 15]
 """
@@ -56,18 +58,20 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         shutil.rmtree(work / "reference" / ".git")
-        ours, floor = [], []
+        ours, floor, python = [], [], []
         for i in range(args.rounds):  # interleaved, so machine noise hits both alike
             floor.append(
                 timed(["bash", "-c", FLOOR], dict(env, SRC=str(work / "reference"), DST=str(work / f"floor{i}")))
             )
             ours.append(timed([sys.executable, "-m", "jupyter_mlops", "init", str(work / f"ours{i}"), "--yes"], env))
+            python.append(timed([sys.executable, "-c", "pass"], env))
         files = sum(1 for p in (work / "reference").rglob("*") if p.is_file())
         f, o = statistics.median(floor), statistics.median(ours)
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"files in the tree: {files}; rounds: {args.rounds}; load average (1, 5, 15 min): {load}")
         print(f"floor (cp + git init/add/commit + 2 branches): median {f * 1000:.1f} ms")
         print(f"jupyter mlops init --yes:                       median {o * 1000:.1f} ms")
+        print(f"python -c pass (the interpreter's start alone): median {statistics.median(python) * 1000:.1f} ms")
         print(f"ratio init / floor: {o / f:.2f}x (goal <= 3x)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
