@@ -494,7 +494,7 @@ def test_cancel_stops_the_push_and_create_again_finishes_it(page, lab, github, w
 # ---------------------------------------------------------------- the status view
 
 
-def test_status_view_opens_from_the_file_browser_and_runs_the_preflight(page, lab, where, shots):
+def test_status_view_opens_from_the_file_browser_and_runs_the_preflight_and_inference_tests(page, lab, where, shots):
     # Given a project made with the CLI whose development branch points at a reachable KFP and local data
     name = f"status-{where}"
     with KfpStandin() as kfp, serve_files({"wine.csv": "fixed acidity;quality\n7.4;5\n"}) as data_url:
@@ -547,5 +547,19 @@ def test_status_view_opens_from_the_file_browser_and_runs_the_preflight(page, la
         preflight = panel.locator(".jp-mlops-preflight").inner_text()
         assert "development: every preflight check passed." in preflight, preflight
         assert kfp.api_requests, "the preflight did not reach KFP"
+        page.screenshot(path=str(shots / "status.png"))
+
+        # And its inference tests, run beside the preflight, are the branch's `main.py --inference-test`: with no
+        # model served for the branch here they fail, saying why and what to set
+        rows.first.locator("button", has_text="Run inference tests").click()
+        panel.locator(".jp-mlops-preflight h3", has_text="Inference tests of development").wait_for(timeout=TIMEOUT)
+        panel.locator(".jp-mlops-preflight .jp-mlops-ok, .jp-mlops-preflight .jp-mlops-banner:visible").first.wait_for(
+            timeout=TIMEOUT
+        )
+        inference = panel.locator(".jp-mlops-preflight").inner_text()
+        assert "check on branch development: python src/pipelines/development/main.py --inference-test" in inference
+        banner = panel.locator(".jp-mlops-preflight .jp-mlops-banner").inner_text()
+        assert banner.startswith("The inference test of branch development failed (exit code 1)"), banner
+        assert "no serving URL for the development branch" in banner and "INFERENCE_URL" in banner, banner
+        assert panel.locator(".jp-mlops-preflight .jp-mlops-ok").count() == 0
     assert all(url.startswith(lab.server_url + API) for url in page.api_requests)
-    page.screenshot(path=str(shots / "status.png"))

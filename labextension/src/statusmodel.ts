@@ -1,6 +1,7 @@
 /**
  * A project folder's status view state: what `GET status` says (branches, remote, secrets scoping), and the
- * CI preflight of one branch run by the server as a job. The view (components/StatusView.tsx) renders it.
+ * CI preflight or the inference tests of one branch, run by the server as a `check` job (one at a time: the
+ * view shows the last one). The view (components/StatusView.tsx) renders it.
  */
 import type { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -13,11 +14,16 @@ import {
   jobError,
   NO_BANNER
 } from './api';
-import type { IStatus } from './apitypes';
+import type { ICheckRequest, IStatus } from './apitypes';
 import { IProgressLine, withEvent } from './progress';
+
+/** `preflight`: the branch's `main.py --check`; `inference`: its `main.py --inference-test` against the
+ * branch's deployed model (`POST check` with `inference: true`). */
+export type CheckKind = 'preflight' | 'inference';
 
 export interface IPreflight {
   branch: string;
+  kind: CheckKind;
   progress: IProgressLine[];
   state: 'running' | 'passed' | 'failed';
   banner: IBanner;
@@ -59,23 +65,37 @@ export class StatusModel implements IDisposable {
   }
 
   /** The CI preflight of one branch (data reachable, KFP reachable, secrets present), run by the server. */
-  async runPreflight(branch: string): Promise<void> {
+  runPreflight(branch: string): Promise<void> {
+    return this.runCheck(branch, 'preflight');
+  }
+
+  /** The project's inference tests against the branch's deployed model (KServe's V1 and V2 protocols). */
+  runInferenceTests(branch: string): Promise<void> {
+    return this.runCheck(branch, 'inference');
+  }
+
+  private async runCheck(branch: string, kind: CheckKind): Promise<void> {
     if (this.preflight?.state === 'running') {
       return;
     }
     this.preflight = {
       branch,
+      kind,
       progress: [],
       state: 'running',
       banner: NO_BANNER
     };
     this.changed();
+    const body: ICheckRequest = { path: this.path, branch };
+    if (kind === 'inference') {
+      body.inference = true;
+    }
     let preflight: IPreflight;
     try {
       const job = await followJob(
         this.api,
         'check',
-        { path: this.path, branch },
+        body,
         event => {
           const progress = withEvent(this.preflight!.progress, 'check', event);
           this.preflight = { ...this.preflight!, progress };

@@ -267,6 +267,54 @@ describe('StatusModel', () => {
     expect(model.preflight?.banner.message).toBe('KFP is not reachable');
   });
 
+  it("runs a branch's inference tests as a check job with inference: true", async () => {
+    // Given the status of a project whose development branch has no model served
+    const api = new FakeAPI();
+    const model = new StatusModel(api, 'wine', 0);
+    api.jobs.check = {
+      state: 'failed',
+      error: {
+        message:
+          'The inference test of branch development failed (exit code 1)',
+        reason: 'remote_failure',
+        details: ['inference: no serving URL for the development branch']
+      }
+    };
+    const seen: string[] = [];
+    model.stateChanged.connect(() => seen.push(model.preflight!.state));
+
+    // When the user runs the development branch's inference tests
+    await model.runInferenceTests('development');
+
+    // Then the server is asked for the inference tests, not the preflight, and their failure is shown
+    expect(api.last('check')).toEqual({
+      path: 'wine',
+      branch: 'development',
+      inference: true
+    });
+    expect(seen[0]).toBe('running');
+    expect(model.preflight).toMatchObject({
+      branch: 'development',
+      kind: 'inference',
+      state: 'failed'
+    });
+    expect(model.preflight?.banner.message).toBe(
+      'The inference test of branch development failed (exit code 1)'
+    );
+    expect(model.preflight?.banner.details).toEqual([
+      'inference: no serving URL for the development branch'
+    ]);
+
+    // And a preflight run afterwards asks for the preflight again
+    api.jobs.check = { state: 'succeeded' };
+    await model.runPreflight('development');
+    expect(api.last('check')).toEqual({ path: 'wine', branch: 'development' });
+    expect(model.preflight).toMatchObject({
+      kind: 'preflight',
+      state: 'passed'
+    });
+  });
+
   it('says what is wrong when the folder is not a project', async () => {
     const api = new FakeAPI();
     api.statusAnswer = new APIError(

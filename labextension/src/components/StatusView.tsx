@@ -1,12 +1,13 @@
 /**
  * A project folder's status: branches and their last commits, the remote, how secrets are scoped (GitHub
- * Environments or prefixed repository secrets), and the CI preflight run per branch (statusmodel.ts).
+ * Environments or prefixed repository secrets), and the CI preflight or the inference tests run per branch
+ * (statusmodel.ts).
  */
 import { Button } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import type { IStatus } from '../apitypes';
-import type { StatusModel } from '../statusmodel';
+import type { CheckKind, StatusModel } from '../statusmodel';
 import { Banner, ExternalLink, ProgressList } from './common';
 
 const SECRETS_MODE: Record<string, string> = {
@@ -47,7 +48,7 @@ export function StatusView(props: { model: StatusModel }): JSX.Element {
                     'Last commit',
                     'Remote',
                     'CI secrets',
-                    'Preflight'
+                    'Checks'
                   ].map(t => (
                     <th key={t} scope="col">
                       {t}
@@ -150,6 +151,7 @@ function BranchRow(props: {
   const when = [b.author, b.date && new Date(b.date).toLocaleString()]
     .filter(Boolean)
     .join(' · ');
+  const running = model.preflight?.state === 'running';
   return (
     <tr data-branch={b.name}>
       <th scope="row">
@@ -175,31 +177,47 @@ function BranchRow(props: {
           </div>
         ) : null}
       </td>
-      <td>
+      <td className="jp-mlops-checks">
         <Button
           className="jp-mlops-button"
-          disabled={!b.exists || model.preflight?.state === 'running'}
+          disabled={!b.exists || running}
           onClick={() => void model.runPreflight(b.name)}
         >
           Run preflight
+        </Button>
+        <Button
+          className="jp-mlops-button"
+          disabled={!b.exists || running}
+          title="The project's inference tests against this branch's deployed model"
+          onClick={() => void model.runInferenceTests(b.name)}
+        >
+          Run inference tests
         </Button>
       </td>
     </tr>
   );
 }
 
+const CHECK_TITLE: Record<CheckKind, [string, string]> = {
+  preflight: ['Preflight', 'every preflight check passed'],
+  inference: ['Inference tests', 'every inference test passed']
+};
+
 function Preflight(props: { model: StatusModel }): JSX.Element {
   const run = props.model.preflight;
+  const [title, passed] = CHECK_TITLE[run?.kind ?? 'preflight'];
   return (
-    <div className="jp-mlops-preflight">
+    <div className="jp-mlops-preflight" data-check={run?.kind}>
       {run && (
         <>
-          <h3>Preflight of {run.branch}</h3>
+          <h3>
+            {title} of {run.branch}
+          </h3>
           <ProgressList lines={run.progress} />
           <Banner banner={run.banner} />
           {run.state === 'passed' && (
             <p className="jp-mlops-ok">
-              {run.branch}: every preflight check passed.
+              {run.branch}: {passed}.
             </p>
           )}
         </>
