@@ -275,7 +275,11 @@ def _event_payload(
     (https://docs.github.com/en/webhooks/webhook-events-and-payloads)."""
     ref = f"refs/heads/{branch}"
     if event == "workflow_dispatch":
-        return {"ref": ref, "inputs": dict(inputs or {})}
+        # The payload carries every input as a string, a boolean's as "true"/"false"; the `inputs` context turns a
+        # boolean input's back into a boolean (https://docs.github.com/en/actions/learn-github-actions/contexts
+        # #inputs-context), and so does act, from the string "true" only.
+        as_text = {k: json.dumps(v) if isinstance(v, bool) else str(v) for k, v in (inputs or {}).items()}
+        return {"ref": ref, "inputs": as_text}
     if event == "schedule":
         return {"schedule": cron or ""}
     if event == "pull_request":
@@ -326,6 +330,13 @@ def _pull_merge(remote: str, head: str, base: str) -> str:
 
 
 # ---------------------------------------------------------------- git push runs the workflows
+
+
+def bare_remote(project: Path, remote: Path, branch: str = "development") -> Path:
+    """A new bare repository ``remote`` holding every branch of ``project``: what GitHub would hold after a push."""
+    _git("init", "-q", "--bare", "-b", branch, str(remote))
+    _git("push", "-q", str(remote), "--all", cwd=Path(project))
+    return Path(remote)
 
 
 def install_push_trigger(remote: Path, workdir: Path, *, env: Mapping[str, str] | None = None) -> Path:

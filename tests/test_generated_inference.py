@@ -16,8 +16,9 @@ import sys
 
 import pytest
 
+from tests.act_support import bare_remote, run_workflow
 from tests.conftest import run_cli
-from tests.generated_support import clean_env, generate, run_entry
+from tests.generated_support import StaticFiles, clean_env, generate, run_entry, write_synthetic_sample
 from tests.kserve_support import KServeModelServer
 from tests.server_support import check_schema, server_config
 from tests.standins.kfp import KfpStandin
@@ -60,6 +61,18 @@ def kserve(deployed, s3_server, tmp_path_factory):
     """KServe's model server hosting what the InferenceService names."""
     _, storage_uri = deployed
     with KServeModelServer(tmp_path_factory.mktemp("kserve"), MODEL, storage_uri, env=s3_server.env) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def another_model(project, deployed, mlflow_s3_server, s3_server, tmp_path_factory):
+    """KServe serving the files of another version (another alpha) while the registry's @deployed names the first:
+    the wrong model behind the service's address."""
+    from tests.test_generated_deploy import register_another_version
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _, other_files = register_another_version(project, mlflow_s3_server, monkeypatch, model=MODEL)
+    with KServeModelServer(tmp_path_factory.mktemp("other"), MODEL, other_files, env=s3_server.env) as server:
         yield server
 
 
@@ -167,22 +180,104 @@ def test_a_wrong_token_is_refused_at_the_gateway_with_what_to_check(
 
 @pytest.mark.slow
 def test_the_tests_fail_when_the_service_serves_another_model(
-    project, deployed, mlflow_s3_server, s3_server, monkeypatch, tmp_path
+    project, deployed, another_model, mlflow_s3_server, tmp_path
 ):
-    """Given KServe serving the files of another version (another alpha) while the registry's @deployed names the
-    first, then the inference tests fail, saying the service serves another model."""
-    from tests.test_generated_deploy import register_another_version
-
+    """Given KServe serving the files of another version while the registry's @deployed names the first, then the
+    inference tests fail, saying the service serves another model."""
     host, _ = deployed
-    _, other_files = register_another_version(project, mlflow_s3_server, monkeypatch, model=MODEL)
-    with KServeModelServer(tmp_path / "other", MODEL, other_files, env=s3_server.env) as other:
-        with KfpStandin("token", token=TOKEN, services={host: other.url}) as kfp:
-            proc = run_entry(
-                project, "development", "--inference-test", env=laptop_env(tmp_path, mlflow_s3_server, kfp)
-            )
+    with KfpStandin("token", token=TOKEN, services={host: another_model.url}) as kfp:
+        proc = run_entry(project, "development", "--inference-test", env=laptop_env(tmp_path, mlflow_s3_server, kfp))
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert "serves another model than the registry's @deployed version" in proc.stdout
     assert "2 failed" in proc.stdout
+
+
+# ---------------------------------------------------------------- the same tests in the branch's CI/CD, run by act
+
+
+@pytest.fixture(scope="module")
+def github(project, tmp_path_factory):
+    """The project pushed to a bare repository (what GitHub holds) and its data served over HTTP: (remote, data URL)."""
+    folder = tmp_path_factory.mktemp("github")
+    remote = bare_remote(project, folder / f"{NAME}.git")
+    write_synthetic_sample(project, folder / "winequality-red.synthetic.csv")
+    with StaticFiles(folder) as files:
+        yield remote, files.url("winequality-red.synthetic.csv")
+
+
+def run_and_wait_with_act(github, mlflow_s3_server, workdir, host: str, model_server: KServeModelServer):
+    """Start "Run workflow" on development with "Wait" ticked, the branch's secrets set (the gateway's token, the S3
+    keys) and the gateway fronting ``model_server`` at the deployed service's host: (the run, its model calls)."""
+    remote, data_url = github
+    keys = mlflow_s3_server.env
+    secrets = {"KFP_TOKEN": TOKEN, **{k: keys[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}}
+    with KfpStandin("token", token=TOKEN, polls_to_finish=1, services={host: model_server.url}) as kfp:
+        env = {"KFP_HOST": kfp.host, "DATA_URI": data_url}
+        run = run_workflow(
+            remote,
+            "development.yml",
+            "workflow_dispatch",
+            branch="development",
+            inputs={"wait": True},
+            env=env,
+            secrets=secrets,
+            workdir=workdir,
+        )
+        (submitted,) = kfp.state.runs.values()
+        assert submitted["state"] == "SUCCEEDED", run.log[-6000:]  # the submission waited for the run to end
+        calls = predict_calls(kfp)
+    return run, calls
+
+
+def step_log(log: str, step: str) -> str:
+    """The lines act printed for one step of the job: from its "⭐ Run Main <step>" to its ✅/❌ line."""
+    start = log.index(f"⭐ Run Main {step}")
+    end = log.index("\n", max(log.find(f"Success - Main {step}", start), log.find(f"Failure - Main {step}", start)))
+    return log[start:end]
+
+
+@pytest.mark.slow
+def test_ci_runs_the_inference_tests_after_the_waited_for_run_and_the_job_is_green(
+    github, deployed, kserve, mlflow_s3_server, tmp_path
+):
+    """Given the branch's model deployed and served behind the gateway, when "Run workflow" is started with "Wait"
+    (act runs the branch's own workflow file), then the run is submitted and waited for, and after it ends the
+    inference step calls the deployed model through the gateway with the branch's token: 2 passed, job green."""
+    host, _ = deployed
+    run, calls = run_and_wait_with_act(github, mlflow_s3_server, tmp_path, host, kserve)
+
+    assert run.succeeded, run.log[-6000:]
+    submit = step_log(run.log, "Compile and submit the pipeline")
+    inference = step_log(run.log, "Inference tests against the deployed model")
+    assert run.log.index(submit) < run.log.index(inference), "the inference step runs after the submission"
+    assert "✓ run: SUCCEEDED: " in submit and "✅  Success - Main Compile and submit the pipeline" in submit
+    assert "2 passed" in inference
+    assert "✓ inference: the development branch's deployed model answers as registered (V1 and V2)" in inference
+    assert "✅  Success - Main Inference tests against the deployed model" in inference
+    assert calls == [
+        (f"/v1/models/{MODEL}:predict", f"Bearer {TOKEN}"),
+        (f"/v2/models/{MODEL}/infer", f"Bearer {TOKEN}"),
+    ]
+    assert TOKEN not in run.log  # act masks the secret
+
+
+@pytest.mark.slow
+def test_ci_fails_the_job_when_the_service_serves_another_model(
+    github, deployed, another_model, mlflow_s3_server, tmp_path
+):
+    """The same "Run workflow" with the service serving another version than @deployed: the run still ends
+    SUCCEEDED, then the inference step fails (2 failed, saying why) and the job is red."""
+    host, _ = deployed
+    run, calls = run_and_wait_with_act(github, mlflow_s3_server, tmp_path, host, another_model)
+
+    assert not run.succeeded and run.returncode != 0
+    assert "✅  Success - Main Compile and submit the pipeline" in run.log
+    inference = step_log(run.log, "Inference tests against the deployed model")
+    assert "2 failed" in inference
+    assert "serves another model than the registry's @deployed version" in inference
+    assert "❌  Failure - Main Inference tests against the deployed model" in inference
+    assert "🏁  Job failed" in run.log
+    assert len(calls) == 2
 
 
 @pytest.mark.slow

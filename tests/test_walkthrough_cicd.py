@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from tests.act_support import install_push_trigger, run_workflow
+from tests.act_support import bare_remote, install_push_trigger, run_workflow
 from tests.conftest import REPO_ROOT
 from tests.generated_support import StaticFiles, clean_env, generate, write_synthetic_sample
 from tests.standins.kfp import KfpStandin
@@ -74,9 +74,7 @@ def token_project(tmp_path_factory):
     """development with bearer-token auth (a secret) and a weekly schedule, pushed to a bare repository."""
     parent = tmp_path_factory.mktemp("ci")
     project = generate(parent, "wine-ci", "development.kfp.auth=token", "development.schedule=0 3 * * 1")
-    remote = parent / "wine-ci.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "development", str(remote)], check=True)
-    subprocess.run(["git", "push", "-q", str(remote), "--all"], cwd=project, check=True, env=clean_env(parent))
+    remote = bare_remote(project, parent / "wine-ci.git")
     data = parent / "data"
     data.mkdir()
     write_synthetic_sample(project, data / "winequality-red.synthetic.csv")
