@@ -9,6 +9,7 @@ target, with every link along its path followed, stays inside the folder; otherw
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -75,12 +76,23 @@ def remove_stale(parent: Path, prefix: str) -> None:
                 pass
 
 
-def scratch_dir(parent: Path, prefix: str) -> Path:
+def scratch_dir(parent: Path, prefix: str, *, private: bool = True) -> Path:
     """A new folder ``parent/<prefix><pid>-XXXX`` for work that is moved into place or thrown away;
-    leftovers of killed runs with the same prefix are removed first."""
+    leftovers of killed runs with the same prefix are removed first. ``private``: readable by its owner only
+    (mkdtemp's 0700); otherwise the mode the user's umask gives any new folder, for a folder that becomes the
+    user's project (as ``mkdir`` or ``git clone`` would make it)."""
 
     remove_stale(parent, prefix)
-    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    if private:
+        return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    for _ in range(100):
+        folder = parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            folder.mkdir()  # fails if it exists: nothing of anyone else's is reused
+        except FileExistsError:
+            continue
+        return folder
+    raise FileExistsError(f"no free name for a folder {prefix}… in {parent}")
 
 
 def scratch_file(parent: Path, prefix: str) -> Path:

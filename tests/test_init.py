@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -371,6 +372,16 @@ def test_missing_identity_leaves_no_parent_folders_behind(tmp_path):
     assert not (tmp_path / "a").exists()
 
 
+def test_the_project_folder_gets_the_mode_the_umask_gives_a_new_folder(tmp_path):
+    # Given the user's umask (022 makes folders rwxr-xr-x), when init creates the project folder
+    mask = os.umask(0)
+    os.umask(mask)
+    root = tmp_path / "proj"
+    assert run_cli("init", str(root), "--yes").returncode == 0
+    # Then it is readable as any folder the user makes (it is built aside and moved in: not a private temp folder)
+    assert stat.S_IMODE(root.stat().st_mode) == 0o777 & ~mask
+
+
 def test_a_plan_that_started_git_and_is_dropped_leaves_nothing(tmp_path):
     # Given a caller that plans a new project to apply it next, so its git work starts during planning
     from jupyter_mlops.operations.init import build_spec, plan_init
@@ -390,7 +401,7 @@ def test_a_plan_that_fails_after_git_started_leaves_nothing(tmp_path, monkeypatc
     def broken(spec):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(init_op, "render", broken)
+    monkeypatch.setattr(init_op, "iter_render", broken)
     root = tmp_path / "proj"
     with pytest.raises(KeyboardInterrupt):
         init_op.plan_init(root, init_op.build_spec(root), start_git=True)

@@ -24,7 +24,7 @@ from .._version import __version__
 from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
 from ..safepaths import check_inside, scratch_dir
-from ..scaffold.template import SPEC_FILE, RenderedFile, render
+from ..scaffold.template import SPEC_FILE, RenderedFile, iter_render
 from ..settings.spec import ProjectSpec, check_repo_name, load_settings_file, loads
 from ..vcs import gitcli
 
@@ -194,7 +194,7 @@ def plan_init(root: Path | str, spec: ProjectSpec, *, start_git: bool = False) -
     is_empty = not root.exists() or not any(root.iterdir())
     started = _NewRepo(root, spec.default_branch) if start_git and is_empty else None
     try:
-        plan = _plan(root, spec, existing_spec, is_empty)
+        plan = _plan(root, spec, existing_spec, is_empty, started.blob if started else None)
     except BaseException:
         if started is not None:
             started.discard()
@@ -203,8 +203,18 @@ def plan_init(root: Path | str, spec: ProjectSpec, *, start_git: bool = False) -
     return plan
 
 
-def _plan(root: Path, spec: ProjectSpec, existing_spec: ProjectSpec | None, is_empty: bool) -> InitPlan:
-    rendered = {f.path: f for f in render(spec)}
+def _plan(
+    root: Path,
+    spec: ProjectSpec,
+    existing_spec: ProjectSpec | None,
+    is_empty: bool,
+    sink: Callable[[RenderedFile], None] | None = None,
+) -> InitPlan:
+    rendered: dict[str, RenderedFile] = {}
+    for f in iter_render(spec):
+        rendered[f.path] = f
+        if sink is not None:
+            sink(f)  # a new project's git takes each file while the next one renders
     files: list[FileAction] = []
     mode: InitMode
     for path, f in rendered.items():
@@ -296,17 +306,19 @@ def _write(base: Path, files: list[RenderedFile]) -> None:
 
 class _NewRepo:
     """The git side of a new project, started early: ``git init`` in the sibling folder the repository is built
-    in, and the identity lookup (``git config``) beside it. ``discard`` stops both and removes the folder."""
+    in, the identity lookup (``git config``) beside it, then ``git fast-import`` taking each file's content as
+    it is rendered. ``discard`` stops them all and removes the folder."""
 
     def __init__(self, root: Path, branch: str) -> None:
         self.parent = _existing_parent(root.parent)
         created_parents = _first_missing(root.parent)
         self._remove: Path | None = created_parents  # what discard removes
         self.init_proc: subprocess.Popen | None = None
+        self._import: gitcli.FastImport | None = None
         self.ident_proc = gitcli.start(gitcli.IDENTITY_QUERY, self.parent)
         try:
             root.parent.mkdir(parents=True, exist_ok=True)
-            self.staging = scratch_dir(root.parent, staging_prefix(root.name))
+            self.staging = scratch_dir(root.parent, staging_prefix(root.name), private=False)
             self._remove = created_parents or self.staging
             self.init_proc = gitcli.start(["init", "-q", "-b", branch], self.staging)
         except BaseException:
@@ -316,11 +328,26 @@ class _NewRepo:
     def identity(self) -> tuple[str, str]:
         return gitcli.identity(self.parent, gitcli.wait(self.ident_proc, "config", check=False))
 
-    def wait_init(self) -> None:
-        if self.init_proc is not None:
-            gitcli.wait(self.init_proc, "init")
+    def importer(self) -> gitcli.FastImport:
+        if self._import is None:
+            if self.init_proc is not None:
+                gitcli.wait(self.init_proc, "init")
+            self._import = gitcli.FastImport(self.staging)
+        return self._import
+
+    def blob(self, f: RenderedFile) -> None:
+        self.importer().blob(f.path, f.content)
+
+    def commit(self, files: list[RenderedFile], message: str, branches: list[str], ident: tuple[str, str]) -> None:
+        importer = self.importer()
+        for f in files:
+            if f.path not in importer.marks:  # planned without start_git: nothing was sent yet
+                importer.blob(f.path, f.content)
+        importer.commit([(f.path, f.executable) for f in files], message, branches, ident)
 
     def discard(self) -> None:
+        if self._import is not None:
+            self._import.close()
         for proc in (self.ident_proc, self.init_proc):
             if proc is not None:
                 if proc.poll() is None:
@@ -333,10 +360,11 @@ class _NewRepo:
 def _apply_new(plan: InitPlan, progress: Progress) -> None:
     """Build the repository in a sibling temp folder, then move it in: no half-written project.
 
-    Work overlaps, as a new project's files are known before anything is written: `git init` and the identity
-    lookup run while the files are rendered (``plan_init(start_git=True)``) or written, and `git fast-import`
-    commits the contents while a thread is still writing them; the index is built once both are done. A
-    missing identity still stops before anything reaches the target folder.
+    Work overlaps, as a new project's files are known before anything is written: with
+    ``plan_init(start_git=True)``, `git init` and the identity lookup run while the files render and
+    `git fast-import` packs each file as soon as it is rendered; here a thread writes the files while git
+    commits them, and the index is built once both are done. A missing identity still stops before anything
+    reaches the target folder.
     """
     repo = plan.started or _NewRepo(plan.root, plan.spec.default_branch)
     plan.started = None
@@ -346,15 +374,8 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
         files = [plan.rendered[f.path] for f in plan.to_create]
         writer = _Background(_write, repo.staging, files)
         ident = repo.identity()
-        repo.wait_init()
         progress.check_cancelled()
-        gitcli.fast_import(
-            repo.staging,
-            [(f.path, f.content, f.executable) for f in files],
-            plan.commit_message,
-            plan.spec.branch_names,
-            ident,
-        )
+        repo.commit(files, plan.commit_message, plan.spec.branch_names, ident)
         writer.join()
         progress.emit("files", "done", f"Wrote {len(plan.to_create)} files")
         gitcli.index_from_head(repo.staging)

@@ -369,7 +369,7 @@ def _clone_and_personalise(plan: NewPlan, result: NewResult, env: dict | None, p
     parent = plan.directory.parent
     created_parent = not parent.exists()
     parent.mkdir(parents=True, exist_ok=True)
-    staging = scratch_dir(parent, staging_prefix(plan.name))
+    staging = scratch_dir(parent, staging_prefix(plan.name), private=False)
     try:
         progress.emit("clone", "start", f"Cloning {redact(plan.source.url)}")
         proc = gitcli.git(

@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -211,9 +212,13 @@ def _license_text(spec: ProjectSpec) -> str:
 
 def render(spec: ProjectSpec) -> list[RenderedFile]:
     """Every file of the generated repository, in manifest order, mlops.toml last."""
+    return list(iter_render(spec))
+
+
+def iter_render(spec: ProjectSpec) -> Iterator[RenderedFile]:
+    """``render``, one file at a time: a caller can hand each on (to git) while the next one renders."""
     base = template_root() / "project"
     context = {"spec": spec, "version": __version__, "ownership_toml": render_text(ownership(spec))}
-    files: list[RenderedFile] = []
     for entry in manifest():
         if not entry.included(spec):
             continue
@@ -232,9 +237,8 @@ def render(spec: ProjectSpec) -> list[RenderedFile]:
                 content = template.render(ctx).encode("utf-8")
             else:
                 content = source.read_bytes()
-            files.append(RenderedFile(path, content, entry.owner, executable=path.endswith((".sh",))))
-    files.append(RenderedFile(SPEC_FILE, dumps(spec).encode("utf-8"), "project"))
-    return files
+            yield RenderedFile(path, content, entry.owner, executable=path.endswith((".sh",)))
+    yield RenderedFile(SPEC_FILE, dumps(spec).encode("utf-8"), "project")
 
 
 def ownership_from_manifest() -> Ownership:

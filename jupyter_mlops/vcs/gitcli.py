@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .. import timeouts
 from ..errors import Conflict, InvalidInput, MlopsError
@@ -208,50 +210,87 @@ def ensure_clean_paths(repo: Path, paths: Sequence[str]) -> None:
         raise Conflict("Some files init would commit are already staged with your changes:", details=staged)
 
 
-def fast_import(
-    repo: Path,
-    files: Sequence[tuple[str, bytes, bool]],
-    message: str,
-    branches: Sequence[str],
-    ident: tuple[str, str],
-) -> None:
-    """First commit of a new repository and all its branches in one ``git fast-import`` run, from the
-    files' contents (the work tree need not hold them yet): one git process where add/commit/branch/branch
-    take four. ``index_from_head`` then gives the work tree its index.
+class FastImport:
+    """The first commit of a new repository and all its branches in one ``git fast-import`` process, fed as the
+    contents become known: ``blob`` for each file (git packs it while the next one renders), then ``commit``.
+    One git process where add/commit/branch/branch take four; the work tree need not hold the files yet
+    (``index_from_head`` gives it its index once it does)."""
 
-    ``files`` are (path, content, executable).
-    """
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.marks: dict[str, int] = {}
+        self._expired = False
+        # Kept as one pack: below fastimport.unpackLimit (default 100 objects) git runs unpack-objects to write
+        # each object loose, which took longer than the import itself (47 of 83 ms for a new project's 60 files).
+        # Zlib level 1 and no deltas: the pack is 10 % larger (131 KB instead of 119 KB) and written in two thirds
+        # of the time (22 ms instead of 33); `git gc` or the first push repacks it anyway.
+        self._proc = subprocess.Popen(
+            ["git", "-c", "fastimport.unpackLimit=0", "-c", "core.compression=1"]
+            + ["fast-import", "--quiet", "--done", "--depth=0"],
+            cwd=str(repo),
+            env=_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        # Writing to its input has no time limit of its own: this ends git (and so the writing) when the limit passes.
+        self._timer = threading.Timer(timeouts.seconds("git"), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
 
-    name, email = ident
-    offset = -time.timezone if time.localtime().tm_isdst <= 0 else -time.altzone
-    tz = f"{'+' if offset >= 0 else '-'}{abs(offset) // 3600:02d}{abs(offset) % 3600 // 60:02d}"
-    out = bytearray()
-    for i, (_, content, _) in enumerate(files, start=1):
-        out += b"blob\nmark :%d\ndata %d\n" % (i, len(content)) + content + b"\n"
-    msg = message.encode()
-    commit_mark = len(files) + 1
-    out += f"commit refs/heads/{branches[0]}\nmark :{commit_mark}\n".encode()
-    out += f"committer {name} <{email}> {int(time.time())} {tz}\n".encode()
-    out += b"data %d\n" % len(msg) + msg + b"\n"
-    for i, (path, _, executable) in enumerate(files, start=1):
-        out += b"M %s :%d %s\n" % (b"100755" if executable else b"100644", i, _quote(path))
-    for branch in branches[1:]:
-        out += f"reset refs/heads/{branch}\nfrom :{commit_mark}\n".encode()
-    out += b"done\n"
-    # Kept as one pack: below fastimport.unpackLimit (default 100 objects) git runs unpack-objects to write each
-    # object loose, which took longer than the import itself (47 of 83 ms for the 60 files of a new project).
-    # Zlib level 1 and no deltas: a new project's pack is 10 % larger (131 KB instead of 119 KB) and written in
-    # two thirds of the time (22 ms instead of 33); `git gc` or the first push repacks it anyway.
-    proc = git(
-        ["fast-import", "--quiet", "--done", "--depth=0"],
-        repo,
-        input=bytes(out),
-        check=False,
-        text=False,
-        config={"fastimport.unpackLimit": "0", "core.compression": "1"},
-    )
-    if proc.returncode != 0:
-        raise GitError(f"git fast-import failed in {repo}: {proc.stderr.decode(errors='replace').strip()}")
+    def blob(self, path: str, content: bytes) -> None:
+        mark = self.marks[path] = len(self.marks) + 1
+        self._send(b"blob\nmark :%d\ndata %d\n" % (mark, len(content)) + content + b"\n")
+
+    def commit(
+        self, files: Sequence[tuple[str, bool]], message: str, branches: Sequence[str], ident: tuple[str, str]
+    ) -> None:
+        """The commit on ``branches[0]`` holding ``files`` (path, executable; each sent with ``blob``), the other
+        branches at it; then wait for git to finish."""
+        name, email = ident
+        offset = -time.timezone if time.localtime().tm_isdst <= 0 else -time.altzone
+        tz = f"{'+' if offset >= 0 else '-'}{abs(offset) // 3600:02d}{abs(offset) % 3600 // 60:02d}"
+        msg = message.encode()
+        mark = len(self.marks) + 1
+        out = bytearray(f"commit refs/heads/{branches[0]}\nmark :{mark}\n".encode())
+        out += f"committer {name} <{email}> {int(time.time())} {tz}\n".encode()
+        out += b"data %d\n" % len(msg) + msg + b"\n"
+        for path, executable in files:
+            out += b"M %s :%d %s\n" % (b"100755" if executable else b"100644", self.marks[path], _quote(path))
+        for branch in branches[1:]:
+            out += f"reset refs/heads/{branch}\nfrom :{mark}\n".encode()
+        self._send(bytes(out) + b"done\n")
+        _, err = self._proc.communicate()  # bounded by the timer
+        self._timer.cancel()
+        if self._proc.returncode != 0:
+            self._fail(err)
+
+    def close(self) -> None:
+        """End git without committing (a failure or a cancel elsewhere)."""
+        self._timer.cancel()
+        if self._proc.poll() is None:
+            timeouts.kill_group(self._proc)
+        self._proc.communicate()
+
+    def _send(self, data: bytes) -> None:
+        assert self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(data)
+        except BrokenPipeError:  # git stopped reading: it failed, or the time limit ended it
+            self._timer.cancel()
+            self._fail(self._proc.communicate()[1])
+
+    def _expire(self) -> None:
+        self._expired = True
+        timeouts.kill_group(self._proc)
+
+    def _fail(self, err: bytes) -> NoReturn:
+        if self._expired:
+            raise timeouts.TimedOut(
+                f"git fast-import did not finish within {timeouts.seconds('git'):g} s; {timeouts.hint('git')}"
+            )
+        raise GitError(f"git fast-import failed in {self.repo}: {err.decode(errors='replace').strip()}")
 
 
 def index_from_head(repo: Path) -> None:
