@@ -104,6 +104,13 @@ def kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """End a child that may still be running, with everything it started, and reap it (its pipes closed)."""
+    if proc.poll() is None:
+        kill_group(proc)
+    proc.communicate()
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -139,20 +146,16 @@ def run(
                 waited += step
                 input = None  # already written
                 if cancel is not None and cancel.is_set():
-                    kill_group(proc)
-                    proc.communicate()
+                    stop(proc)
                     raise Cancelled(f"Cancelled while {what} was running; run the command again to finish.") from None
                 if waited >= timeout:
-                    kill_group(proc)
-                    proc.communicate()
+                    stop(proc)
                     raise TimedOut(
                         f"{what} did not answer within {timeout:g} s and was stopped. Check that it is "
                         f"reachable (the URL, the network, a prompt waiting for input), then run the command "
                         f"again; {hint(kind)}."
                     ) from None
     except BaseException:
-        if proc.poll() is None:
-            kill_group(proc)
-            proc.communicate()
+        stop(proc)
         raise
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)

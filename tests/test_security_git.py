@@ -229,6 +229,28 @@ def test_git_runs_with_its_own_process_group_so_a_timeout_kills_its_helpers(tmp_
     assert not stat.exists() or stat.read_text().split(") ")[1][0] == "Z"  # the child is gone too (or a zombie)
 
 
+def test_a_git_fast_import_that_stops_reading_is_ended_at_the_git_time_limit(tmp_path, monkeypatch):
+    """init feeds git fast-import through a pipe as the files render; a git that stops reading (here: stopped with
+    SIGSTOP) would block the writer forever, so the time limit ends git and says which limit to raise."""
+    import os
+    import signal
+
+    from jupyter_mlops import timeouts
+    from jupyter_mlops.vcs import gitcli
+
+    monkeypatch.setenv("JUPYTER_MLOPS_GIT_TIMEOUT", "1")
+    git(tmp_path, "init", "-q")
+    importer = gitcli.FastImport(tmp_path)
+    os.kill(importer._proc.pid, signal.SIGSTOP)  # noqa: SLF001 - the one way to make git hang here
+    started = time.monotonic()
+    with pytest.raises(timeouts.TimedOut, match="git fast-import did not finish within 1 s.*JUPYTER_MLOPS_GIT_TIMEOUT"):
+        for n in range(64):  # more than a pipe holds: the writer blocks until the limit ends git
+            importer.blob(f"f{n}", b"x" * 65536)
+        importer.commit([], "m", ["main"], ("A", "a@example.org"))
+    assert time.monotonic() - started < 30
+    assert importer._proc.poll() is not None  # noqa: SLF001 - git is gone, not left stopped
+
+
 def test_the_documented_time_limits_are_the_real_ones():
     """docs/security.md states each limit and its variable: the table follows timeouts.DEFAULTS."""
     from jupyter_mlops.timeouts import DEFAULTS

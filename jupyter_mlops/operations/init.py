@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import timeouts
 from .._types import FileChange, InitMode, Owner, SpecKind
 from .._version import __version__
 from ..errors import Conflict, InvalidInput
@@ -350,9 +351,7 @@ class _NewRepo:
             self._import.close()
         for proc in (self.ident_proc, self.init_proc):
             if proc is not None:
-                if proc.poll() is None:
-                    proc.kill()
-                proc.communicate()
+                timeouts.stop(proc)
         if self._remove is not None:
             shutil.rmtree(self._remove, ignore_errors=True)
 

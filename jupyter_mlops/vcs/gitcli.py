@@ -76,11 +76,8 @@ def wait(proc: subprocess.Popen, what: str, *, check: bool = True) -> str:
     try:
         out, err = proc.communicate(timeout=timeouts.seconds("git"))
     except subprocess.TimeoutExpired:
-        timeouts.kill_group(proc)
-        proc.communicate()
-        raise timeouts.TimedOut(
-            f"git {what} did not finish within {timeouts.seconds('git'):g} s; {timeouts.hint('git')}"
-        ) from None
+        timeouts.stop(proc)
+        raise _timed_out(what) from None
     if check and proc.returncode != 0:
         raise GitError(f"git {what} failed: {err.strip() or out.strip()}")
     return out
@@ -269,9 +266,7 @@ class FastImport:
     def close(self) -> None:
         """End git without committing (a failure or a cancel elsewhere)."""
         self._timer.cancel()
-        if self._proc.poll() is None:
-            timeouts.kill_group(self._proc)
-        self._proc.communicate()
+        timeouts.stop(self._proc)
 
     def _send(self, data: bytes) -> None:
         assert self._proc.stdin is not None
@@ -287,14 +282,16 @@ class FastImport:
 
     def _fail(self, err: bytes) -> NoReturn:
         if self._expired:
-            raise timeouts.TimedOut(
-                f"git fast-import did not finish within {timeouts.seconds('git'):g} s; {timeouts.hint('git')}"
-            )
+            raise _timed_out("fast-import")
         raise GitError(f"git fast-import failed in {self.repo}: {err.decode(errors='replace').strip()}")
 
 
+def _timed_out(what: str) -> timeouts.TimedOut:
+    return timeouts.TimedOut(f"git {what} did not finish within {timeouts.seconds('git'):g} s; {timeouts.hint('git')}")
+
+
 def index_from_head(repo: Path) -> None:
-    """The index of a work tree that already holds HEAD's files (after ``fast_import``)."""
+    """The index of a work tree that already holds HEAD's files (after ``FastImport.commit``)."""
     git(["reset", "-q"], repo)
 
 
