@@ -103,7 +103,7 @@ class JsonUI(TerminalUI):
         self.emit({"event": event.to_dict()})
 
     def event_warn(self, text: str) -> None:
-        self.event(Event("warning", "warn", text))
+        self.event(Event.now("warning", "warn", text))
 
     def dry_run(self, plan: Plan, nothing: str = "changed") -> int:
         self.result({"dry_run": True, "plan": plan.to_dict(), "describe": plan.describe()})

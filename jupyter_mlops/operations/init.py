@@ -15,9 +15,8 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .. import timeouts
 from .._types import FileChange, InitMode, Owner, SpecKind
@@ -35,26 +34,41 @@ if TYPE_CHECKING:  # annotations only: the TypedDicts cost 3 ms to build
 COMMIT_MESSAGE = "Scaffold {name} with jupyter-mlops {version}"
 
 
-@dataclass
-class FileAction:
+class FileAction(NamedTuple):
     path: str
     action: FileChange
     owner: Owner
 
 
-@dataclass
 class InitPlan:
-    root: Path
-    spec: ProjectSpec
-    mode: InitMode
-    files: list[FileAction]
-    git_init: bool
-    branches_to_create: list[str]
-    branches_existing: list[str]
-    checkout: str | None  # branch to switch to before committing, when not on the default branch
-    rendered: dict[str, RenderedFile] = field(repr=False, default_factory=dict)
-    # A new project's git work, started by plan_init(start_git=True) while it renders; apply_init takes it.
-    started: _NewRepo | None = field(default=None, repr=False, compare=False)
+    """What init will do (a plain class: no dataclass on init's path, see settings/table.py)."""
+
+    def __init__(
+        self,
+        root: Path,
+        spec: ProjectSpec,
+        mode: InitMode,
+        files: list[FileAction],
+        git_init: bool,
+        branches_to_create: list[str],
+        branches_existing: list[str],
+        checkout: str | None,
+        rendered: dict[str, RenderedFile] | None = None,
+    ) -> None:
+        self.root = root
+        self.spec = spec
+        self.mode = mode
+        self.files = files
+        self.git_init = git_init
+        self.branches_to_create = branches_to_create
+        self.branches_existing = branches_existing
+        self.checkout = checkout  # branch to switch to before committing, when not on the default branch
+        self.rendered = rendered or {}
+        # A new project's git work, started by plan_init(start_git=True) while it renders; apply_init takes it.
+        self.started: _NewRepo | None = None
+
+    def __repr__(self) -> str:
+        return f"InitPlan({self.root}, {self.mode}, {len(self.files)} files)"
 
     def discard(self) -> None:
         """Undo what planning started, when the plan is not applied (a no-op once it is)."""
@@ -227,7 +241,8 @@ def _plan(
         else:
             files.append(FileAction(path, "kept", f.owner))
 
-    check_inside(root, [f.path for f in files if f.action == "create"])
+    if not is_empty:  # an empty folder holds no link that could carry a file out of it
+        check_inside(root, [f.path for f in files if f.action == "create"])
     if is_empty:
         mode = "new"
     elif existing_spec is not None:

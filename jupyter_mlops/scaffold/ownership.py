@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .._toml import tomllib
 from .._types import Owner
@@ -20,8 +20,7 @@ OWNERSHIP_FILE = ".mlops/ownership.toml"
 ALWAYS_PROJECT = ("mlops.toml",)
 
 
-@dataclass(frozen=True)
-class Ownership:
+class Ownership(NamedTuple):
     """Project-owned patterns; everything else is merged from upstream as the organisation's."""
 
     project: tuple[str, ...]

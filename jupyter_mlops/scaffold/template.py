@@ -12,9 +12,9 @@ import re
 import shlex
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from .._toml import tomllib
 from .._types import OWNERS, Owner
@@ -35,8 +35,7 @@ def template_root() -> Path:
     raise FileNotFoundError("jupyter-mlops is installed without its templates; reinstall the package")
 
 
-@dataclass(frozen=True)
-class ManifestEntry:
+class ManifestEntry(NamedTuple):
     path: str
     source: str
     owner: Owner  # checked against OWNERS when the manifest is read
@@ -59,8 +58,7 @@ def _flag(spec: ProjectSpec, name: str) -> bool:
     return bool(value) != name.startswith("!")
 
 
-@dataclass(frozen=True)
-class RenderedFile:
+class RenderedFile(NamedTuple):
     path: str
     content: bytes
     owner: Owner

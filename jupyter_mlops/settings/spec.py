@@ -8,11 +8,9 @@ so a key means the same thing on every face; ``SECRETS`` is the same for the CI 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
@@ -59,8 +57,31 @@ INCLUSTER_MINIO = "http://mlflow-minio-service.mlflow.svc.cluster.local:9000"
 GHCR = "ghcr.io"
 
 
-@dataclass
-class BranchSettings:
+class _Fields:
+    """Attributes declared with defaults in the class body, set by keyword: what ``@dataclass`` would give, written
+    out because importing dataclasses (and the inspect module it imports) and building the classes took 12 ms
+    of every ``jupyter mlops init``. An unknown keyword is a TypeError, as a dataclass raises it."""
+
+    FIELDS: tuple[str, ...] = ()
+
+    def _assign(self, values: dict[str, Any]) -> None:
+        unknown = set(values) - set(self.FIELDS)
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+        self.__dict__.update(values)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={getattr(self, k)!r}' for k in self.FIELDS)})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, k) == getattr(other, k) for k in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq
+
+
+class BranchSettings(_Fields):
     kfp_host: str = "http://localhost:8080"
     kfp_auth: AuthMode = "none"
     kfp_namespace: str = ""
@@ -73,8 +94,14 @@ class BranchSettings:
     # Project-wide options the branch's secrets and files depend on, kept in step by ProjectSpec (not settings).
     dvc: bool = False
     registry: str = ""  # the image registry when the project builds step images
-    project: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # every project-wide value
-    extra: dict[str, Any] = field(default_factory=dict)  # values of per-branch rows that have no field above
+    project: dict[str, Any]  # every project-wide value
+    extra: dict[str, Any]  # values of per-branch rows that have no field above
+    FIELDS = tuple(k for k in __annotations__ if k != "project")  # project: left out of repr and ==, as it was
+
+    def __init__(self, **values: Any) -> None:
+        self.project = {}
+        self.extra = {}
+        self._assign(values)
 
     def value(self, key: str) -> Any:
         """A per-branch setting's value (``kfp.auth``), else a project-wide one (``data.dvc``)."""
@@ -104,27 +131,17 @@ def _attr(key: str) -> str:
     return key.replace(".", "_")
 
 
-_FIELD_NAMES: dict[type, frozenset[str]] = {}
-
-
-def _fields(cls: type) -> frozenset[str]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
-    return names
-
-
 def _read(obj: ProjectSpec | BranchSettings, setting: Setting) -> Any:
     """A setting's value on a ProjectSpec or BranchSettings: its field, else ``extra`` (rows added later)."""
     attr = _attr(setting.key)
-    if attr in _fields(type(obj)):
+    if attr in obj.FIELDS:
         return getattr(obj, attr)
     return obj.extra.get(setting.key, _initial(setting))
 
 
 def _write(obj: ProjectSpec | BranchSettings, setting: Setting, value: Any) -> None:
     attr = _attr(setting.key)
-    if attr in _fields(type(obj)):
+    if attr in obj.FIELDS:
         setattr(obj, attr, value)
     else:
         obj.extra[setting.key] = value
@@ -138,8 +155,7 @@ def _initial(setting: Setting) -> Any:
     return setting.choices[0] if setting.choices else ""
 
 
-@dataclass
-class ProjectSpec:
+class ProjectSpec(_Fields):
     name: str
     description: str = "An ML project wired for Kubeflow Pipelines"
     owner: str = ""
@@ -150,14 +166,21 @@ class ProjectSpec:
     containers: bool = False
     registry: str = GHCR
     compare: bool = False
-    branches: dict[str, BranchSettings] = field(default_factory=dict)
+    branches: dict[str, BranchSettings]
     kind: SpecKind = "project"
     # Written by later commands and read back: push records how secrets are scoped, new/sync the upstream.
     secrets_mode: SecretsMode = "environments"
     upstream: str = ""
     remote: str = ""
     template_version: str = __version__
-    extra: dict[str, Any] = field(default_factory=dict)  # values of project-wide rows that have no field above
+    extra: dict[str, Any]  # values of project-wide rows that have no field above
+    FIELDS = tuple(__annotations__)
+
+    def __init__(self, name: str, **values: Any) -> None:
+        self.name = name
+        self.branches = {}
+        self.extra = {}
+        self._assign(values)
 
     # ----------------------------------------------------------- construction
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from .._types import AUTH_MODES, LICENSES
 from .validators import (
@@ -29,10 +29,14 @@ from .validators import (
 )
 
 # ---------------------------------------------------------------- the settings table
+#
+# The rows are NamedTuples rather than dataclasses, as every record on init's path: importing dataclasses (with
+# the inspect module it imports) and building the classes took 12 ms of each `jupyter mlops init`.
+
+ALWAYS: Mapping[str, Any] = MappingProxyType({})  # a ``when`` with no condition
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """A page of the forms (the wizards, VS Code's webview): settings are shown on their group's page."""
 
     id: str
@@ -61,8 +65,7 @@ GROUPS: tuple[Group, ...] = (
 _GROUP_BY_ID = {g.id: g for g in GROUPS}
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """One row of the table. Adding a row is all it takes for a setting to reach ``--set``, the config file,
     mlops.toml, the CLI prompts, the REST schema and every form (a row without a ProjectSpec field keeps its
     value in the spec's ``extra`` and starts from ``default``)."""
@@ -76,7 +79,7 @@ class Setting:
     group: str = "project"  # the page it is on (GROUPS); a per-branch page makes it a <branch>.<key> setting
     order: int = 0  # its place on the page
     # Shown (and applied) only when every key here has that value; a per-branch key means the same branch's.
-    when: Mapping[str, bool | str] = field(default_factory=dict, hash=False)
+    when: Mapping[str, bool | str] = ALWAYS
     example: str = ""  # a valid value other than the default: the forms' placeholder, the tests' input
     default: Any = None  # only for a row with no ProjectSpec/BranchSettings field
     secret_free: bool = True  # settings never hold secrets; secrets go through `secrets set`
@@ -326,22 +329,20 @@ def applies(setting: Setting, values: Mapping[str, Any], branch: str | None = No
 # ---------------------------------------------------------------- the CI secrets a branch may need
 
 
-@dataclass(frozen=True)
-class Matches:
+class Matches(NamedTuple):
     """A ``when`` value that is a regular expression the setting's text must match (re.search)."""
 
     pattern: str
 
 
-@dataclass(frozen=True)
-class CiSecret:
+class CiSecret(NamedTuple):
     """A secret a branch's CI reads (same name in every environment). It is needed when any one of ``when``'s
     conditions holds; a condition holds when every key has its value (a literal, or Matches)."""
 
     name: str
     title: str
     help: str
-    when: tuple[Mapping[str, Any], ...] = field(hash=False)
+    when: tuple[Mapping[str, Any], ...]
     optional: bool = False  # CI runs without it (e.g. an MLflow without login); forms offer it, push does not ask
     # The branch workflow's steps that read it (least privilege): "check" (the preflight), "submit" (compile,
     # submit, --wait), "images" (the registry login), "inference" (the tests against the deployed model);
