@@ -372,6 +372,22 @@ def test_missing_identity_leaves_no_parent_folders_behind(tmp_path):
     assert not (tmp_path / "a").exists()
 
 
+def test_an_identity_in_the_environment_signs_the_first_commit(tmp_path):
+    # Given no identity in git's config, but one in the environment (as CI jobs and scripts set it)
+    empty = tmp_path / "empty-gitconfig"
+    empty.write_text("")
+    env = {"GIT_CONFIG_GLOBAL": str(empty), "EMAIL": "", "GIT_COMMITTER_NAME": "CI Bot"}
+    env["GIT_COMMITTER_EMAIL"] = "ci@example.org"
+    # When init runs
+    proc = run_cli("init", str(tmp_path / "proj"), "--yes", env=env)
+    # Then the first commit is signed with it
+    assert proc.returncode == 0, proc.stderr
+    log = subprocess.run(
+        ["git", "log", "-1", "--format=%cn <%ce>"], cwd=tmp_path / "proj", capture_output=True, text=True, check=True
+    )
+    assert log.stdout.strip() == "CI Bot <ci@example.org>"
+
+
 def test_the_project_folder_gets_the_mode_the_umask_gives_a_new_folder(tmp_path):
     # Given the user's umask (022 makes folders rwxr-xr-x), when init creates the project folder
     mask = os.umask(0)

@@ -244,7 +244,7 @@ def test_a_git_fast_import_that_stops_reading_is_ended_at_the_git_time_limit(tmp
     os.kill(importer._proc.pid, signal.SIGSTOP)  # noqa: SLF001 - the one way to make git hang here
     started = time.monotonic()
     with pytest.raises(timeouts.TimedOut, match="git fast-import did not finish within 1 s.*JUPYTER_MLOPS_GIT_TIMEOUT"):
-        for n in range(64):  # more than a pipe holds: the writer blocks until the limit ends git
+        for n in range(64):  # 4 MiB, more than the pipe holds (1 MiB): the writer blocks until the limit ends git
             importer.blob(f"f{n}", b"x" * 65536)
         importer.commit([], "m", ["main"], ("A", "a@example.org"))
     assert time.monotonic() - started < 30

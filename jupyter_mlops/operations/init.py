@@ -331,7 +331,10 @@ class _NewRepo:
         self._remove: Path | None = created_parents  # what discard removes
         self.init_proc: subprocess.Popen | None = None
         self._import: gitcli.FastImport | None = None
-        self.ident_proc = gitcli.start(gitcli.IDENTITY_QUERY, self.parent)
+        # The identity lookup, unless the environment names the committer (CI, scripts): one process fewer.
+        self.ident_proc: subprocess.Popen | None = None
+        if not gitcli.identity_in_environment():
+            self.ident_proc = gitcli.start(gitcli.IDENTITY_QUERY, self.parent)
         try:
             root.parent.mkdir(parents=True, exist_ok=True)
             self.staging = scratch_dir(root.parent, staging_prefix(root.name), private=False)
@@ -342,7 +345,8 @@ class _NewRepo:
             raise
 
     def identity(self) -> tuple[str, str]:
-        return gitcli.identity(self.parent, gitcli.wait(self.ident_proc, "config", check=False))
+        found = "" if self.ident_proc is None else gitcli.wait(self.ident_proc, "config", check=False)
+        return gitcli.identity(self.parent, found)
 
     def importer(self) -> gitcli.FastImport:
         if self._import is None:
