@@ -7,6 +7,7 @@ what the user sees instead: a refusal that says what to give, exit 2 / 400, noth
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -249,6 +250,26 @@ def test_a_git_fast_import_that_stops_reading_is_ended_at_the_git_time_limit(tmp
         importer.commit([], "m", ["main"], ("A", "a@example.org"))
     assert time.monotonic() - started < 30
     assert importer._proc.poll() is not None  # noqa: SLF001 - git is gone, not left stopped
+
+
+def test_the_index_of_a_new_repository_holds_what_its_commit_holds_executable_bits_included(tmp_path):
+    """init indexes the files it wrote while fast-import commits them; on a file system that keeps no executable bit
+    (core.filemode=false) the index still takes the mode the commit has."""
+    from jupyter_mlops.vcs import gitcli
+
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "config", "core.filemode", "false")
+    (tmp_path / "run.sh").write_text("echo hi\n")
+    (tmp_path / "README.md").write_text("# hi\n")
+    importer = gitcli.FastImport(tmp_path)
+    for path in ("run.sh", "README.md"):
+        importer.blob(path, (tmp_path / path).read_bytes())
+    gitcli.index_files(tmp_path, [("run.sh", True), ("README.md", False)])
+    importer.commit([("run.sh", True), ("README.md", False)], "m", ["main"], ("A", "a@example.org"))
+    assert "100755" in git(tmp_path, "ls-files", "-s", "run.sh")
+    # Nothing staged, nothing modified, even to git's plumbing that trusts the recorded stat data
+    assert subprocess.run(["git", "diff-index", "--cached", "--quiet", "HEAD"], cwd=tmp_path).returncode == 0
+    assert subprocess.run(["git", "diff-files", "--quiet"], cwd=tmp_path).returncode == 0
 
 
 def test_the_documented_time_limits_are_the_real_ones():

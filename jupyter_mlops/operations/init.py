@@ -320,6 +320,11 @@ def _write(base: Path, files: list[RenderedFile]) -> None:
             target.chmod(0o755)
 
 
+def _write_and_index(base: Path, files: list[RenderedFile]) -> None:
+    _write(base, files)
+    gitcli.index_files(base, [(f.path, f.executable) for f in files])
+
+
 class _NewRepo:
     """The git side of a new project, started early: ``git init`` in the sibling folder the repository is built
     in, the identity lookup (``git config``) beside it, then ``git fast-import`` taking each file's content as
@@ -380,8 +385,8 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
 
     Work overlaps, as a new project's files are known before anything is written: with
     ``plan_init(start_git=True)``, `git init` and the identity lookup run while the files render and
-    `git fast-import` packs each file as soon as it is rendered; here a thread writes the files while git
-    commits them, and the index is built once both are done. A missing identity still stops before anything
+    `git fast-import` packs each file as soon as it is rendered; here a thread writes the files and indexes
+    them (``gitcli.index_files``) while git commits them. A missing identity still stops before anything
     reaches the target folder.
     """
     repo = plan.started or _NewRepo(plan.root, plan.spec.default_branch)
@@ -390,13 +395,13 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
     try:
         progress.emit("files", "start", f"Writing {len(plan.to_create)} files")
         files = [plan.rendered[f.path] for f in plan.to_create]
-        writer = _Background(_write, repo.staging, files)
+        repo.importer()  # git init is done: the writer indexes what it wrote while git commits it
+        writer = _Background(_write_and_index, repo.staging, files)
         ident = repo.identity()
         progress.check_cancelled()
         repo.commit(files, plan.commit_message, plan.spec.branch_names, ident)
         writer.join()
         progress.emit("files", "done", f"Wrote {len(plan.to_create)} files")
-        gitcli.index_from_head(repo.staging)
         progress.emit(
             "git",
             "done",

@@ -226,7 +226,7 @@ class FastImport:
     """The first commit of a new repository and all its branches in one ``git fast-import`` process, fed as the
     contents become known: ``blob`` for each file (git packs it while the next one renders), then ``commit``.
     One git process where add/commit/branch/branch take four; the work tree need not hold the files yet
-    (``index_from_head`` gives it its index once it does)."""
+    (``index_files`` gives it its index once it does)."""
 
     def __init__(self, repo: Path) -> None:
         self.repo = repo
@@ -313,9 +313,14 @@ def _timed_out(what: str) -> timeouts.TimedOut:
     return timeouts.TimedOut(f"git {what} did not finish within {timeouts.seconds('git'):g} s; {timeouts.hint('git')}")
 
 
-def index_from_head(repo: Path) -> None:
-    """The index of a work tree that already holds HEAD's files (after ``FastImport.commit``)."""
-    git(["reset", "-q"], repo)
+def index_files(repo: Path, files: Sequence[tuple[str, bool]]) -> None:
+    """The index of a new repository's work tree, from its files (path, executable), while ``FastImport`` may still
+    be writing the commit that holds them: git hashes each file without storing it (``--info-only``: fast-import
+    stores the objects) and records its stat data, so the index matches the commit and ``git status`` has nothing
+    to read again. The executable bit is set as given, not read from a file system that may not keep it."""
+    args = ["update-index", "--add", "--info-only", *(check_argument(p, "path") for p, x in files if not x)]
+    executable = [check_argument(p, "path") for p, x in files if x]
+    git([*args, "--chmod=+x", *executable] if executable else args, repo)
 
 
 def _quote(path: str) -> bytes:
