@@ -41,7 +41,7 @@ class FileAction(NamedTuple):
 
 
 class InitPlan:
-    """What init will do (a plain class: no dataclass on init's path, see settings/table.py)."""
+    """What init will do (a plain class: no dataclasses on init's path, as settings/table.py explains)."""
 
     def __init__(
         self,
@@ -395,7 +395,7 @@ def _apply_new(plan: InitPlan, progress: Progress) -> None:
     try:
         progress.emit("files", "start", f"Writing {len(plan.to_create)} files")
         files = [plan.rendered[f.path] for f in plan.to_create]
-        repo.importer()  # git init is done: the writer indexes what it wrote while git commits it
+        repo.importer()  # waits for git init: the writer thread indexes into the repository what it wrote
         writer = _Background(_write_and_index, repo.staging, files)
         ident = repo.identity()
         progress.check_cancelled()

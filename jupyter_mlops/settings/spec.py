@@ -59,8 +59,8 @@ GHCR = "ghcr.io"
 
 class _Fields:
     """Attributes declared with defaults in the class body, set by keyword: what ``@dataclass`` would give, written
-    out because importing dataclasses (and the inspect module it imports) and building the classes took 12 ms
-    of every ``jupyter mlops init``. An unknown keyword is a TypeError, as a dataclass raises it."""
+    out because init's path has no dataclasses (table.py says why). An unknown keyword is a TypeError, as a
+    dataclass raises it."""
 
     FIELDS: tuple[str, ...] = ()
 

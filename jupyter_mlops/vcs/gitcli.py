@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import NoReturn
 
 from .. import timeouts
+from ..errors import Conflict, InvalidInput, MlopsError
+from ..settings.validators import redact_url
 
-try:
+try:  # F_SETPIPE_SZ for FastImport's input (Linux)
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
-from ..errors import Conflict, InvalidInput, MlopsError
-from ..settings.validators import redact_url
 
 
 class GitError(MlopsError):
@@ -97,18 +97,15 @@ def git(
     check: bool = True,
     remote: str | None = None,
     text: bool = True,
-    config: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run one git command with the hardened environment and a time limit (the network one for commands
-    that talk to a remote). ``remote``: the URL it talks to, named (without credentials) when it times out.
-    ``config``: settings for this command only (``git -c name=value``)."""
+    that talk to a remote). ``remote``: the URL it talks to, named (without credentials) when it times out."""
 
     kind = "network" if args[0] in REMOTE_COMMANDS else "git"
     what = f"git {args[0]}" + (f" ({redact_url(remote)})" if remote else f" in {cwd}")
-    settings = [item for name, value in (config or {}).items() for item in ("-c", f"{name}={value}")]
     try:
         proc = timeouts.run(
-            ["git", *settings, *args],
+            ["git", *args],
             cwd=cwd,
             env=_env(env),
             input=input,
@@ -317,7 +314,9 @@ def index_files(repo: Path, files: Sequence[tuple[str, bool]]) -> None:
     """The index of a new repository's work tree, from its files (path, executable), while ``FastImport`` may still
     be writing the commit that holds them: git hashes each file without storing it (``--info-only``: fast-import
     stores the objects) and records its stat data, so the index matches the commit and ``git status`` has nothing
-    to read again. The executable bit is set as given, not read from a file system that may not keep it."""
+    to read again. The executable bit is set as given, not read from a file system that may not keep it.
+    No ``--`` here: ``--chmod=+x`` must stand between the two lists of paths; check_argument refuses a path that
+    could read as an option."""
     args = ["update-index", "--add", "--info-only", *(check_argument(p, "path") for p, x in files if not x)]
     executable = [check_argument(p, "path") for p, x in files if x]
     git([*args, "--chmod=+x", *executable] if executable else args, repo)
